@@ -1,0 +1,41 @@
+# Small helpers so each folder declares one library in a few lines with the
+# project-wide warning, sanitizer and include settings.
+
+function(sluice_apply_options target)
+  # -Wrestrict: GCC 12 reports false positives inside std::string (GCC bug 105329).
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-restrict)
+  if(SLUICE_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(SLUICE_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined
+                                             -fno-omit-frame-pointer
+                                             -fno-sanitize-recover=undefined)
+    target_link_options(${target} PUBLIC -fsanitize=address,undefined)
+  endif()
+endfunction()
+
+# sluice_add_library(NAME SOURCES a.cc b.cc DEPS x y)
+# Builds sluice_NAME (alias sluice::NAME); headers are included as "NAME/file.h"
+# from the repository root.
+function(sluice_add_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  set(target sluice_${name})
+  add_library(${target} ${ARG_SOURCES})
+  add_library(sluice::${name} ALIAS ${target})
+  target_include_directories(${target} PUBLIC
+    $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/sluice>)
+  target_link_libraries(${target} PUBLIC ${ARG_DEPS})
+  target_compile_features(${target} PUBLIC cxx_std_20)
+  set_target_properties(${target} PROPERTIES EXPORT_NAME ${name})
+  sluice_apply_options(${target})
+endfunction()
+
+# sluice_add_executable(NAME SOURCES a.cc DEPS x y)
+function(sluice_add_executable name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+  sluice_apply_options(${name})
+endfunction()

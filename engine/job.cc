@@ -1,0 +1,301 @@
+#include "engine/job.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "engine/planner.h"
+#include "runtime/chain_task.h"
+#include "runtime/fan_output.h"
+#include "runtime/status_macros.h"
+
+namespace sluice {
+
+class Job::Impl {
+ public:
+  Impl(LogicalGraph graph, JobOptions options)
+      : graph_(std::move(graph)), options_(options) {}
+
+  absl::Status PlanJob() {
+    if (options_.threads < 0) return absl::InvalidArgumentError("threads must be >= 0");
+    if (options_.batch_size == 0) return absl::InvalidArgumentError("batch_size must be >= 1");
+    if (options_.channel_capacity == 0) {
+      return absl::InvalidArgumentError("channel_capacity must be >= 1");
+    }
+    if (options_.max_key_groups < 1) {
+      return absl::InvalidArgumentError("max_key_groups must be >= 1");
+    }
+    Planner planner(PlannerOptions{options_.parallelism, options_.chaining});
+    SLUICE_ASSIGN_OR_RETURN(plan_, planner.Plan(graph_));
+    for (const LogicalNode& node : graph_.nodes()) {
+      if (node.is_sink || node.make_source) continue;
+      for (const LogicalEdge& edge : node.inputs) {
+        if (edge.partitioning == Partitioning::kKeyHash &&
+            plan_.node_parallelism[node.id] > options_.max_key_groups) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "keyed operator '", node.name, "' has parallelism ",
+              plan_.node_parallelism[node.id], " but only ", options_.max_key_groups,
+              " key groups: raise JobOptions::max_key_groups"));
+        }
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Start();
+  void Cancel() {
+    cancelled_.store(true, std::memory_order_release);
+    for (auto& task : tasks_) task->Wake();
+  }
+  absl::Status Wait();
+  void Fail(absl::Status status) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (status_.ok()) status_ = std::move(status);
+    }
+    Cancel();
+  }
+  std::vector<OperatorMetricsSnapshot> Metrics() const {
+    std::vector<OperatorMetricsSnapshot> out;
+    for (const auto& metrics : metrics_) out.push_back(metrics->Snapshot());
+    return out;
+  }
+  double WallSeconds() const {
+    auto end = finished_at_ ? *finished_at_ : std::chrono::steady_clock::now();
+    return std::chrono::duration<double>(end - started_at_).count();
+  }
+
+  LogicalGraph graph_;
+  PhysicalPlan plan_;
+  JobOptions options_;
+
+ private:
+  OperatorContext ContextFor(int node, int instance) const {
+    OperatorContext context;
+    context.name = graph_.node(node).name;
+    context.instance = instance;
+    context.parallelism = plan_.node_parallelism[node];
+    context.max_key_groups = options_.max_key_groups;
+    context.batch_size = options_.batch_size;
+    context.batch_jitter_seed = options_.batch_jitter_seed;
+    return context;
+  }
+  void CreateChannels();
+  std::unique_ptr<Output> CreateTail(const PlannedChain& chain, int instance);
+  std::unique_ptr<ChainTask> CreateTask(int chain_index, int instance);
+  Channel* ChannelAt(int exchange, int producer, int consumer) const;
+
+  std::vector<std::unique_ptr<OperatorMetrics>> metrics_;
+  std::vector<std::vector<OperatorMetrics*>> metrics_of_node_;
+  std::vector<std::unique_ptr<Channel>> channels_;
+  std::vector<std::vector<Channel*>> exchange_channels_;  // [exchange][p * C + c]
+  std::vector<std::unique_ptr<ChainTask>> tasks_;
+  std::vector<std::pair<int, int>> task_chain_instance_;
+  std::unique_ptr<Scheduler> scheduler_;  // after tasks_: destroyed first
+
+  std::atomic<bool> cancelled_{false};
+  mutable std::mutex mutex_;
+  std::condition_variable done_cv_;
+  absl::Status status_;
+  size_t running_tasks_ = 0;
+  bool started_ = false;
+  bool waited_ = false;
+  std::chrono::steady_clock::time_point started_at_;
+  std::optional<std::chrono::steady_clock::time_point> finished_at_;
+};
+
+Channel* Job::Impl::ChannelAt(int exchange, int producer, int consumer) const {
+  const PlannedExchange& e = plan_.exchanges[exchange];
+  if (e.partitioning == Partitioning::kForward) {
+    return producer == consumer ? exchange_channels_[exchange][producer] : nullptr;
+  }
+  int consumers = plan_.chains[e.consumer_chain].parallelism;
+  return exchange_channels_[exchange][producer * consumers + consumer];
+}
+
+void Job::Impl::CreateChannels() {
+  exchange_channels_.resize(plan_.exchanges.size());
+  for (size_t e = 0; e < plan_.exchanges.size(); ++e) {
+    const PlannedExchange& exchange = plan_.exchanges[e];
+    int producers = plan_.chains[exchange.producer_chain].parallelism;
+    int consumers = plan_.chains[exchange.consumer_chain].parallelism;
+    int count = exchange.partitioning == Partitioning::kForward ? producers
+                                                                : producers * consumers;
+    for (int i = 0; i < count; ++i) {
+      channels_.push_back(
+          std::make_unique<Channel>(options_.channel_capacity, exchange.port));
+      exchange_channels_[e].push_back(channels_.back().get());
+    }
+  }
+}
+
+std::unique_ptr<Output> Job::Impl::CreateTail(const PlannedChain& chain, int instance) {
+  std::vector<std::unique_ptr<Output>> outputs;
+  for (int e : chain.outputs) {
+    const PlannedExchange& exchange = plan_.exchanges[e];
+    std::vector<Channel*> targets;
+    int consumers = plan_.chains[exchange.consumer_chain].parallelism;
+    for (int c = 0; c < consumers; ++c) {
+      if (Channel* channel = ChannelAt(e, instance, c)) targets.push_back(channel);
+    }
+    if (exchange.partitioning == Partitioning::kKeyHash) {
+      outputs.push_back(exchange.edge->make_key_hash_output(
+          std::move(targets), instance, ContextFor(exchange.producer_node, instance)));
+    } else {
+      outputs.push_back(std::make_unique<ChannelOutput>(exchange.partitioning,
+                                                        std::move(targets), instance));
+    }
+  }
+  if (outputs.size() == 1) return std::move(outputs.front());
+  return std::make_unique<FanOutput>(std::move(outputs));
+}
+
+std::unique_ptr<ChainTask> Job::Impl::CreateTask(int chain_index, int instance) {
+  const PlannedChain& chain = plan_.chains[chain_index];
+  TaskEnvironment env;
+  env.scheduler = scheduler_.get();
+  env.cancelled = &cancelled_;
+  env.fail = [this](absl::Status status) { Fail(std::move(status)); };
+
+  std::optional<ChainTask::SourceStage> source;
+  std::vector<ChainTask::Stage> stages;
+  for (int node_id : chain.nodes) {
+    const LogicalNode& node = graph_.node(node_id);
+    OperatorMetrics* metrics = metrics_of_node_[node_id][instance];
+    if (node.make_source) {
+      source = ChainTask::SourceStage{node.make_source(), ContextFor(node_id, instance),
+                                      metrics};
+    } else {
+      stages.push_back(
+          ChainTask::Stage{node.make_operator(), ContextFor(node_id, instance), metrics});
+    }
+  }
+  std::vector<Channel*> inputs;
+  for (int e : chain.inputs) {
+    int producers = plan_.chains[plan_.exchanges[e].producer_chain].parallelism;
+    for (int p = 0; p < producers; ++p) {
+      if (Channel* channel = ChannelAt(e, p, instance)) inputs.push_back(channel);
+    }
+  }
+  std::string name = absl::StrCat(graph_.node(chain.nodes.front()).name, "[", instance, "]");
+  return std::make_unique<ChainTask>(std::move(name), std::move(env), std::move(source),
+                                     std::move(stages), std::move(inputs),
+                                     CreateTail(chain, instance));
+}
+
+absl::Status Job::Impl::Start() {
+  if (started_) return absl::FailedPreconditionError("Job::Start called twice");
+  started_ = true;
+  started_at_ = std::chrono::steady_clock::now();
+  int threads = options_.threads > 0
+                    ? options_.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  scheduler_ = std::make_unique<Scheduler>(threads, [this](Task*) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (--running_tasks_ == 0) done_cv_.notify_all();
+  });
+
+  metrics_of_node_.resize(graph_.size());
+  for (const PlannedChain& chain : plan_.chains) {
+    for (int node_id : chain.nodes) {
+      for (int i = 0; i < chain.parallelism; ++i) {
+        metrics_.push_back(std::make_unique<OperatorMetrics>(graph_.node(node_id).name, i,
+                                                             chain.parallelism));
+        metrics_of_node_[node_id].push_back(metrics_.back().get());
+      }
+    }
+  }
+  CreateChannels();
+  std::vector<std::vector<ChainTask*>> task_of(plan_.chains.size());
+  for (size_t c = 0; c < plan_.chains.size(); ++c) {
+    for (int i = 0; i < plan_.chains[c].parallelism; ++i) {
+      tasks_.push_back(CreateTask(static_cast<int>(c), i));
+      tasks_.back()->AttachScheduler(scheduler_.get());
+      task_of[c].push_back(tasks_.back().get());
+    }
+  }
+  for (size_t e = 0; e < plan_.exchanges.size(); ++e) {
+    const PlannedExchange& exchange = plan_.exchanges[e];
+    int producers = plan_.chains[exchange.producer_chain].parallelism;
+    int consumers = plan_.chains[exchange.consumer_chain].parallelism;
+    for (int p = 0; p < producers; ++p) {
+      for (int c = 0; c < consumers; ++c) {
+        if (Channel* channel = ChannelAt(static_cast<int>(e), p, c)) {
+          channel->Connect(task_of[exchange.producer_chain][p],
+                           task_of[exchange.consumer_chain][c]);
+        }
+      }
+    }
+  }
+  for (auto& task : tasks_) {
+    absl::Status status = task->Open();
+    if (!status.ok()) {
+      finished_at_ = std::chrono::steady_clock::now();
+      waited_ = true;
+      std::lock_guard<std::mutex> lock(mutex_);
+      status_ = status;
+      return status;
+    }
+  }
+  running_tasks_ = tasks_.size();
+  // Every task runs once: sources start producing, the others park on their inputs.
+  for (auto& task : tasks_) task->Wake();
+  return absl::OkStatus();
+}
+
+absl::Status Job::Impl::Wait() {
+  if (!started_) return absl::FailedPreconditionError("Job::Wait called before Start");
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_cv_.wait(lock, [this] { return running_tasks_ == 0; });
+  }
+  scheduler_->Drain();
+  bool first_wait = !waited_;
+  waited_ = true;
+  if (!finished_at_) finished_at_ = std::chrono::steady_clock::now();
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (status_.ok() && cancelled_.load()) status_ = absl::CancelledError("job was cancelled");
+  if (first_wait && options_.print_metrics) {
+    std::fprintf(stderr, "%s", FormatMetricsTable(Metrics(), WallSeconds()).c_str());
+  }
+  return status_;
+}
+
+absl::StatusOr<Job> Job::Create(LogicalGraph graph, JobOptions options) {
+  auto impl = std::make_unique<Impl>(std::move(graph), options);
+  SLUICE_RETURN_IF_ERROR(impl->PlanJob());
+  return Job(std::move(impl));
+}
+
+Job::Job(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Job::Job(Job&&) noexcept = default;
+Job& Job::operator=(Job&&) noexcept = default;
+
+Job::~Job() {
+  if (impl_ == nullptr) return;
+  impl_->Cancel();
+  // Tasks must stop before they are destroyed; Wait() drains them.
+  (void)impl_->Wait();
+}
+
+absl::Status Job::Start() { return impl_->Start(); }
+void Job::Cancel() { impl_->Cancel(); }
+absl::Status Job::Wait() { return impl_->Wait(); }
+absl::Status Job::Run() {
+  SLUICE_RETURN_IF_ERROR(Start());
+  return Wait();
+}
+std::vector<OperatorMetricsSnapshot> Job::Metrics() const { return impl_->Metrics(); }
+std::string Job::MetricsTable() const {
+  return FormatMetricsTable(impl_->Metrics(), impl_->WallSeconds());
+}
+const LogicalGraph& Job::graph() const { return impl_->graph_; }
+const PhysicalPlan& Job::plan() const { return impl_->plan_; }
+std::string Job::PlanText() const { return impl_->plan_.ToText(impl_->graph_); }
+
+}  // namespace sluice

@@ -1,0 +1,51 @@
+// A built dataflow, ready to run: Start() launches its tasks, Wait() blocks until it
+// finishes, fails or is cancelled. Thread-safe: Cancel() and Metrics() may be called
+// from any thread while the job runs.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "engine/job_options.h"
+#include "engine/logical_graph.h"
+#include "engine/physical_plan.h"
+#include "runtime/operator_metrics.h"
+
+namespace sluice {
+
+class Job {
+ public:
+  // Plans `graph` (validating it) and prepares a job; nothing runs yet.
+  static absl::StatusOr<Job> Create(LogicalGraph graph, JobOptions options);
+  Job(Job&&) noexcept;
+  Job& operator=(Job&&) noexcept;
+  ~Job();  // cancels and waits if still running
+
+  // Opens every operator (a missing input file fails here) and starts the tasks.
+  // Call once.
+  absl::Status Start();
+  // Asks every task to stop; Wait() then returns a CANCELLED status.
+  void Cancel();
+  // Blocks until the job ends. OK when every source ended and all data reached the
+  // sinks; otherwise the first error, naming the operator and instance that failed.
+  absl::Status Wait();
+  // Start() then Wait().
+  absl::Status Run();
+
+  // Per operator instance, readable while the job runs.
+  std::vector<OperatorMetricsSnapshot> Metrics() const;
+  std::string MetricsTable() const;
+
+  const LogicalGraph& graph() const;
+  const PhysicalPlan& plan() const;
+  std::string PlanText() const;
+
+ private:
+  class Impl;
+  explicit Job(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,28 @@
+// Settings for running a dataflow. The defaults suit a demo on one machine.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace sluice {
+
+struct JobOptions {
+  // Worker threads in the job's task arena. 0: one per hardware thread.
+  int threads = 0;
+  // Parallel instances of operators that do not set their own Parallelism().
+  int parallelism = 1;
+  // Events per batch produced by sources and exchanges.
+  size_t batch_size = 1024;
+  // Batches a channel holds before its producer is parked (backpressure).
+  size_t channel_capacity = 8;
+  // Key groups: the unit of keyed-state placement; caps keyed parallelism.
+  int max_key_groups = 128;
+  // Non-zero: sources cut batches at random sizes in [1, batch_size] (for tests).
+  uint64_t batch_jitter_seed = 0;
+  // Fuse forward chains into one task (turn off to debug per-operator behaviour).
+  bool chaining = true;
+  // Print the per-operator metrics table to stderr when the job ends.
+  bool print_metrics = true;
+};
+
+}  // namespace sluice

@@ -1,0 +1,73 @@
+// KeyedStream: a stream partitioned by key. Operators on it see all events of a key
+// in one instance and keep per-key state.
+#pragma once
+
+#include <memory>
+#include <utility>
+
+#include "engine/stream.h"
+#include "operators/function_concepts.h"
+#include "operators/keyed_aggregate_operator.h"
+#include "operators/keyed_reduce_operator.h"
+#include "runtime/key_hash_output.h"
+
+namespace sluice {
+
+template <class K, class T, class KeyFn>
+class KeyedStream {
+ public:
+  using key_type = K;
+  using value_type = T;
+
+  KeyedStream(Stream<T> input, KeyFn key_fn)
+      : input_(std::move(input)), key_fn_(std::move(key_fn)) {}
+
+  // fn(const T& accumulated, const T& event) -> T. Emits the updated value per event.
+  template <class F>
+  Stream<T> Reduce(F fn) const {
+    static_assert(ReduceFunction<F, T>,
+                  "Reduce(fn): fn must be callable as fn(const T& accumulated, const T& "
+                  "next) and return the new accumulated T");
+    KeyFn key_fn = key_fn_;
+    return input_.template Then<T>("reduce", KeyedEdge(), [key_fn, fn] {
+      return std::make_unique<KeyedReduceOperator<K, T, KeyFn, F>>(key_fn, fn);
+    });
+  }
+
+  // An aggregate object with CreateAccumulator() -> Acc, Add(Acc&, const T&) and
+  // Result(const K&, const Acc&) -> R. Emits the key's updated result per event.
+  template <class A>
+  auto Aggregate(A aggregate) const {
+    static_assert(AggregateFunction<A, K, T>,
+                  "Aggregate(a): a must provide CreateAccumulator() -> Acc, "
+                  "Add(Acc&, const T&) and Result(const K& key, const Acc&) -> R");
+    using R = AggregateResult<A, K>;
+    KeyFn key_fn = key_fn_;
+    return input_.template Then<R>("aggregate", KeyedEdge(), [key_fn, aggregate] {
+      return std::make_unique<KeyedAggregateOperator<K, T, KeyFn, A>>(key_fn, aggregate);
+    });
+  }
+
+  const KeyFn& key_function() const { return key_fn_; }
+  const Stream<T>& input() const { return input_; }
+
+  // The edge into a keyed operator: key-hash partitioned by this stream's key.
+  LogicalEdge KeyedEdge() const {
+    LogicalEdge edge;
+    edge.from = input_.node_id();
+    edge.partitioning = Partitioning::kKeyHash;
+    KeyFn key_fn = key_fn_;
+    edge.make_key_hash_output = [key_fn](std::vector<Channel*> channels, int,
+                                         const OperatorContext& context) {
+      return std::make_unique<KeyHashOutput<T, KeyFn>>(
+          key_fn, std::move(channels), context.max_key_groups, context.batch_size);
+    };
+    return edge;
+  }
+
+ private:
+  Stream<T> input_;
+  KeyFn key_fn_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,153 @@
+#include "engine/logical_graph.h"
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+#include "runtime/status_macros.h"
+
+namespace sluice {
+
+int LogicalGraph::AddNode(LogicalNode node) {
+  node.id = size();
+  if (node.name.empty()) node.name = absl::StrCat(node.kind, "#", node.id);
+  nodes_.push_back(std::move(node));
+  return nodes_.back().id;
+}
+
+std::vector<int> LogicalGraph::Consumers(int id) const {
+  std::vector<int> consumers;
+  for (const LogicalNode& node : nodes_) {
+    for (const LogicalEdge& edge : node.inputs) {
+      if (edge.from == id) consumers.push_back(node.id);
+    }
+  }
+  return consumers;
+}
+
+absl::StatusOr<std::vector<int>> LogicalGraph::TopologicalOrder() const {
+  // Kahn's algorithm; nodes left over sit on a cycle.
+  std::vector<int> pending_inputs(nodes_.size());
+  std::vector<int> order;
+  for (const LogicalNode& node : nodes_) {
+    pending_inputs[node.id] = static_cast<int>(node.inputs.size());
+    if (node.inputs.empty()) order.push_back(node.id);
+  }
+  for (size_t i = 0; i < order.size(); ++i) {
+    for (const LogicalNode& consumer : nodes_) {
+      for (const LogicalEdge& edge : consumer.inputs) {
+        if (edge.from == order[i] && --pending_inputs[consumer.id] == 0) {
+          order.push_back(consumer.id);
+        }
+      }
+    }
+  }
+  if (order.size() != nodes_.size()) {
+    for (const LogicalNode& node : nodes_) {
+      if (pending_inputs[node.id] > 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "the dataflow has a cycle through '", node.name,
+            "': dataflows must be acyclic (iterations are not supported)"));
+      }
+    }
+  }
+  return order;
+}
+
+absl::Status LogicalGraph::Validate() const {
+  bool has_source = false;
+  std::set<std::string> names;
+  for (const LogicalNode& node : nodes_) {
+    if (!names.insert(node.name).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "two operators are named '", node.name,
+          "': names identify operators in metrics and state, so they must be unique"));
+    }
+    if (node.make_source) has_source = true;
+    if (!node.make_source && node.inputs.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("operator '", node.name, "' has no input"));
+    }
+    if (node.parallelism < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "operator '", node.name, "': parallelism must be >= 1, got ", node.parallelism));
+    }
+    if (node.parallelism > node.max_parallelism) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "operator '", node.name, "' (", node.kind, ") runs at most ",
+          node.max_parallelism, " instance(s), but parallelism ", node.parallelism,
+          " was requested"));
+    }
+    for (const LogicalEdge& edge : node.inputs) {
+      if (edge.from < 0 || edge.from >= size()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "operator '", node.name, "' reads from a stream of another dataflow"));
+      }
+      const LogicalNode& from = nodes_[edge.from];
+      if (from.is_sink) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "operator '", node.name, "' reads from sink '", from.name, "'"));
+      }
+      if (from.out_type != node.in_type) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "type mismatch on edge '", from.name, "' -> '", node.name, "': '", from.name,
+            "' produces ", from.out_type_name, " but '", node.name, "' expects ",
+            node.in_type_name));
+      }
+    }
+    if (!node.is_sink && Consumers(node.id).empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the stream of '", node.name, "' (", node.out_type_name,
+          ") goes nowhere: connect it to an operator or a Sink"));
+    }
+    if (node.validate) {
+      absl::Status status = node.validate();
+      if (!status.ok()) {
+        return absl::Status(status.code(),
+                            absl::StrCat("operator '", node.name, "': ", status.message()));
+      }
+    }
+  }
+  if (!has_source) return absl::InvalidArgumentError("the dataflow has no source");
+  SLUICE_RETURN_IF_ERROR(TopologicalOrder().status());
+  return absl::OkStatus();
+}
+
+std::string LogicalGraph::ToText() const {
+  std::string out;
+  for (const LogicalNode& node : nodes_) {
+    std::string parallelism =
+        node.parallelism == 0 ? "default" : absl::StrCat(node.parallelism);
+    absl::StrAppendFormat(&out, "%d %s [%s] -> %s, parallelism %s\n", node.id, node.name,
+                          node.kind, node.is_sink ? "(sink)" : node.out_type_name,
+                          parallelism);
+    for (const LogicalEdge& edge : node.inputs) {
+      absl::StrAppendFormat(&out, "    <- %s (%s)\n", nodes_[edge.from].name,
+                            PartitioningName(edge.partitioning));
+    }
+  }
+  return out;
+}
+
+std::string LogicalGraph::ToDot() const {
+  auto quote = [](const std::string& s) {
+    return absl::StrCat("\"", absl::StrReplaceAll(s, {{"\"", "\\\""}}),
+                        "\"");
+  };
+  std::string out = "digraph sluice {\n  rankdir=LR;\n";
+  for (const LogicalNode& node : nodes_) {
+    std::string label = absl::StrCat(node.name, "\\n", node.kind);
+    absl::StrAppendFormat(&out, "  n%d [label=%s, shape=%s];\n", node.id, quote(label),
+                          node.make_source ? "invhouse" : node.is_sink ? "house" : "box");
+    for (const LogicalEdge& edge : node.inputs) {
+      absl::StrAppendFormat(&out, "  n%d -> n%d [label=%s];\n", edge.from, node.id,
+                            quote(absl::StrCat(PartitioningName(edge.partitioning), "\\n",
+                                               nodes_[edge.from].out_type_name)));
+    }
+  }
+  out += "}\n";
+  return out;
+}
+
+}  // namespace sluice

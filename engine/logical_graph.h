@@ -1,0 +1,76 @@
+// The dataflow as the user built it: typed nodes (sources, operators, sinks) and the
+// edges between them with their partitioning. Nothing runs here; the planner turns it
+// into chains of tasks.
+#pragma once
+
+#include <climits>
+#include <functional>
+#include <memory>
+#include <string>
+#include <typeindex>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "runtime/channel.h"
+#include "runtime/channel_output.h"
+#include "runtime/operator.h"
+
+namespace sluice {
+
+// Builds the Output through which one producer instance writes to the channels of
+// the consumer instances it feeds.
+using OutputFactory = std::function<std::unique_ptr<Output>(
+    std::vector<Channel*> channels, int producer_instance, const OperatorContext& context)>;
+
+struct LogicalEdge {
+  int from = -1;
+  Partitioning partitioning = Partitioning::kForward;
+  // Set for key-hash edges (typed: it extracts the key); others use ChannelOutput.
+  OutputFactory make_key_hash_output;
+};
+
+struct LogicalNode {
+  int id = -1;
+  std::string name;
+  std::string kind;      // "source", "map", "filter", "reduce", "sink", ...
+  int parallelism = 0;   // 0: the job's default
+  int max_parallelism = INT_MAX;
+  std::type_index in_type = typeid(void);
+  std::type_index out_type = typeid(void);
+  std::string in_type_name;
+  std::string out_type_name;
+  std::vector<LogicalEdge> inputs;
+  bool is_sink = false;
+  std::function<std::unique_ptr<SourceOperator>()> make_source;  // sources only
+  std::function<std::unique_ptr<Operator>()> make_operator;      // everything else
+  std::function<absl::Status()> validate;                        // optional
+};
+
+class LogicalGraph {
+ public:
+  // Returns the new node's id.
+  int AddNode(LogicalNode node);
+  LogicalNode& node(int id) { return nodes_[id]; }
+  const LogicalNode& node(int id) const { return nodes_[id]; }
+  int size() const { return static_cast<int>(nodes_.size()); }
+  const std::vector<LogicalNode>& nodes() const { return nodes_; }
+
+  // Ids of the nodes that read from `id`.
+  std::vector<int> Consumers(int id) const;
+
+  // Checks the graph: at least one source, every edge's types agree, no cycles, every
+  // non-sink output is consumed, names are unique, connector options are valid.
+  absl::Status Validate() const;
+
+  // Nodes ordered so every producer precedes its consumers; error on a cycle.
+  absl::StatusOr<std::vector<int>> TopologicalOrder() const;
+
+  std::string ToText() const;
+  std::string ToDot() const;
+
+ private:
+  std::vector<LogicalNode> nodes_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,1 @@
+// Replaced as file connectors are added.

@@ -1,0 +1,55 @@
+// Prints each event as one line on standard output, formatted by a user function.
+// Runs as a single instance so lines from different instances never interleave.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "runtime/connector_spec.h"
+
+namespace sluice {
+
+template <class T, class Format>
+class StdoutSink final : public SinkSpec<T> {
+ public:
+  explicit StdoutSink(Format format) : format_(std::move(format)) {}
+
+  std::string Kind() const override { return "stdout"; }
+  int MaxParallelism() const override { return 1; }
+  std::unique_ptr<Operator> CreateInstance() const override {
+    return std::make_unique<Instance>(format_);
+  }
+
+ private:
+  class Instance final : public Operator {
+   public:
+    explicit Instance(Format format) : format_(std::move(format)) {}
+    void ProcessBatch(int, BatchPtr batch, Output&) override {
+      line_.clear();
+      for (const T& item : BatchAs<T>(batch).items) {
+        line_ += format_(item);
+        line_ += '\n';
+      }
+      std::fwrite(line_.data(), 1, line_.size(), stdout);
+    }
+    absl::Status Close() override {
+      std::fflush(stdout);
+      return absl::OkStatus();
+    }
+
+   private:
+    Format format_;
+    std::string line_;
+  };
+  Format format_;
+};
+
+// PrintLines<T>([](const T& x) { return absl::StrCat(...); })
+template <class T, class Format>
+auto PrintLines(Format format) {
+  return StdoutSink<T, Format>(std::move(format));
+}
+
+}  // namespace sluice

@@ -1,0 +1,33 @@
+// Keeps the events a predicate accepts, compacting the batch in place.
+#pragma once
+
+#include <utility>
+#include <vector>
+
+#include "runtime/operator.h"
+
+namespace sluice {
+
+template <class T, class F>
+class FilterOperator final : public Operator {
+ public:
+  explicit FilterOperator(F fn) : fn_(std::move(fn)) {}
+
+  void ProcessBatch(int, BatchPtr batch, Output& out) override {
+    auto& items = BatchAs<T>(batch).items;
+    size_t kept = 0;
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (fn_(std::as_const(items[i]))) {
+        if (kept != i) items[kept] = std::move(items[i]);
+        ++kept;
+      }
+    }
+    items.resize(kept);
+    out.Emit(std::move(batch));
+  }
+
+ private:
+  F fn_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,46 @@
+// Rolling keyed aggregate: one accumulator per key; each event updates it and the
+// aggregate's result for that key is emitted.
+#pragma once
+
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "operators/function_concepts.h"
+#include "runtime/batch_pool.h"
+#include "runtime/operator.h"
+
+namespace sluice {
+
+template <class K, class T, class KeyFn, class A>
+class KeyedAggregateOperator final : public Operator {
+ public:
+  using Acc = AccumulatorOf<A>;
+  using Result = AggregateResult<A, K>;
+
+  KeyedAggregateOperator(KeyFn key_fn, A aggregate)
+      : key_fn_(std::move(key_fn)), aggregate_(std::move(aggregate)) {}
+
+  void ProcessBatch(int, BatchPtr batch, Output& out) override {
+    BatchPtr result = AcquireBatch<Result>();
+    auto& out_items = BatchAs<Result>(result).items;
+    const auto& items = BatchAs<T>(batch).items;
+    out_items.reserve(items.size());
+    for (const T& item : items) {
+      K key = key_fn_(item);
+      auto it = state_.find(key);
+      if (it == state_.end()) {
+        it = state_.emplace(key, aggregate_.CreateAccumulator()).first;
+      }
+      aggregate_.Add(it->second, item);
+      out_items.push_back(aggregate_.Result(it->first, it->second));
+    }
+    out.Emit(std::move(result));
+  }
+
+ private:
+  KeyFn key_fn_;
+  A aggregate_;
+  absl::flat_hash_map<K, Acc> state_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,17 @@
+// Merges several inputs of the same type into one stream.
+#pragma once
+
+#include <utility>
+
+#include "runtime/operator.h"
+
+namespace sluice {
+
+class UnionOperator final : public Operator {
+ public:
+  void ProcessBatch(int, BatchPtr batch, Output& out) override {
+    out.Emit(std::move(batch));
+  }
+};
+
+}  // namespace sluice

@@ -1,0 +1,279 @@
+#include "runtime/chain_task.h"
+
+#include <algorithm>
+#include <exception>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+
+namespace sluice {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A quantum ends after this many input elements or this much time, whichever first,
+// so one busy task cannot starve the others sharing its threads.
+constexpr int kQuantumElements = 64;
+constexpr auto kQuantumTime = std::chrono::milliseconds(2);
+
+uint64_t NanosSince(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start)
+      .count();
+}
+
+}  // namespace
+
+// Delivers batches to stage `stage` of the chain (or to the tail output after the
+// last stage), counting records and time on the way.
+class ChainTask::Link final : public Output {
+ public:
+  Link(ChainTask* task, size_t stage, OperatorMetrics* producer)
+      : task_(task), stage_(stage), producer_(producer) {}
+
+  void Deliver(int port, BatchPtr batch) {
+    size_t count = batch->size();
+    if (count == 0) return;
+    if (producer_ != nullptr) producer_->records_out.Add(count);
+    if (stage_ == task_->stages_.size()) {
+      task_->tail_->Emit(std::move(batch));
+      return;
+    }
+    Stage& stage = task_->stages_[stage_];
+    stage.metrics->records_in.Add(count);
+    int saved = task_->current_stage_;
+    task_->current_stage_ = static_cast<int>(stage_);
+    Clock::time_point start = Clock::now();
+    stage.op->ProcessBatch(port, std::move(batch), *task_->links_[stage_ + 1]);
+    stage.metrics->busy_inclusive_nanos.Add(NanosSince(start));
+    task_->current_stage_ = saved;
+  }
+
+  void Emit(BatchPtr batch) override { Deliver(0, std::move(batch)); }
+
+  void EmitControl(ElementKind kind, int64_t value) override {
+    if (stage_ == task_->stages_.size()) {
+      task_->tail_->EmitControl(kind, value);
+      return;
+    }
+    Output& next = *task_->links_[stage_ + 1];
+    if (kind != ElementKind::kWatermark) {
+      next.EmitControl(kind, value);
+      return;
+    }
+    int saved = task_->current_stage_;
+    task_->current_stage_ = static_cast<int>(stage_);
+    task_->stages_[stage_].op->ProcessWatermark(value, next);
+    task_->current_stage_ = saved;
+  }
+
+  void Flush() override { task_->tail_->Flush(); }
+  bool HasRoom() const override { return task_->tail_->HasRoom(); }
+
+ private:
+  ChainTask* task_;
+  size_t stage_;
+  OperatorMetrics* producer_;
+};
+
+ChainTask::ChainTask(std::string name, TaskEnvironment env,
+                     std::optional<SourceStage> source, std::vector<Stage> stages,
+                     std::vector<Channel*> inputs, std::unique_ptr<Output> tail)
+    : Task(std::move(name)),
+      env_(std::move(env)),
+      source_(std::move(source)),
+      stages_(std::move(stages)),
+      inputs_(std::move(inputs)),
+      tail_(std::move(tail)),
+      input_watermarks_(inputs_.size(), std::numeric_limits<int64_t>::min()),
+      input_ended_(inputs_.size(), false),
+      watermark_(std::numeric_limits<int64_t>::min()) {
+  OperatorMetrics* previous = source_ ? source_->metrics : nullptr;
+  for (size_t i = 0; i <= stages_.size(); ++i) {
+    links_.push_back(std::make_unique<Link>(this, i, previous));
+    if (i < stages_.size()) {
+      if (previous != nullptr && i > 0) previous->SetChained(stages_[i].metrics);
+      previous = stages_[i].metrics;
+    }
+  }
+  if (source_ && !stages_.empty()) source_->metrics->SetChained(stages_[0].metrics);
+  if (!stages_.empty()) {
+    for (Channel* input : inputs_) stages_[0].metrics->AddInput(input);
+  }
+  head_ = links_[0].get();
+}
+
+ChainTask::~ChainTask() {
+  if (!closed_) (void)CloseAll();
+}
+
+absl::Status ChainTask::Open() {
+  if (source_) {
+    current_stage_ = -1;
+    absl::Status status = source_->op->Open(source_->context);
+    if (!status.ok()) {
+      return absl::Status(status.code(),
+                          absl::StrCat(CurrentOperatorDescription(), ": ", status.message()));
+    }
+  }
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    current_stage_ = static_cast<int>(i);
+    absl::Status status = stages_[i].op->Open(stages_[i].context);
+    if (!status.ok()) {
+      return absl::Status(status.code(),
+                          absl::StrCat(CurrentOperatorDescription(), ": ", status.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string ChainTask::CurrentOperatorDescription() const {
+  const OperatorContext* context = nullptr;
+  if (current_stage_ < 0 && source_) {
+    context = &source_->context;
+  } else if (current_stage_ >= 0 && current_stage_ < static_cast<int>(stages_.size())) {
+    context = &stages_[current_stage_].context;
+  }
+  if (context == nullptr) return absl::StrCat("task '", name(), "'");
+  return absl::StrCat("operator '", context->name, "' (instance ", context->instance + 1,
+                      " of ", context->parallelism, ")");
+}
+
+TaskState ChainTask::RunQuantum() {
+  if (blocked_since_) {
+    OperatorMetrics* last = !stages_.empty() ? stages_.back().metrics
+                                             : (source_ ? source_->metrics : nullptr);
+    if (last != nullptr) last->blocked_nanos.Add(NanosSince(*blocked_since_));
+    blocked_since_.reset();
+  }
+  if (env_.cancelled->load(std::memory_order_acquire)) {
+    (void)CloseAll();
+    return TaskState::kFinished;
+  }
+  Clock::time_point deadline = Clock::now() + kQuantumTime;
+  try {
+    TaskState state = source_ ? RunSource(deadline) : RunOperators(deadline);
+    if (state != TaskState::kFinished) tail_->Flush();
+    return state;
+  } catch (const std::exception& e) {
+    return Fail(absl::UnknownError(
+        absl::StrCat(CurrentOperatorDescription(), " threw: ", e.what())));
+  } catch (...) {
+    return Fail(absl::UnknownError(
+        absl::StrCat(CurrentOperatorDescription(), " threw a non-standard exception")));
+  }
+}
+
+TaskState ChainTask::Park(TaskState state) {
+  if (state == TaskState::kBlockedOnOutput) blocked_since_ = Clock::now();
+  return state;
+}
+
+TaskState ChainTask::RunSource(Clock::time_point deadline) {
+  for (int i = 0; i < kQuantumElements; ++i) {
+    if (!tail_->HasRoom()) return Park(TaskState::kBlockedOnOutput);
+    current_stage_ = -1;
+    Clock::time_point start = Clock::now();
+    absl::StatusOr<SourceStep> step = source_->op->Produce(*head_);
+    source_->metrics->busy_inclusive_nanos.Add(NanosSince(start));
+    if (!step.ok()) {
+      current_stage_ = -1;
+      return Fail(absl::Status(step.status().code(),
+                               absl::StrCat(CurrentOperatorDescription(), ": ",
+                                            step.status().message())));
+    }
+    if (step->kind == SourceStep::kEnd) return FinishChain();
+    if (step->kind == SourceStep::kWaitUntilNanos) {
+      env_.scheduler->WakeAt(this, Clock::time_point(std::chrono::nanoseconds(
+                                       step->wake_at_nanos)));
+      return TaskState::kWaiting;
+    }
+    if (Clock::now() >= deadline) break;
+  }
+  return TaskState::kYield;
+}
+
+TaskState ChainTask::RunOperators(Clock::time_point deadline) {
+  Link& head = *links_[0];
+  for (int i = 0; i < kQuantumElements; ++i) {
+    if (!tail_->HasRoom()) return Park(TaskState::kBlockedOnOutput);
+    Element element;
+    size_t input = 0;
+    bool found = false;
+    for (size_t tried = 0; tried < inputs_.size() && !found; ++tried) {
+      input = next_input_;
+      next_input_ = (next_input_ + 1) % inputs_.size();
+      found = inputs_[input]->Pop(&element);
+    }
+    if (!found) return TaskState::kBlockedOnInput;
+    if (element.is_data()) {
+      head.Deliver(inputs_[input]->port(), std::move(element.batch));
+    } else {
+      HandleControl(input, element);
+      if (inputs_ended_ == inputs_.size()) return FinishChain();
+    }
+    if (Clock::now() >= deadline) break;
+  }
+  return TaskState::kYield;
+}
+
+void ChainTask::HandleControl(size_t input, const Element& element) {
+  switch (element.kind) {
+    case ElementKind::kEndOfInput:
+      if (!input_ended_[input]) {
+        input_ended_[input] = true;
+        ++inputs_ended_;
+        // An ended input no longer holds back event time.
+        input_watermarks_[input] = std::numeric_limits<int64_t>::max();
+      }
+      break;
+    case ElementKind::kWatermark:
+      input_watermarks_[input] = std::max(input_watermarks_[input], element.value);
+      break;
+    default:
+      // Barriers are aligned by the checkpoint layer; until then pass them on.
+      links_[0]->EmitControl(element.kind, element.value);
+      return;
+  }
+  int64_t combined =
+      *std::min_element(input_watermarks_.begin(), input_watermarks_.end());
+  if (combined > watermark_ && inputs_ended_ < inputs_.size()) {
+    watermark_ = combined;
+    links_[0]->EmitControl(ElementKind::kWatermark, combined);
+  }
+}
+
+TaskState ChainTask::FinishChain() {
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    current_stage_ = static_cast<int>(i);
+    stages_[i].op->Finish(*links_[i + 1]);
+  }
+  current_stage_ = static_cast<int>(stages_.size());
+  tail_->EmitControl(ElementKind::kEndOfInput, 0);
+  absl::Status status = CloseAll();
+  if (!status.ok()) return Fail(status);
+  return TaskState::kFinished;
+}
+
+absl::Status ChainTask::CloseAll() {
+  closed_ = true;
+  absl::Status first;
+  auto close = [&](auto& op, int index) {
+    current_stage_ = index;
+    absl::Status status = op.Close();
+    if (!status.ok() && first.ok()) {
+      first = absl::Status(status.code(), absl::StrCat(CurrentOperatorDescription(),
+                                                       ": ", status.message()));
+    }
+  };
+  if (source_) close(*source_->op, -1);
+  for (size_t i = 0; i < stages_.size(); ++i) close(*stages_[i].op, static_cast<int>(i));
+  return first;
+}
+
+TaskState ChainTask::Fail(absl::Status status) {
+  if (!closed_) (void)CloseAll();
+  env_.fail(std::move(status));
+  return TaskState::kFinished;
+}
+
+}  // namespace sluice

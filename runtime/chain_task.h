@@ -1,0 +1,80 @@
+// The task body for one parallel instance of a fused chain: an optional source, then
+// operators that pass batches to each other through ChainLinks, ending in the
+// exchange outputs of the chain's downstream edges.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "runtime/channel.h"
+#include "runtime/operator.h"
+#include "runtime/operator_metrics.h"
+#include "runtime/scheduler.h"
+#include "runtime/task.h"
+
+namespace sluice {
+
+// Job-wide services a task needs.
+struct TaskEnvironment {
+  Scheduler* scheduler = nullptr;
+  const std::atomic<bool>* cancelled = nullptr;
+  // Records the first failure and cancels the job. Thread-safe.
+  std::function<void(absl::Status)> fail;
+};
+
+class ChainTask final : public Task {
+ public:
+  struct Stage {
+    std::unique_ptr<Operator> op;
+    OperatorContext context;
+    OperatorMetrics* metrics;  // owned by the job
+  };
+  struct SourceStage {
+    std::unique_ptr<SourceOperator> op;
+    OperatorContext context;
+    OperatorMetrics* metrics;
+  };
+
+  ChainTask(std::string name, TaskEnvironment env, std::optional<SourceStage> source,
+            std::vector<Stage> stages, std::vector<Channel*> inputs,
+            std::unique_ptr<Output> tail);
+  ~ChainTask() override;
+
+  // Opens every operator; called on the starting thread before the task first runs.
+  absl::Status Open();
+  TaskState RunQuantum() override;
+
+ private:
+  class Link;
+  TaskState RunSource(std::chrono::steady_clock::time_point deadline);
+  TaskState RunOperators(std::chrono::steady_clock::time_point deadline);
+  void HandleControl(size_t input, const Element& element);
+  TaskState FinishChain();
+  TaskState Fail(absl::Status status);
+  absl::Status CloseAll();
+  std::string CurrentOperatorDescription() const;
+  TaskState Park(TaskState state);
+
+  TaskEnvironment env_;
+  std::optional<SourceStage> source_;
+  std::vector<Stage> stages_;
+  std::vector<Channel*> inputs_;
+  std::unique_ptr<Output> tail_;
+  std::vector<std::unique_ptr<Link>> links_;  // links_[i] feeds stages_[i]
+  Output* head_ = nullptr;                    // where the source or input goes
+  std::vector<int64_t> input_watermarks_;
+  std::vector<bool> input_ended_;
+  size_t inputs_ended_ = 0;
+  int64_t watermark_;
+  size_t next_input_ = 0;
+  int current_stage_ = -1;  // -1: the source; used to name the operator that threw
+  std::optional<std::chrono::steady_clock::time_point> blocked_since_;
+  bool closed_ = false;
+};
+
+}  // namespace sluice

@@ -1,0 +1,40 @@
+// What travels through a channel: a data batch or an in-band control element.
+// Control elements stay in order with data, so a watermark or checkpoint barrier
+// always separates the batches before it from those after it.
+#pragma once
+
+#include <cstdint>
+#include <utility>
+
+#include "runtime/batch.h"
+
+namespace sluice {
+
+enum class ElementKind : uint8_t {
+  kBatch,
+  kWatermark,   // value = event time (reserved for the event-time layer)
+  kBarrier,     // value = checkpoint id (reserved for checkpoints)
+  kEndOfInput,  // the producer will send nothing more on this channel
+};
+
+struct Element {
+  ElementKind kind = ElementKind::kBatch;
+  int64_t value = 0;
+  BatchPtr batch;
+
+  static Element Data(BatchPtr batch) {
+    Element e;
+    e.kind = ElementKind::kBatch;
+    e.batch = std::move(batch);
+    return e;
+  }
+  static Element Control(ElementKind kind, int64_t value = 0) {
+    Element e;
+    e.kind = kind;
+    e.value = value;
+    return e;
+  }
+  bool is_data() const { return kind == ElementKind::kBatch; }
+};
+
+}  // namespace sluice

@@ -1,0 +1,65 @@
+// Key partitioning: routes every event to the instance owning its key group, buffering
+// per target so downstream still receives full batches.
+#pragma once
+
+#include <vector>
+
+#include "runtime/batch_pool.h"
+#include "runtime/channel_output.h"
+#include "runtime/key_groups.h"
+#include "runtime/stable_hash.h"
+
+namespace sluice {
+
+template <class T, class KeyFn>
+class KeyHashOutput final : public ChannelOutput {
+ public:
+  KeyHashOutput(KeyFn key_fn, std::vector<Channel*> channels, int key_group_count,
+                size_t batch_size)
+      : ChannelOutput(Partitioning::kKeyHash, std::move(channels)),
+        key_fn_(std::move(key_fn)),
+        key_group_count_(key_group_count),
+        batch_size_(batch_size) {
+    int targets = static_cast<int>(this->channels().size());
+    target_of_group_.resize(key_group_count);
+    for (int group = 0; group < key_group_count; ++group) {
+      target_of_group_[group] = KeyGroups::InstanceFor(group, key_group_count, targets);
+    }
+    pending_.resize(targets);
+  }
+
+  void Emit(BatchPtr batch) override {
+    auto& items = BatchAs<T>(batch).items;
+    for (T& item : items) {
+      uint64_t hash = StableHash(key_fn_(std::as_const(item)));
+      int target = target_of_group_[KeyGroups::ForHash(hash, key_group_count_)];
+      BatchPtr& out = pending_[target];
+      if (!out) {
+        out = AcquireBatch<T>();
+        BatchAs<T>(out).items.reserve(batch_size_);
+      }
+      auto& out_items = BatchAs<T>(out).items;
+      out_items.push_back(std::move(item));
+      if (out_items.size() >= batch_size_) {
+        channels()[target]->Push(Element::Data(std::move(out)));
+      }
+    }
+  }
+
+  void Flush() override {
+    for (size_t target = 0; target < pending_.size(); ++target) {
+      if (pending_[target] && pending_[target]->size() > 0) {
+        channels()[target]->Push(Element::Data(std::move(pending_[target])));
+      }
+    }
+  }
+
+ private:
+  KeyFn key_fn_;
+  int key_group_count_;
+  size_t batch_size_;
+  std::vector<int> target_of_group_;
+  std::vector<BatchPtr> pending_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,64 @@
+// The runtime's view of an operator: something that consumes batches and control
+// elements and emits to an Output. Concrete operators live in operators/ and io/.
+// An operator instance is driven by one task at a time; it needs no locking.
+#pragma once
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "runtime/batch.h"
+#include "runtime/operator_context.h"
+#include "runtime/output.h"
+
+namespace sluice {
+
+class Operator {
+ public:
+  virtual ~Operator() = default;
+
+  // Called once before any input, on the thread that starts the job.
+  virtual absl::Status Open(const OperatorContext& context) {
+    (void)context;
+    return absl::OkStatus();
+  }
+  // A data batch arrived on input `port` (0 unless the operator has several inputs).
+  virtual void ProcessBatch(int port, BatchPtr batch, Output& out) = 0;
+  // The combined (minimum) watermark of this operator's inputs advanced. Operators
+  // that buffer by event time override this; the default passes it on.
+  virtual void ProcessWatermark(int64_t watermark, Output& out) {
+    out.EmitControl(ElementKind::kWatermark, watermark);
+  }
+  // Every input has ended: emit whatever is buffered. End-of-input is forwarded by
+  // the runtime afterwards.
+  virtual void Finish(Output& out) { (void)out; }
+  // Called once after the last element or on cancellation; release resources here.
+  // A non-OK status (a sink failing to flush, say) fails the job.
+  virtual absl::Status Close() { return absl::OkStatus(); }
+};
+
+// What a source reports after one call to Produce.
+struct SourceStep {
+  enum Kind { kMore, kWaitUntilNanos, kEnd } kind = kMore;
+  int64_t wake_at_nanos = 0;  // steady-clock nanoseconds, for kWaitUntilNanos
+
+  static SourceStep More() { return SourceStep{kMore, 0}; }
+  static SourceStep End() { return SourceStep{kEnd, 0}; }
+  static SourceStep WaitUntil(int64_t steady_nanos) {
+    return SourceStep{kWaitUntilNanos, steady_nanos};
+  }
+};
+
+class SourceOperator {
+ public:
+  virtual ~SourceOperator() = default;
+  // Called once before Produce; report unreadable inputs here with a clear status.
+  virtual absl::Status Open(const OperatorContext& context) = 0;
+  // Emits at most about one batch and says whether there is more. Must not block for
+  // long: a source with nothing ready returns WaitUntil.
+  // Errors (bad input under the "fail" policy) are returned as a status.
+  virtual absl::StatusOr<SourceStep> Produce(Output& out) = 0;
+  virtual absl::Status Close() { return absl::OkStatus(); }
+};
+
+}  // namespace sluice

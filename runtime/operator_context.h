@@ -1,0 +1,19 @@
+// What a running operator instance knows about where it runs.
+#pragma once
+
+#include <string>
+
+namespace sluice {
+
+struct OperatorContext {
+  std::string name;     // the operator's (user-set or generated) name
+  int instance = 0;     // this parallel instance, 0-based
+  int parallelism = 1;  // number of parallel instances of this operator
+  int max_key_groups = 128;
+  size_t batch_size = 1024;
+  // Non-zero: sources cut batches at pseudo-random sizes in [1, batch_size] from this
+  // seed, so tests can check that results do not depend on batch boundaries.
+  uint64_t batch_jitter_seed = 0;
+};
+
+}  // namespace sluice

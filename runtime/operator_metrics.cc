@@ -1,0 +1,63 @@
+#include "runtime/operator_metrics.h"
+
+#include <map>
+
+#include "absl/strings/str_format.h"
+
+namespace sluice {
+
+OperatorMetricsSnapshot OperatorMetrics::Snapshot() const {
+  OperatorMetricsSnapshot s;
+  s.name = name_;
+  s.instance = instance_;
+  s.parallelism = parallelism_;
+  s.records_in = records_in.Get();
+  s.records_out = records_out.Get();
+  uint64_t inclusive = busy_inclusive_nanos.Get();
+  uint64_t chained = chained_ != nullptr ? chained_->busy_inclusive_nanos.Get() : 0;
+  s.busy_nanos = inclusive > chained ? inclusive - chained : 0;
+  s.blocked_nanos = blocked_nanos.Get();
+  for (const Channel* channel : inputs_) {
+    s.input_queued += channel->queued_batches();
+    s.input_capacity += channel->capacity();
+  }
+  return s;
+}
+
+std::string FormatMetricsTable(const std::vector<OperatorMetricsSnapshot>& metrics,
+                               double wall_seconds) {
+  // Keep the operators in first-seen (topological) order.
+  std::vector<std::string> order;
+  std::map<std::string, OperatorMetricsSnapshot> sums;
+  for (const auto& m : metrics) {
+    auto [it, inserted] = sums.try_emplace(m.name, m);
+    if (inserted) {
+      order.push_back(m.name);
+      continue;
+    }
+    OperatorMetricsSnapshot& sum = it->second;
+    sum.records_in += m.records_in;
+    sum.records_out += m.records_out;
+    sum.busy_nanos += m.busy_nanos;
+    sum.blocked_nanos += m.blocked_nanos;
+    sum.input_queued += m.input_queued;
+    sum.input_capacity += m.input_capacity;
+  }
+  std::string out = absl::StrFormat("%-28s %4s %14s %14s %10s %11s %9s\n", "operator",
+                                    "par", "records in", "records out", "busy s",
+                                    "blocked s", "fill");
+  for (const std::string& name : order) {
+    const OperatorMetricsSnapshot& m = sums[name];
+    std::string fill =
+        m.input_capacity == 0
+            ? "-"
+            : absl::StrFormat("%.0f%%", 100.0 * m.input_queued / m.input_capacity);
+    absl::StrAppendFormat(&out, "%-28s %4d %14d %14d %10.3f %11.3f %9s\n", name,
+                          m.parallelism, m.records_in, m.records_out,
+                          m.busy_nanos / 1e9, m.blocked_nanos / 1e9, fill);
+  }
+  absl::StrAppendFormat(&out, "wall time %.3f s\n", wall_seconds);
+  return out;
+}
+
+}  // namespace sluice
