@@ -1,0 +1,194 @@
+// Logical graph validation and printing, and the planner's fusion and exchanges.
+#include <string>
+
+#include "engine/planner.h"
+#include "engine/sluice.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/status_matchers.h"
+
+namespace sluice {
+namespace {
+
+using ::sluice::testing::IsOk;
+using ::sluice::testing::StatusIs;
+using ::testing::HasSubstr;
+
+auto Numbers() {
+  return Generator([](uint64_t i) { return static_cast<int>(i); }).Count(10);
+}
+auto Ignore() {
+  return [](const int&) {};
+}
+
+TEST(GraphValidationTest, DanglingStreamIsAnError) {
+  Dataflow flow;
+  auto numbers = flow.Source(Numbers()).Name("numbers");
+  numbers.Map([](const int& x) { return x + 1; }).Name("plus_one");
+  EXPECT_THAT(flow.Build(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                     "stream of 'plus_one' (int) goes nowhere"));
+}
+
+TEST(GraphValidationTest, NoSourceIsAnError) {
+  Dataflow flow;
+  EXPECT_THAT(flow.Build(), StatusIs(absl::StatusCode::kInvalidArgument, "no source"));
+}
+
+TEST(GraphValidationTest, DuplicateNamesAreAnError) {
+  Dataflow flow;
+  flow.Source(Numbers()).Name("x").Map([](const int& v) { return v; }).Name("x").Sink(Ignore());
+  EXPECT_THAT(flow.Build(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "two operators are named 'x'"));
+}
+
+TEST(GraphValidationTest, StreamsOfAnotherDataflowCannotBeMixed) {
+  Dataflow a;
+  Dataflow b;
+  auto left = a.Source(Numbers());
+  auto right = b.Source(Numbers());
+  left.Union(right).Sink(Ignore());
+  EXPECT_THAT(a.Build(), StatusIs(absl::StatusCode::kInvalidArgument, "another dataflow"));
+}
+
+TEST(GraphValidationTest, ParallelismAboveSinkMaximumIsAnError) {
+  Dataflow flow;
+  flow.Source(Numbers()).Sink(PrintLines<int>([](const int& x) { return std::to_string(x); }))
+      .Name("console")
+      .Parallelism(2);
+  EXPECT_THAT(flow.Build(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                     "'console' (stdout) runs at most 1 instance"));
+}
+
+TEST(GraphValidationTest, BadParallelismIsAnError) {
+  Dataflow flow;
+  flow.Source(Numbers()).Map([](const int& x) { return x; }).Name("m").Parallelism(-1).Sink(
+      Ignore());
+  EXPECT_THAT(flow.Build(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                     "'m': parallelism must be >= 1"));
+  JobOptions options;
+  options.parallelism = 0;
+  Dataflow ok;
+  ok.Source(Numbers()).Sink(Ignore());
+  EXPECT_THAT(ok.Build(options), StatusIs(absl::StatusCode::kInvalidArgument,
+                                          "default parallelism must be >= 1"));
+}
+
+// The fluent API cannot build these; the low-level graph API can, so it checks them.
+LogicalNode RawNode(std::string name, std::type_index in, std::type_index out) {
+  LogicalNode node;
+  node.name = std::move(name);
+  node.kind = "raw";
+  node.in_type = in;
+  node.out_type = out;
+  node.in_type_name = in == typeid(int) ? "int" : "double";
+  node.out_type_name = out == typeid(int) ? "int" : "double";
+  return node;
+}
+
+TEST(GraphValidationTest, TypeMismatchIsReported) {
+  LogicalGraph graph;
+  LogicalNode source = RawNode("src", typeid(void), typeid(int));
+  source.make_source = [] { return nullptr; };
+  int src = graph.AddNode(source);
+  LogicalNode sink = RawNode("dst", typeid(double), typeid(void));
+  sink.is_sink = true;
+  sink.inputs.push_back(LogicalEdge{src, Partitioning::kForward, {}});
+  graph.AddNode(sink);
+  EXPECT_THAT(graph.Validate(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "type mismatch on edge 'src' -> 'dst': 'src' produces int but "
+                       "'dst' expects double"));
+}
+
+TEST(GraphValidationTest, CycleIsReported) {
+  LogicalGraph graph;
+  LogicalNode source = RawNode("src", typeid(void), typeid(int));
+  source.make_source = [] { return nullptr; };
+  int src = graph.AddNode(source);
+  LogicalNode a = RawNode("a", typeid(int), typeid(int));
+  a.inputs.push_back(LogicalEdge{src, Partitioning::kForward, {}});
+  a.inputs.push_back(LogicalEdge{2, Partitioning::kForward, {}});
+  int a_id = graph.AddNode(a);
+  LogicalNode b = RawNode("b", typeid(int), typeid(int));
+  b.inputs.push_back(LogicalEdge{a_id, Partitioning::kForward, {}});
+  graph.AddNode(b);
+  EXPECT_THAT(graph.Validate(), StatusIs(absl::StatusCode::kInvalidArgument, "cycle"));
+}
+
+TEST(GraphPrintingTest, TextAndDotNameOperatorsEdgesAndTypes) {
+  Dataflow flow;
+  flow.Source(Numbers()).Name("numbers")
+      .KeyBy([](const int& x) { return x % 2; })
+      .Reduce([](const int& a, const int& b) { return a + b; }).Name("sum")
+      .Sink(Ignore()).Name("out");
+  std::string text = flow.ToText();
+  EXPECT_THAT(text, HasSubstr("numbers [generator] -> int"));
+  EXPECT_THAT(text, HasSubstr("sum [reduce] -> int"));
+  EXPECT_THAT(text, HasSubstr("<- numbers (key-hash)"));
+  std::string dot = flow.ToDot();
+  EXPECT_THAT(dot, HasSubstr("digraph sluice"));
+  EXPECT_THAT(dot, HasSubstr("n0 -> n1 [label=\"key-hash\\nint\"]"));
+  EXPECT_THAT(dot, HasSubstr("n1 -> n2"));
+}
+
+TEST(PlannerTest, FusesForwardChainsAndPlacesExchanges) {
+  Dataflow flow;
+  flow.Source(Numbers()).Name("src")
+      .Map([](const int& x) { return x; }).Name("map")
+      .Filter([](const int&) { return true; }).Name("filter")
+      .KeyBy([](const int& x) { return x; })
+      .Reduce([](const int& a, const int& b) { return a + b; }).Name("sum")
+      .Sink(Ignore()).Name("out");
+  JobOptions options;
+  options.parallelism = 2;
+  auto job = flow.Build(options);
+  ASSERT_THAT(job, IsOk());
+  EXPECT_EQ(job->PlanText(),
+            "task 0 x2: src -> map -> filter\n"
+            "task 1 x2: sum -> out\n"
+            "    <- task 0 via key-hash\n");
+}
+
+TEST(PlannerTest, SingleInstanceKeyedEdgeIsFused) {
+  Dataflow flow;
+  flow.Source(Numbers()).Name("src")
+      .KeyBy([](const int& x) { return x; })
+      .Reduce([](const int& a, const int& b) { return a + b; }).Name("sum")
+      .Sink(Ignore()).Name("out");
+  auto job = flow.Build();
+  ASSERT_THAT(job, IsOk());
+  EXPECT_EQ(job->PlanText(), "task 0 x1: src -> sum -> out\n");
+}
+
+TEST(PlannerTest, ParallelismChangeRebalancesAndFanOutSplitsChains) {
+  Dataflow flow;
+  auto src = flow.Source(Numbers()).Name("src").Parallelism(1);
+  auto doubled = src.Map([](const int& x) { return 2 * x; }).Name("double").Parallelism(2);
+  doubled.Sink(Ignore()).Name("a").Parallelism(2);
+  doubled.Broadcast().Sink(Ignore()).Name("b").Parallelism(3);
+  auto job = flow.Build();
+  ASSERT_THAT(job, IsOk());
+  EXPECT_EQ(job->PlanText(),
+            "task 0 x1: src\n"
+            "task 1 x2: double\n"
+            "    <- task 0 via rebalance\n"
+            "task 2 x2: a\n"
+            "    <- task 1 via forward\n"
+            "task 3 x3: b\n"
+            "    <- task 1 via broadcast\n");
+}
+
+TEST(PlannerTest, KeyedParallelismAboveKeyGroupsIsAnError) {
+  Dataflow flow;
+  flow.Source(Numbers())
+      .KeyBy([](const int& x) { return x; })
+      .Reduce([](const int& a, const int& b) { return a + b; }).Name("sum").Parallelism(4)
+      .Sink(Ignore());
+  JobOptions options;
+  options.max_key_groups = 2;
+  EXPECT_THAT(flow.Build(options),
+              StatusIs(absl::StatusCode::kInvalidArgument, "only 2 key groups"));
+}
+
+}  // namespace
+}  // namespace sluice

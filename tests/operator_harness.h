@@ -1,0 +1,78 @@
+// Drives one operator in isolation: feeds it batches and control elements and records
+// everything it emits, in order. For unit tests of operators.
+#pragma once
+
+#include <memory>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "runtime/batch_pool.h"
+#include "runtime/operator.h"
+
+namespace sluice::testing {
+
+// An Output that keeps what it receives: data items of type Out, and control elements.
+template <class Out>
+class CapturingOutput final : public Output {
+ public:
+  struct Control {
+    ElementKind kind;
+    int64_t value;
+    bool operator==(const Control&) const = default;
+  };
+  using Entry = std::variant<std::vector<Out>, Control>;
+
+  void Emit(BatchPtr batch) override {
+    if (batch->size() == 0) return;
+    entries_.push_back(BatchAs<Out>(batch).items);
+  }
+  void EmitControl(ElementKind kind, int64_t value) override {
+    entries_.push_back(Control{kind, value});
+  }
+
+  const std::vector<Entry>& entries() const { return entries_; }
+  // All data items, flattened in emission order.
+  std::vector<Out> Items() const {
+    std::vector<Out> items;
+    for (const Entry& entry : entries_) {
+      if (const auto* batch = std::get_if<std::vector<Out>>(&entry)) {
+        items.insert(items.end(), batch->begin(), batch->end());
+      }
+    }
+    return items;
+  }
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+template <class In, class Out>
+class OperatorHarness {
+ public:
+  explicit OperatorHarness(std::unique_ptr<Operator> op, OperatorContext context = {})
+      : op_(std::move(op)), context_(std::move(context)) {
+    if (context_.name.empty()) context_.name = "under-test";
+  }
+
+  absl::Status Open() { return op_->Open(context_); }
+  void Process(std::vector<In> items, int port = 0) {
+    BatchPtr batch = AcquireBatch<In>();
+    BatchAs<In>(batch).items = std::move(items);
+    op_->ProcessBatch(port, std::move(batch), output_);
+  }
+  void Watermark(int64_t watermark) { op_->ProcessWatermark(watermark, output_); }
+  void Finish() { op_->Finish(output_); }
+  absl::Status Close() { return op_->Close(); }
+
+  const CapturingOutput<Out>& output() const { return output_; }
+  std::vector<Out> Items() const { return output_.Items(); }
+
+ private:
+  std::unique_ptr<Operator> op_;
+  OperatorContext context_;
+  CapturingOutput<Out> output_;
+};
+
+}  // namespace sluice::testing
