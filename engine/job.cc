@@ -23,7 +23,8 @@ class Job::Impl {
 
   absl::Status PlanJob() {
     if (options_.threads < 0) return absl::InvalidArgumentError("threads must be >= 0");
-    if (options_.batch_size == 0) return absl::InvalidArgumentError("batch_size must be >= 1");
+    if (options_.batch_size == 0)
+      return absl::InvalidArgumentError("batch_size must be >= 1");
     if (options_.channel_capacity == 0) {
       return absl::InvalidArgumentError("channel_capacity must be >= 1");
     }
@@ -182,7 +183,8 @@ std::unique_ptr<ChainTask> Job::Impl::CreateTask(int chain_index, int instance) 
       if (Channel* channel = ChannelAt(e, p, instance)) inputs.push_back(channel);
     }
   }
-  std::string name = absl::StrCat(graph_.node(chain.nodes.front()).name, "[", instance, "]");
+  std::string name =
+      absl::StrCat(graph_.node(chain.nodes.front()).name, "[", instance, "]");
   return std::make_unique<ChainTask>(std::move(name), std::move(env), std::move(source),
                                      std::move(stages), std::move(inputs),
                                      CreateTail(chain, instance));
@@ -259,7 +261,8 @@ absl::Status Job::Impl::Wait() {
   waited_ = true;
   if (!finished_at_) finished_at_ = std::chrono::steady_clock::now();
   std::lock_guard<std::mutex> lock(mutex_);
-  if (status_.ok() && cancelled_.load()) status_ = absl::CancelledError("job was cancelled");
+  if (status_.ok() && cancelled_.load())
+    status_ = absl::CancelledError("job was cancelled");
   if (first_wait && options_.print_metrics) {
     std::fprintf(stderr, "%s", FormatMetricsTable(Metrics(), WallSeconds()).c_str());
   }

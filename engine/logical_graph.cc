@@ -46,9 +46,9 @@ absl::StatusOr<std::vector<int>> LogicalGraph::TopologicalOrder() const {
   if (order.size() != nodes_.size()) {
     for (const LogicalNode& node : nodes_) {
       if (pending_inputs[node.id] > 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "the dataflow has a cycle through '", node.name,
-            "': dataflows must be acyclic (iterations are not supported)"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("the dataflow has a cycle through '", node.name,
+                         "': dataflows must be acyclic (iterations are not supported)"));
       }
     }
   }
@@ -70,14 +70,15 @@ absl::Status LogicalGraph::Validate() const {
           absl::StrCat("operator '", node.name, "' has no input"));
     }
     if (node.parallelism < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "operator '", node.name, "': parallelism must be >= 1, got ", node.parallelism));
+      return absl::InvalidArgumentError(absl::StrCat("operator '", node.name,
+                                                     "': parallelism must be >= 1, got ",
+                                                     node.parallelism));
     }
     if (node.parallelism > node.max_parallelism) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "operator '", node.name, "' (", node.kind, ") runs at most ",
-          node.max_parallelism, " instance(s), but parallelism ", node.parallelism,
-          " was requested"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("operator '", node.name, "' (", node.kind, ") runs at most ",
+                       node.max_parallelism, " instance(s), but parallelism ",
+                       node.parallelism, " was requested"));
     }
     for (const LogicalEdge& edge : node.inputs) {
       if (edge.from < 0 || edge.from >= size()) {
@@ -86,26 +87,26 @@ absl::Status LogicalGraph::Validate() const {
       }
       const LogicalNode& from = nodes_[edge.from];
       if (from.is_sink) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "operator '", node.name, "' reads from sink '", from.name, "'"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("operator '", node.name, "' reads from sink '", from.name, "'"));
       }
       if (from.out_type != node.in_type) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "type mismatch on edge '", from.name, "' -> '", node.name, "': '", from.name,
-            "' produces ", from.out_type_name, " but '", node.name, "' expects ",
-            node.in_type_name));
+        return absl::InvalidArgumentError(
+            absl::StrCat("type mismatch on edge '", from.name, "' -> '", node.name,
+                         "': '", from.name, "' produces ", from.out_type_name, " but '",
+                         node.name, "' expects ", node.in_type_name));
       }
     }
     if (!node.is_sink && Consumers(node.id).empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the stream of '", node.name, "' (", node.out_type_name,
-          ") goes nowhere: connect it to an operator or a Sink"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("the stream of '", node.name, "' (", node.out_type_name,
+                       ") goes nowhere: connect it to an operator or a Sink"));
     }
     if (node.validate) {
       absl::Status status = node.validate();
       if (!status.ok()) {
-        return absl::Status(status.code(),
-                            absl::StrCat("operator '", node.name, "': ", status.message()));
+        return absl::Status(status.code(), absl::StrCat("operator '", node.name,
+                                                        "': ", status.message()));
       }
     }
   }
@@ -132,14 +133,15 @@ std::string LogicalGraph::ToText() const {
 
 std::string LogicalGraph::ToDot() const {
   auto quote = [](const std::string& s) {
-    return absl::StrCat("\"", absl::StrReplaceAll(s, {{"\"", "\\\""}}),
-                        "\"");
+    return absl::StrCat("\"", absl::StrReplaceAll(s, {{"\"", "\\\""}}), "\"");
   };
   std::string out = "digraph sluice {\n  rankdir=LR;\n";
   for (const LogicalNode& node : nodes_) {
     std::string label = absl::StrCat(node.name, "\\n", node.kind);
     absl::StrAppendFormat(&out, "  n%d [label=%s, shape=%s];\n", node.id, quote(label),
-                          node.make_source ? "invhouse" : node.is_sink ? "house" : "box");
+                          node.make_source ? "invhouse"
+                          : node.is_sink   ? "house"
+                                           : "box");
     for (const LogicalEdge& edge : node.inputs) {
       absl::StrAppendFormat(&out, "  n%d -> n%d [label=%s];\n", edge.from, node.id,
                             quote(absl::StrCat(PartitioningName(edge.partitioning), "\\n",

@@ -21,7 +21,8 @@ namespace sluice {
 // Builds the Output through which one producer instance writes to the channels of
 // the consumer instances it feeds.
 using OutputFactory = std::function<std::unique_ptr<Output>(
-    std::vector<Channel*> channels, int producer_instance, const OperatorContext& context)>;
+    std::vector<Channel*> channels, int producer_instance,
+    const OperatorContext& context)>;
 
 struct LogicalEdge {
   int from = -1;
@@ -33,8 +34,8 @@ struct LogicalEdge {
 struct LogicalNode {
   int id = -1;
   std::string name;
-  std::string kind;      // "source", "map", "filter", "reduce", "sink", ...
-  int parallelism = 0;   // 0: the job's default
+  std::string kind;     // "source", "map", "filter", "reduce", "sink", ...
+  int parallelism = 0;  // 0: the job's default
   int max_parallelism = INT_MAX;
   std::type_index in_type = typeid(void);
   std::type_index out_type = typeid(void);

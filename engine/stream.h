@@ -27,7 +27,8 @@ class KeyedStream;
 // The handle a Sink returns, to name it or set its parallelism.
 class SinkRef {
  public:
-  SinkRef(std::shared_ptr<LogicalGraph> graph, int node) : graph_(std::move(graph)), node_(node) {}
+  SinkRef(std::shared_ptr<LogicalGraph> graph, int node)
+      : graph_(std::move(graph)), node_(node) {}
   SinkRef Name(std::string name) const {
     graph_->node(node_).name = std::move(name);
     return *this;
@@ -105,17 +106,21 @@ class Stream {
                   "Union: every stream must have the same event type");
     LogicalNode node = NewNode<T>("union");
     node.inputs.push_back(LogicalEdge{node_, next_, {}});
-    (node.inputs.push_back(LogicalEdge{others.graph_ == graph_ ? others.node_ : -1,
-                                       others.next_, {}}),
+    (node.inputs.push_back(
+         LogicalEdge{others.graph_ == graph_ ? others.node_ : -1, others.next_, {}}),
      ...);
     node.make_operator = [] { return std::make_unique<UnionOperator>(); };
     return Stream<T>(graph_, graph_->AddNode(std::move(node)));
   }
 
   // The next operator receives batches round-robin across its instances.
-  Stream<T> Rebalance() const { return Stream<T>(graph_, node_, Partitioning::kRebalance); }
+  Stream<T> Rebalance() const {
+    return Stream<T>(graph_, node_, Partitioning::kRebalance);
+  }
   // The next operator's every instance receives every event.
-  Stream<T> Broadcast() const { return Stream<T>(graph_, node_, Partitioning::kBroadcast); }
+  Stream<T> Broadcast() const {
+    return Stream<T>(graph_, node_, Partitioning::kBroadcast);
+  }
 
   // Ends the stream in a sink: an io sink spec (CsvSink, CollectorSink, ...) or a
   // function fn(const T&) called for every event.

@@ -45,7 +45,8 @@ class GeneratorSource final : public SourceSpec<T> {
  private:
   class Instance final : public SourceOperator {
    public:
-    Instance(F fn, uint64_t count, double rate) : fn_(std::move(fn)), count_(count), rate_(rate) {}
+    Instance(F fn, uint64_t count, double rate)
+        : fn_(std::move(fn)), count_(count), rate_(rate) {}
 
     absl::Status Open(const OperatorContext& context) override {
       sizer_ = BatchSizer(context);
@@ -67,7 +68,8 @@ class GeneratorSource final : public SourceSpec<T> {
           auto wait = std::chrono::duration<double>((1 - due) / instance_rate_);
           auto wake = now + std::chrono::duration_cast<std::chrono::nanoseconds>(wait);
           return SourceStep::WaitUntil(
-              std::chrono::duration_cast<std::chrono::nanoseconds>(wake.time_since_epoch())
+              std::chrono::duration_cast<std::chrono::nanoseconds>(
+                  wake.time_since_epoch())
                   .count());
         }
         want = std::min<size_t>(want, static_cast<size_t>(due));

@@ -12,24 +12,26 @@ namespace sluice {
 
 template <class F, class T>
 concept MapFunction = std::invocable<const F&, const T&> &&
-                      !std::is_void_v<std::invoke_result_t<const F&, const T&>>;
+    !std::is_void_v<std::invoke_result_t<const F&, const T&>>;
 
 template <class F, class T>
 using MapResult = std::decay_t<std::invoke_result_t<const F&, const T&>>;
 
 template <class F, class T>
 concept FilterFunction = std::invocable<const F&, const T&> &&
-                         std::convertible_to<std::invoke_result_t<const F&, const T&>, bool>;
+                         std::convertible_to < std::invoke_result_t<const F&, const T&>,
+bool > ;
 
 template <class F, class T, class U>
-concept FlatMapFunction = std::invocable<const F&, const T&, Collector<U>&>;
+concept FlatMapFunction = std::invocable < const F&,
+        const T&, Collector<U>
+& > ;
 
 template <class F, class T>
 concept KeyFunction = MapFunction<F, T>;
 
 template <class F, class T>
-concept ReduceFunction =
-    std::invocable<const F&, const T&, const T&> &&
+concept ReduceFunction = std::invocable<const F&, const T&, const T&> &&
     std::convertible_to<std::invoke_result_t<const F&, const T&, const T&>, T>;
 
 template <class F, class T>
@@ -45,7 +47,8 @@ concept AggregateFunction = requires(const A& a, const K& key, const T& value) {
 };
 
 template <class A>
-using AccumulatorOf = std::decay_t<decltype(std::declval<const A&>().CreateAccumulator())>;
+using AccumulatorOf =
+    std::decay_t<decltype(std::declval<const A&>().CreateAccumulator())>;
 
 template <class A, class K>
 using AggregateResult = std::decay_t<decltype(std::declval<const A&>().Result(

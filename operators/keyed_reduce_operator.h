@@ -13,7 +13,8 @@ namespace sluice {
 template <class K, class T, class KeyFn, class F>
 class KeyedReduceOperator final : public Operator {
  public:
-  KeyedReduceOperator(KeyFn key_fn, F fn) : key_fn_(std::move(key_fn)), fn_(std::move(fn)) {}
+  KeyedReduceOperator(KeyFn key_fn, F fn)
+      : key_fn_(std::move(key_fn)), fn_(std::move(fn)) {}
 
   void ProcessBatch(int, BatchPtr batch, Output& out) override {
     auto& items = BatchAs<T>(batch).items;

@@ -111,16 +111,16 @@ absl::Status ChainTask::Open() {
     current_stage_ = -1;
     absl::Status status = source_->op->Open(source_->context);
     if (!status.ok()) {
-      return absl::Status(status.code(),
-                          absl::StrCat(CurrentOperatorDescription(), ": ", status.message()));
+      return absl::Status(status.code(), absl::StrCat(CurrentOperatorDescription(), ": ",
+                                                      status.message()));
     }
   }
   for (size_t i = 0; i < stages_.size(); ++i) {
     current_stage_ = static_cast<int>(i);
     absl::Status status = stages_[i].op->Open(stages_[i].context);
     if (!status.ok()) {
-      return absl::Status(status.code(),
-                          absl::StrCat(CurrentOperatorDescription(), ": ", status.message()));
+      return absl::Status(status.code(), absl::StrCat(CurrentOperatorDescription(), ": ",
+                                                      status.message()));
     }
   }
   return absl::OkStatus();
@@ -177,14 +177,14 @@ TaskState ChainTask::RunSource(Clock::time_point deadline) {
     source_->metrics->busy_inclusive_nanos.Add(NanosSince(start));
     if (!step.ok()) {
       current_stage_ = -1;
-      return Fail(absl::Status(step.status().code(),
-                               absl::StrCat(CurrentOperatorDescription(), ": ",
-                                            step.status().message())));
+      return Fail(absl::Status(
+          step.status().code(),
+          absl::StrCat(CurrentOperatorDescription(), ": ", step.status().message())));
     }
     if (step->kind == SourceStep::kEnd) return FinishChain();
     if (step->kind == SourceStep::kWaitUntilNanos) {
-      env_.scheduler->WakeAt(this, Clock::time_point(std::chrono::nanoseconds(
-                                       step->wake_at_nanos)));
+      env_.scheduler->WakeAt(
+          this, Clock::time_point(std::chrono::nanoseconds(step->wake_at_nanos)));
       return TaskState::kWaiting;
     }
     if (Clock::now() >= deadline) break;
@@ -261,8 +261,8 @@ absl::Status ChainTask::CloseAll() {
     current_stage_ = index;
     absl::Status status = op.Close();
     if (!status.ok() && first.ok()) {
-      first = absl::Status(status.code(), absl::StrCat(CurrentOperatorDescription(),
-                                                       ": ", status.message()));
+      first = absl::Status(status.code(), absl::StrCat(CurrentOperatorDescription(), ": ",
+                                                       status.message()));
     }
   };
   if (source_) close(*source_->op, -1);

@@ -41,7 +41,9 @@ class Channel {
   bool Pop(Element* element);
 
   // Any thread. Batches queued now, for metrics.
-  size_t queued_batches() const { return queued_batches_.load(std::memory_order_relaxed); }
+  size_t queued_batches() const {
+    return queued_batches_.load(std::memory_order_relaxed);
+  }
 
  private:
   const size_t capacity_;

@@ -43,9 +43,9 @@ std::string FormatMetricsTable(const std::vector<OperatorMetricsSnapshot>& metri
     sum.input_queued += m.input_queued;
     sum.input_capacity += m.input_capacity;
   }
-  std::string out = absl::StrFormat("%-28s %4s %14s %14s %10s %11s %9s\n", "operator",
-                                    "par", "records in", "records out", "busy s",
-                                    "blocked s", "fill");
+  std::string out =
+      absl::StrFormat("%-28s %4s %14s %14s %10s %11s %9s\n", "operator", "par",
+                      "records in", "records out", "busy s", "blocked s", "fill");
   for (const std::string& name : order) {
     const OperatorMetricsSnapshot& m = sums[name];
     std::string fill =
@@ -53,8 +53,8 @@ std::string FormatMetricsTable(const std::vector<OperatorMetricsSnapshot>& metri
             ? "-"
             : absl::StrFormat("%.0f%%", 100.0 * m.input_queued / m.input_capacity);
     absl::StrAppendFormat(&out, "%-28s %4d %14d %14d %10.3f %11.3f %9s\n", name,
-                          m.parallelism, m.records_in, m.records_out,
-                          m.busy_nanos / 1e9, m.blocked_nanos / 1e9, fill);
+                          m.parallelism, m.records_in, m.records_out, m.busy_nanos / 1e9,
+                          m.blocked_nanos / 1e9, fill);
   }
   absl::StrAppendFormat(&out, "wall time %.3f s\n", wall_seconds);
   return out;

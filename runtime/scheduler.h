@@ -2,6 +2,9 @@
 // thread for tasks that sleep until a deadline. Nothing here busy-waits.
 #pragma once
 
+#include <tbb/global_control.h>
+#include <tbb/task_arena.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -10,9 +13,6 @@
 #include <queue>
 #include <thread>
 #include <vector>
-
-#include <tbb/global_control.h>
-#include <tbb/task_arena.h>
 
 namespace sluice {
 

@@ -26,10 +26,9 @@ constexpr uint64_t MixBits(uint64_t x) {
 // specialisation that does not depend on the process (no pointers, no random seed).
 template <class K>
 concept StablyHashable = std::is_integral_v<K> || std::is_enum_v<K> ||
-                         std::convertible_to<const K&, std::string_view> ||
-                         requires(const K& k) {
-                           { std::hash<K>{}(k) } -> std::convertible_to<size_t>;
-                         };
+    std::convertible_to<const K&, std::string_view> || requires(const K& k) {
+  { std::hash<K>{}(k) } -> std::convertible_to<size_t>;
+};
 
 template <StablyHashable K>
 uint64_t StableHash(const K& key) {

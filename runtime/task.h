@@ -13,11 +13,11 @@ class Scheduler;
 
 // What a task reports after running for one quantum.
 enum class TaskState {
-  kYield,           // still has work; run again soon (gives other tasks a turn)
-  kBlockedOnInput,  // nothing to read; a producer's Push will wake it
-  kBlockedOnOutput, // downstream is full; a consumer's Pop will wake it
-  kWaiting,         // sleeping until a timer it registered fires (rate-limited source)
-  kFinished,        // done for good (end of input, cancellation or failure)
+  kYield,            // still has work; run again soon (gives other tasks a turn)
+  kBlockedOnInput,   // nothing to read; a producer's Push will wake it
+  kBlockedOnOutput,  // downstream is full; a consumer's Pop will wake it
+  kWaiting,          // sleeping until a timer it registered fires (rate-limited source)
+  kFinished,         // done for good (end of input, cancellation or failure)
 };
 
 class Task {

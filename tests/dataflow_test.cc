@@ -49,14 +49,20 @@ struct Txn {
 
 TEST_P(DataflowTest, MapFilterKeyedSumMatchesBruteForce) {
   constexpr uint64_t kCount = 20000;
-  auto make = [](uint64_t i) { return Txn{(i * 7919) % 97, static_cast<int64_t>(i % 1000)}; };
+  auto make = [](uint64_t i) {
+    return Txn{(i * 7919) % 97, static_cast<int64_t>(i % 1000)};
+  };
   Dataflow flow;
   CollectorSink<Txn> sink;
   flow.Source(Generator(make).Count(kCount))
-      .Map([](const Txn& t) { return Txn{t.card, t.amount * 2}; })
+      .Map([](const Txn& t) {
+        return Txn{t.card, t.amount * 2};
+      })
       .Filter([](const Txn& t) { return t.amount % 3 == 0; })
       .KeyBy([](const Txn& t) { return t.card; })
-      .Reduce([](const Txn& a, const Txn& b) { return Txn{a.card, a.amount + b.amount}; })
+      .Reduce([](const Txn& a, const Txn& b) {
+        return Txn{a.card, a.amount + b.amount};
+      })
       .Sink(sink);
   SLUICE_ASSERT_OK(flow.Run(Options()));
 
@@ -111,7 +117,8 @@ TEST_P(DataflowTest, FlatMapUnionWordCount) {
   for (const auto& [word, count] : sink.Items()) {
     counts[word] = std::max(counts[word], count);
   }
-  std::map<std::string, int> expected = {{"a", 3}, {"b", 3}, {"c", 3}, {"d", 1}, {"x", 1}};
+  std::map<std::string, int> expected = {
+      {"a", 3}, {"b", 3}, {"c", 3}, {"d", 1}, {"x", 1}};
   EXPECT_EQ(counts, expected);
 }
 

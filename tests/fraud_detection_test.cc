@@ -58,10 +58,12 @@ TEST_P(FraudDetectionTest, AlertsMatchBruteForceReplay) {
     bool below = total < kThreshold;
     total += t.amount_cents;
     ++count;
-    if (below && total >= kThreshold) expected.emplace(t.card, total, count, t.timestamp_ms);
+    if (below && total >= kThreshold)
+      expected.emplace(t.card, total, count, t.timestamp_ms);
   }
   std::set<std::tuple<uint64_t, int64_t, int64_t, int64_t>> got;
-  for (const Alert& a : sink.Items()) got.emplace(a.card, a.total_cents, a.count, a.timestamp_ms);
+  for (const Alert& a : sink.Items())
+    got.emplace(a.card, a.total_cents, a.count, a.timestamp_ms);
   ASSERT_FALSE(expected.empty());
   EXPECT_EQ(got.size(), sink.Size()) << "a card alerted twice";
   EXPECT_EQ(got, expected);

@@ -36,9 +36,13 @@ TEST(GraphValidationTest, NoSourceIsAnError) {
 
 TEST(GraphValidationTest, DuplicateNamesAreAnError) {
   Dataflow flow;
-  flow.Source(Numbers()).Name("x").Map([](const int& v) { return v; }).Name("x").Sink(Ignore());
-  EXPECT_THAT(flow.Build(),
-              StatusIs(absl::StatusCode::kInvalidArgument, "two operators are named 'x'"));
+  flow.Source(Numbers())
+      .Name("x")
+      .Map([](const int& v) { return v; })
+      .Name("x")
+      .Sink(Ignore());
+  EXPECT_THAT(flow.Build(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                     "two operators are named 'x'"));
 }
 
 TEST(GraphValidationTest, StreamsOfAnotherDataflowCannotBeMixed) {
@@ -47,12 +51,14 @@ TEST(GraphValidationTest, StreamsOfAnotherDataflowCannotBeMixed) {
   auto left = a.Source(Numbers());
   auto right = b.Source(Numbers());
   left.Union(right).Sink(Ignore());
-  EXPECT_THAT(a.Build(), StatusIs(absl::StatusCode::kInvalidArgument, "another dataflow"));
+  EXPECT_THAT(a.Build(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "another dataflow"));
 }
 
 TEST(GraphValidationTest, ParallelismAboveSinkMaximumIsAnError) {
   Dataflow flow;
-  flow.Source(Numbers()).Sink(PrintLines<int>([](const int& x) { return std::to_string(x); }))
+  flow.Source(Numbers())
+      .Sink(PrintLines<int>([](const int& x) { return std::to_string(x); }))
       .Name("console")
       .Parallelism(2);
   EXPECT_THAT(flow.Build(), StatusIs(absl::StatusCode::kInvalidArgument,
@@ -61,8 +67,11 @@ TEST(GraphValidationTest, ParallelismAboveSinkMaximumIsAnError) {
 
 TEST(GraphValidationTest, BadParallelismIsAnError) {
   Dataflow flow;
-  flow.Source(Numbers()).Map([](const int& x) { return x; }).Name("m").Parallelism(-1).Sink(
-      Ignore());
+  flow.Source(Numbers())
+      .Map([](const int& x) { return x; })
+      .Name("m")
+      .Parallelism(-1)
+      .Sink(Ignore());
   EXPECT_THAT(flow.Build(), StatusIs(absl::StatusCode::kInvalidArgument,
                                      "'m': parallelism must be >= 1"));
   JobOptions options;
@@ -117,10 +126,13 @@ TEST(GraphValidationTest, CycleIsReported) {
 
 TEST(GraphPrintingTest, TextAndDotNameOperatorsEdgesAndTypes) {
   Dataflow flow;
-  flow.Source(Numbers()).Name("numbers")
+  flow.Source(Numbers())
+      .Name("numbers")
       .KeyBy([](const int& x) { return x % 2; })
-      .Reduce([](const int& a, const int& b) { return a + b; }).Name("sum")
-      .Sink(Ignore()).Name("out");
+      .Reduce([](const int& a, const int& b) { return a + b; })
+      .Name("sum")
+      .Sink(Ignore())
+      .Name("out");
   std::string text = flow.ToText();
   EXPECT_THAT(text, HasSubstr("numbers [generator] -> int"));
   EXPECT_THAT(text, HasSubstr("sum [reduce] -> int"));
@@ -133,12 +145,17 @@ TEST(GraphPrintingTest, TextAndDotNameOperatorsEdgesAndTypes) {
 
 TEST(PlannerTest, FusesForwardChainsAndPlacesExchanges) {
   Dataflow flow;
-  flow.Source(Numbers()).Name("src")
-      .Map([](const int& x) { return x; }).Name("map")
-      .Filter([](const int&) { return true; }).Name("filter")
+  flow.Source(Numbers())
+      .Name("src")
+      .Map([](const int& x) { return x; })
+      .Name("map")
+      .Filter([](const int&) { return true; })
+      .Name("filter")
       .KeyBy([](const int& x) { return x; })
-      .Reduce([](const int& a, const int& b) { return a + b; }).Name("sum")
-      .Sink(Ignore()).Name("out");
+      .Reduce([](const int& a, const int& b) { return a + b; })
+      .Name("sum")
+      .Sink(Ignore())
+      .Name("out");
   JobOptions options;
   options.parallelism = 2;
   auto job = flow.Build(options);
@@ -151,10 +168,13 @@ TEST(PlannerTest, FusesForwardChainsAndPlacesExchanges) {
 
 TEST(PlannerTest, SingleInstanceKeyedEdgeIsFused) {
   Dataflow flow;
-  flow.Source(Numbers()).Name("src")
+  flow.Source(Numbers())
+      .Name("src")
       .KeyBy([](const int& x) { return x; })
-      .Reduce([](const int& a, const int& b) { return a + b; }).Name("sum")
-      .Sink(Ignore()).Name("out");
+      .Reduce([](const int& a, const int& b) { return a + b; })
+      .Name("sum")
+      .Sink(Ignore())
+      .Name("out");
   auto job = flow.Build();
   ASSERT_THAT(job, IsOk());
   EXPECT_EQ(job->PlanText(), "task 0 x1: src -> sum -> out\n");
@@ -163,7 +183,8 @@ TEST(PlannerTest, SingleInstanceKeyedEdgeIsFused) {
 TEST(PlannerTest, ParallelismChangeRebalancesAndFanOutSplitsChains) {
   Dataflow flow;
   auto src = flow.Source(Numbers()).Name("src").Parallelism(1);
-  auto doubled = src.Map([](const int& x) { return 2 * x; }).Name("double").Parallelism(2);
+  auto doubled =
+      src.Map([](const int& x) { return 2 * x; }).Name("double").Parallelism(2);
   doubled.Sink(Ignore()).Name("a").Parallelism(2);
   doubled.Broadcast().Sink(Ignore()).Name("b").Parallelism(3);
   auto job = flow.Build();
@@ -182,7 +203,9 @@ TEST(PlannerTest, KeyedParallelismAboveKeyGroupsIsAnError) {
   Dataflow flow;
   flow.Source(Numbers())
       .KeyBy([](const int& x) { return x; })
-      .Reduce([](const int& a, const int& b) { return a + b; }).Name("sum").Parallelism(4)
+      .Reduce([](const int& a, const int& b) { return a + b; })
+      .Name("sum")
+      .Parallelism(4)
       .Sink(Ignore());
   JobOptions options;
   options.max_key_groups = 2;

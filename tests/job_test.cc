@@ -39,8 +39,8 @@ TEST_P(ThrowingMapTest, ExceptionStopsJobWithOperatorAndInstance) {
       .Name("fragile")
       .Sink([](const uint64_t&) {});
   absl::Status status = flow.Run(Quiet(GetParam()));
-  EXPECT_THAT(status, StatusIs(absl::StatusCode::kUnknown,
-                               "operator 'fragile' (instance "));
+  EXPECT_THAT(status,
+              StatusIs(absl::StatusCode::kUnknown, "operator 'fragile' (instance "));
   EXPECT_THAT(std::string(status.message()),
               HasSubstr(" of " + std::to_string(GetParam()) + ") threw: bad event 5000"));
 }
@@ -60,9 +60,10 @@ TEST(JobTest, ExceptionInSinkAfterExchangeNamesTheSink) {
   again.Source(Generator([](uint64_t i) { return i; }).Count(10))
       .Sink([](const uint64_t&) { throw 42; })
       .Name("bad_sink");
-  EXPECT_THAT(again.Run(Quiet(1)),
-              StatusIs(absl::StatusCode::kUnknown,
-                       "operator 'bad_sink' (instance 1 of 1) threw a non-standard exception"));
+  EXPECT_THAT(
+      again.Run(Quiet(1)),
+      StatusIs(absl::StatusCode::kUnknown,
+               "operator 'bad_sink' (instance 1 of 1) threw a non-standard exception"));
 }
 
 TEST(JobTest, CancelStopsAnUnboundedJob) {
@@ -94,10 +95,12 @@ TEST(JobTest, DestroyingARunningJobCancelsIt) {
 
 TEST(JobTest, StartTwiceAndWaitBeforeStartAreErrors) {
   Dataflow flow;
-  flow.Source(Generator([](uint64_t i) { return i; }).Count(10)).Sink([](const uint64_t&) {});
+  flow.Source(Generator([](uint64_t i) { return i; }).Count(10))
+      .Sink([](const uint64_t&) {});
   auto job = flow.Build(Quiet());
   ASSERT_THAT(job, IsOk());
-  EXPECT_THAT(job->Wait(), StatusIs(absl::StatusCode::kFailedPrecondition, "before Start"));
+  EXPECT_THAT(job->Wait(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "before Start"));
   SLUICE_ASSERT_OK(job->Start());
   EXPECT_THAT(job->Start(), StatusIs(absl::StatusCode::kFailedPrecondition, "twice"));
   SLUICE_EXPECT_OK(job->Wait());
@@ -111,9 +114,11 @@ TEST(JobTest, SlowSinkBoundsEventsInFlight) {
   options.channel_capacity = 4;
   Dataflow flow;
   std::atomic<uint64_t> sunk{0};
-  flow.Source(Generator([](uint64_t i) { return i; })).Name("fast")
+  flow.Source(Generator([](uint64_t i) { return i; }))
+      .Name("fast")
       .KeyBy([](const uint64_t& x) { return x; })
-      .Reduce([](const uint64_t& a, const uint64_t&) { return a; }).Name("keyed")
+      .Reduce([](const uint64_t& a, const uint64_t&) { return a; })
+      .Name("keyed")
       .Sink([&sunk](const uint64_t&) {
         if (sunk.fetch_add(1) % 256 == 0) {
           std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -167,8 +172,9 @@ TEST(JobTest, WaitingOnSlowSourceUsesNoCpu) {
   double cpu_before = ProcessCpuSeconds();
   auto wall_before = std::chrono::steady_clock::now();
   SLUICE_ASSERT_OK(flow.Run(Quiet(2)));
-  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before)
-                    .count();
+  double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before)
+          .count();
   double cpu = ProcessCpuSeconds() - cpu_before;
   EXPECT_EQ(seen.load(), 20);
   EXPECT_GE(wall, 0.8) << "the rate limit was not applied";
@@ -178,11 +184,15 @@ TEST(JobTest, WaitingOnSlowSourceUsesNoCpu) {
 
 TEST(JobTest, MetricsCountRecordsPerOperator) {
   Dataflow flow;
-  flow.Source(Generator([](uint64_t i) { return i; }).Count(9000)).Name("src")
-      .Filter([](const uint64_t& x) { return x % 3 == 0; }).Name("thirds")
+  flow.Source(Generator([](uint64_t i) { return i; }).Count(9000))
+      .Name("src")
+      .Filter([](const uint64_t& x) { return x % 3 == 0; })
+      .Name("thirds")
       .KeyBy([](const uint64_t& x) { return x % 7; })
-      .Reduce([](const uint64_t& a, const uint64_t& b) { return a + b; }).Name("sum")
-      .Sink([](const uint64_t&) {}).Name("out");
+      .Reduce([](const uint64_t& a, const uint64_t& b) { return a + b; })
+      .Name("sum")
+      .Sink([](const uint64_t&) {})
+      .Name("out");
   auto job = flow.Build(Quiet(2));
   ASSERT_THAT(job, IsOk());
   SLUICE_ASSERT_OK(job->Run());
@@ -219,8 +229,9 @@ TEST(JobTest, SourceOpenFailureIsReportedByStartAndWait) {
   flow.Source(FailingOpenSource()).Name("broken").Sink([](const int&) {});
   auto job = flow.Build(Quiet());
   ASSERT_THAT(job, IsOk());
-  EXPECT_THAT(job->Start(), StatusIs(absl::StatusCode::kNotFound,
-                                     "operator 'broken' (instance 1 of 1): no such thing"));
+  EXPECT_THAT(job->Start(),
+              StatusIs(absl::StatusCode::kNotFound,
+                       "operator 'broken' (instance 1 of 1): no such thing"));
   EXPECT_THAT(job->Wait(), StatusIs(absl::StatusCode::kNotFound, "no such thing"));
 }
 

@@ -30,14 +30,16 @@ TEST(MapOperatorTest, ChangesTypeAndKeepsOrder) {
 
 TEST(MapOperatorTest, SameTypeRewritesInPlace) {
   auto fn = [](const int& x) { return x + 1; };
-  OperatorHarness<int, int> harness(std::make_unique<MapOperator<int, int, decltype(fn)>>(fn));
+  OperatorHarness<int, int> harness(
+      std::make_unique<MapOperator<int, int, decltype(fn)>>(fn));
   harness.Process({1, 2, 3});
   EXPECT_THAT(harness.Items(), ElementsAre(2, 3, 4));
 }
 
 TEST(FilterOperatorTest, KeepsMatchingInOrderAndDropsEmptyBatches) {
   auto fn = [](const int& x) { return x % 3 == 0; };
-  OperatorHarness<int, int> harness(std::make_unique<FilterOperator<int, decltype(fn)>>(fn));
+  OperatorHarness<int, int> harness(
+      std::make_unique<FilterOperator<int, decltype(fn)>>(fn));
   harness.Process({1, 3, 4, 6, 9, 10});
   harness.Process({1, 2});  // nothing passes: nothing is emitted
   EXPECT_THAT(harness.Items(), ElementsAre(3, 6, 9));
@@ -68,10 +70,13 @@ struct Sale {
 
 TEST(KeyedReduceOperatorTest, EmitsRunningValuePerKey) {
   auto key = [](const Sale& s) { return s.shop; };
-  auto sum = [](const Sale& a, const Sale& b) { return Sale{a.shop, a.amount + b.amount}; };
+  auto sum = [](const Sale& a, const Sale& b) {
+    return Sale{a.shop, a.amount + b.amount};
+  };
   OperatorHarness<Sale, Sale> harness(
-      std::make_unique<KeyedReduceOperator<std::string, Sale, decltype(key), decltype(sum)>>(
-          key, sum));
+      std::make_unique<
+          KeyedReduceOperator<std::string, Sale, decltype(key), decltype(sum)>>(key,
+                                                                                sum));
   harness.Process({{"a", 1}, {"b", 5}, {"a", 2}});
   harness.Process({{"a", 4}});
   EXPECT_THAT(harness.Items(),
@@ -105,7 +110,8 @@ TEST(KeyedAggregateOperatorTest, EmitsResultWithKey) {
 
 TEST(OperatorHarnessTest, WatermarksPassThroughByDefault) {
   auto fn = [](const int& x) { return x; };
-  OperatorHarness<int, int> harness(std::make_unique<MapOperator<int, int, decltype(fn)>>(fn));
+  OperatorHarness<int, int> harness(
+      std::make_unique<MapOperator<int, int, decltype(fn)>>(fn));
   harness.Process({1});
   harness.Watermark(100);
   using Control = ::sluice::testing::CapturingOutput<int>::Control;

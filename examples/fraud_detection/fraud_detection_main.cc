@@ -19,7 +19,8 @@
 ABSL_FLAG(uint64_t, transactions, 20'000'000, "Transactions to generate (0: unbounded).");
 ABSL_FLAG(uint64_t, cards, 20'000, "Distinct cards in the generated stream.");
 ABSL_FLAG(double, rate, 0, "Transactions per second (0: as fast as possible).");
-ABSL_FLAG(int64_t, threshold_cents, 25'000'000, "Alert when a card's total reaches this.");
+ABSL_FLAG(int64_t, threshold_cents, 25'000'000,
+          "Alert when a card's total reaches this.");
 ABSL_FLAG(std::string, alerts, "fraud_alerts.jsonl", "JSON-lines file for alerts.");
 ABSL_FLAG(int, parallelism, 2, "Parallel instances per operator.");
 ABSL_FLAG(int, threads, 0, "Worker threads (0: one per core).");
@@ -38,8 +39,9 @@ class AlertLog {
   std::vector<Alert> Sorted() const {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<Alert> sorted = alerts_;
-    std::sort(sorted.begin(), sorted.end(),
-              [](const Alert& a, const Alert& b) { return a.timestamp_ms < b.timestamp_ms; });
+    std::sort(sorted.begin(), sorted.end(), [](const Alert& a, const Alert& b) {
+      return a.timestamp_ms < b.timestamp_ms;
+    });
     return sorted;
   }
 

@@ -24,7 +24,8 @@ struct TransactionGeneratorOptions {
 
 class TransactionGenerator {
  public:
-  explicit TransactionGenerator(TransactionGeneratorOptions options) : options_(options) {}
+  explicit TransactionGenerator(TransactionGeneratorOptions options)
+      : options_(options) {}
 
   Transaction operator()(uint64_t index) const {
     uint64_t h = sluice::MixBits(index ^ sluice::MixBits(options_.seed));

@@ -49,7 +49,8 @@ int Run() {
     return 2;
   }
   auto lines = sluice::TextLines(input);
-  if (absl::GetFlag(FLAGS_skip_bad_lines)) lines.OnBadRecord(sluice::BadRecordPolicy::Skip());
+  if (absl::GetFlag(FLAGS_skip_bad_lines))
+    lines.OnBadRecord(sluice::BadRecordPolicy::Skip());
 
   // The rolling count emits every update; the final count of a word is its largest.
   std::mutex mutex;
@@ -59,7 +60,9 @@ int Run() {
       .Name("lines")
       .FlatMap<std::string>(SplitWords)
       .Name("split")
-      .Map([](const std::string& word) { return WordCount{word, 1}; })
+      .Map([](const std::string& word) {
+        return WordCount{word, 1};
+      })
       .KeyBy([](const WordCount& wc) { return wc.word; })
       .Reduce([](const WordCount& a, const WordCount& b) {
         return WordCount{a.word, a.count + b.count};
@@ -101,7 +104,8 @@ int Run() {
   }
   int top = std::min<int>(absl::GetFlag(FLAGS_top), static_cast<int>(sorted.size()));
   for (int i = 0; i < top; ++i) {
-    std::printf("%8lld  %s\n", static_cast<long long>(sorted[i].count), sorted[i].word.c_str());
+    std::printf("%8lld  %s\n", static_cast<long long>(sorted[i].count),
+                sorted[i].word.c_str());
   }
   std::printf("%zu distinct words; all counts in %s\n", sorted.size(),
               absl::GetFlag(FLAGS_output).c_str());

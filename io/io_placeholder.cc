@@ -1,1 +1,0 @@
-// Replaced as file connectors are added.
