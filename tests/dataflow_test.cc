@@ -1,8 +1,10 @@
 // End-to-end dataflow tests: results checked against brute-force computations, at
 // parallelism 1 and 2 and with re-cut batch boundaries.
+#include <climits>
 #include <map>
 #include <numeric>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "engine/sluice.h"
@@ -120,6 +122,79 @@ TEST_P(DataflowTest, FlatMapUnionWordCount) {
   std::map<std::string, int> expected = {
       {"a", 3}, {"b", 3}, {"c", 3}, {"d", 1}, {"x", 1}};
   EXPECT_EQ(counts, expected);
+}
+
+TEST_P(DataflowTest, RebalanceDeliversEachEventOnceAndBroadcastToEveryInstance) {
+  constexpr uint64_t kCount = 5000;
+  Dataflow flow;
+  CollectorSink<uint64_t> rebalanced;
+  CollectorSink<uint64_t> broadcast;
+  auto numbers = flow.Source(Generator([](uint64_t i) { return i; }).Count(kCount));
+  numbers.Rebalance()
+      .Map([](const uint64_t& x) { return x; })
+      .Name("spread")
+      .Parallelism(3)
+      .Sink(rebalanced);
+  numbers.Broadcast()
+      .Map([](const uint64_t& x) { return x; })
+      .Name("copies")
+      .Parallelism(2)
+      .Sink(broadcast)
+      .Parallelism(2);
+  SLUICE_ASSERT_OK(flow.Run(Options()));
+  std::vector<uint64_t> once(kCount);
+  std::iota(once.begin(), once.end(), 0);
+  std::vector<uint64_t> twice = once;
+  twice.insert(twice.end(), once.begin(), once.end());
+  EXPECT_THAT(rebalanced.Items(), UnorderedElementsAreArray(once));
+  EXPECT_THAT(broadcast.Items(), UnorderedElementsAreArray(twice));
+}
+
+struct CountAndMax {
+  struct Acc {
+    int64_t count = 0;
+    int64_t max = INT64_MIN;
+  };
+  Acc CreateAccumulator() const { return {}; }
+  void Add(Acc& acc, const Txn& t) const {
+    ++acc.count;
+    acc.max = std::max(acc.max, t.amount);
+  }
+  std::tuple<uint64_t, int64_t, int64_t> Result(const uint64_t& card,
+                                                const Acc& acc) const {
+    return {card, acc.count, acc.max};
+  }
+};
+
+TEST_P(DataflowTest, KeyedAggregateMatchesBruteForce) {
+  constexpr uint64_t kCount = 30000;
+  auto make = [](uint64_t i) {
+    return Txn{MixBits(i) % 1000, static_cast<int64_t>(MixBits(i + 1) % 100000)};
+  };
+  Dataflow flow;
+  CollectorSink<std::tuple<uint64_t, int64_t, int64_t>> sink;
+  flow.Source(Generator(make).Count(kCount))
+      .KeyBy([](const Txn& t) { return t.card; })
+      .Aggregate(CountAndMax{})
+      .Sink(sink);
+  SLUICE_ASSERT_OK(flow.Run(Options()));
+  std::map<uint64_t, std::pair<int64_t, int64_t>> expected;
+  for (uint64_t i = 0; i < kCount; ++i) {
+    Txn t = make(i);
+    auto [it, inserted] = expected.try_emplace(t.card, 0, INT64_MIN);
+    it->second.first += 1;
+    it->second.second = std::max(it->second.second, t.amount);
+  }
+  // Counts 1..n per key each appear once; the final (count n) carries the key's max.
+  std::map<uint64_t, std::pair<int64_t, int64_t>> got;
+  size_t emitted = 0;
+  for (const auto& [card, count, max] : sink.Items()) {
+    ++emitted;
+    auto& best = got[card];
+    if (count > best.first) best = {count, max};
+  }
+  EXPECT_EQ(emitted, kCount);
+  EXPECT_EQ(got, expected);
 }
 
 INSTANTIATE_TEST_SUITE_P(Configs, DataflowTest,
