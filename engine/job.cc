@@ -51,6 +51,9 @@ class Job::Impl {
   absl::Status Start();
   void Cancel() {
     cancelled_.store(true, std::memory_order_release);
+    // Tasks of a job whose Start() failed were never launched and must stay idle:
+    // waking them would run them outside the count Wait() tracks.
+    if (!launched_.load(std::memory_order_acquire)) return;
     for (auto& task : tasks_) task->Wake();
   }
   absl::Status Wait();
@@ -105,6 +108,7 @@ class Job::Impl {
   absl::Status status_;
   size_t running_tasks_ = 0;
   bool started_ = false;
+  std::atomic<bool> launched_{false};
   bool waited_ = false;
   std::chrono::steady_clock::time_point started_at_;
   std::optional<std::chrono::steady_clock::time_point> finished_at_;
@@ -245,6 +249,7 @@ absl::Status Job::Impl::Start() {
     }
   }
   running_tasks_ = tasks_.size();
+  launched_.store(true, std::memory_order_release);
   // Every task runs once: sources start producing, the others park on their inputs.
   for (auto& task : tasks_) task->Wake();
   return absl::OkStatus();
