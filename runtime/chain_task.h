@@ -72,6 +72,7 @@ class ChainTask final : public Task {
   size_t inputs_ended_ = 0;
   int64_t watermark_;
   size_t next_input_ = 0;
+  uint32_t source_calls_ = 0;
   int current_stage_ = -1;  // -1: the source; used to name the operator that threw
   std::optional<std::chrono::steady_clock::time_point> blocked_since_;
   bool closed_ = false;

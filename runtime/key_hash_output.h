@@ -30,17 +30,21 @@ class KeyHashOutput final : public ChannelOutput {
 
   void Emit(BatchPtr batch) override {
     auto& items = BatchAs<T>(batch).items;
+    // Locals, so the loop does not reload members through `this` for every event.
+    const int* target_of_group = target_of_group_.data();
+    const int group_count = key_group_count_;
+    const size_t batch_size = batch_size_;
     for (T& item : items) {
       uint64_t hash = StableHash(key_fn_(std::as_const(item)));
-      int target = target_of_group_[KeyGroups::ForHash(hash, key_group_count_)];
+      int target = target_of_group[KeyGroups::ForHash(hash, group_count)];
       BatchPtr& out = pending_[target];
       if (!out) {
         out = AcquireBatch<T>();
-        BatchAs<T>(out).items.reserve(batch_size_);
+        BatchAs<T>(out).items.reserve(batch_size);
       }
       auto& out_items = BatchAs<T>(out).items;
       out_items.push_back(std::move(item));
-      if (out_items.size() >= batch_size_) {
+      if (out_items.size() >= batch_size) {
         channels()[target]->Push(Element::Data(std::move(out)));
       }
     }
