@@ -65,11 +65,14 @@ class Job::Impl {
     Cancel();
   }
   std::vector<OperatorMetricsSnapshot> Metrics() const {
+    std::lock_guard<std::mutex> lock(metrics_mutex_);
     std::vector<OperatorMetricsSnapshot> out;
     for (const auto& metrics : metrics_) out.push_back(metrics->Snapshot());
     return out;
   }
   double WallSeconds() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!started_) return 0;
     auto end = finished_at_ ? *finished_at_ : std::chrono::steady_clock::now();
     return std::chrono::duration<double>(end - started_at_).count();
   }
@@ -91,7 +94,8 @@ class Job::Impl {
   }
   void CreateChannels();
   std::unique_ptr<Output> CreateTail(const PlannedChain& chain, int instance);
-  std::unique_ptr<ChainTask> CreateTask(int chain_index, int instance);
+  absl::Status Launch();
+  absl::StatusOr<std::unique_ptr<ChainTask>> CreateTask(int chain_index, int instance);
   Channel* ChannelAt(int exchange, int producer, int consumer) const;
 
   std::vector<std::unique_ptr<OperatorMetrics>> metrics_;
@@ -100,7 +104,7 @@ class Job::Impl {
   std::vector<std::vector<Channel*>> exchange_channels_;  // [exchange][p * C + c]
   std::vector<std::unique_ptr<ChainTask>> tasks_;
   std::vector<std::pair<int, int>> task_chain_instance_;
-  std::unique_ptr<Scheduler> scheduler_;  // after tasks_: destroyed first
+  mutable std::mutex metrics_mutex_;  // guards metrics_ while Start() fills it
 
   std::atomic<bool> cancelled_{false};
   mutable std::mutex mutex_;
@@ -112,6 +116,8 @@ class Job::Impl {
   bool waited_ = false;
   std::chrono::steady_clock::time_point started_at_;
   std::optional<std::chrono::steady_clock::time_point> finished_at_;
+  // Last: destroyed first, while the tasks and the state its callback uses still exist.
+  std::unique_ptr<Scheduler> scheduler_;
 };
 
 Channel* Job::Impl::ChannelAt(int exchange, int producer, int consumer) const {
@@ -160,7 +166,8 @@ std::unique_ptr<Output> Job::Impl::CreateTail(const PlannedChain& chain, int ins
   return std::make_unique<FanOutput>(std::move(outputs));
 }
 
-std::unique_ptr<ChainTask> Job::Impl::CreateTask(int chain_index, int instance) {
+absl::StatusOr<std::unique_ptr<ChainTask>> Job::Impl::CreateTask(int chain_index,
+                                                                 int instance) {
   const PlannedChain& chain = plan_.chains[chain_index];
   TaskEnvironment env;
   env.scheduler = scheduler_.get();
@@ -172,12 +179,19 @@ std::unique_ptr<ChainTask> Job::Impl::CreateTask(int chain_index, int instance) 
   for (int node_id : chain.nodes) {
     const LogicalNode& node = graph_.node(node_id);
     OperatorMetrics* metrics = metrics_of_node_[node_id][instance];
-    if (node.make_source) {
-      source = ChainTask::SourceStage{node.make_source(), ContextFor(node_id, instance),
-                                      metrics};
-    } else {
-      stages.push_back(
-          ChainTask::Stage{node.make_operator(), ContextFor(node_id, instance), metrics});
+    // Factories copy user functions and connector specs; a copy that throws fails the
+    // start like any other operator error.
+    try {
+      if (node.make_source) {
+        source = ChainTask::SourceStage{node.make_source(), ContextFor(node_id, instance),
+                                        metrics};
+      } else {
+        stages.push_back(ChainTask::Stage{node.make_operator(),
+                                          ContextFor(node_id, instance), metrics});
+      }
+    } catch (const std::exception& e) {
+      return absl::UnknownError(absl::StrCat("operator '", node.name,
+                                             "' threw while being created: ", e.what()));
     }
   }
   std::vector<Channel*> inputs;
@@ -195,9 +209,24 @@ std::unique_ptr<ChainTask> Job::Impl::CreateTask(int chain_index, int instance) 
 }
 
 absl::Status Job::Impl::Start() {
-  if (started_) return absl::FailedPreconditionError("Job::Start called twice");
-  started_ = true;
-  started_at_ = std::chrono::steady_clock::now();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (started_) return absl::FailedPreconditionError("Job::Start called twice");
+    started_ = true;
+    started_at_ = std::chrono::steady_clock::now();
+  }
+  absl::Status status = Launch();
+  if (!status.ok()) {
+    for (auto& task : tasks_) (void)task->CloseAll();
+    std::lock_guard<std::mutex> lock(mutex_);
+    finished_at_ = std::chrono::steady_clock::now();
+    waited_ = true;
+    status_ = status;
+  }
+  return status;
+}
+
+absl::Status Job::Impl::Launch() {
   int threads = options_.threads > 0
                     ? options_.threads
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -207,6 +236,7 @@ absl::Status Job::Impl::Start() {
   });
 
   metrics_of_node_.resize(graph_.size());
+  std::unique_lock<std::mutex> metrics_lock(metrics_mutex_);
   for (const PlannedChain& chain : plan_.chains) {
     for (int node_id : chain.nodes) {
       for (int i = 0; i < chain.parallelism; ++i) {
@@ -216,11 +246,14 @@ absl::Status Job::Impl::Start() {
       }
     }
   }
+  metrics_lock.unlock();
   CreateChannels();
   std::vector<std::vector<ChainTask*>> task_of(plan_.chains.size());
   for (size_t c = 0; c < plan_.chains.size(); ++c) {
     for (int i = 0; i < plan_.chains[c].parallelism; ++i) {
-      tasks_.push_back(CreateTask(static_cast<int>(c), i));
+      SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<ChainTask> task,
+                              CreateTask(static_cast<int>(c), i));
+      tasks_.push_back(std::move(task));
       tasks_.back()->AttachScheduler(scheduler_.get());
       task_of[c].push_back(tasks_.back().get());
     }
@@ -238,16 +271,7 @@ absl::Status Job::Impl::Start() {
       }
     }
   }
-  for (auto& task : tasks_) {
-    absl::Status status = task->Open();
-    if (!status.ok()) {
-      finished_at_ = std::chrono::steady_clock::now();
-      waited_ = true;
-      std::lock_guard<std::mutex> lock(mutex_);
-      status_ = status;
-      return status;
-    }
-  }
+  for (auto& task : tasks_) SLUICE_RETURN_IF_ERROR(task->Open());
   running_tasks_ = tasks_.size();
   launched_.store(true, std::memory_order_release);
   // Every task runs once: sources start producing, the others park on their inputs.
@@ -256,22 +280,34 @@ absl::Status Job::Impl::Start() {
 }
 
 absl::Status Job::Impl::Wait() {
-  if (!started_) return absl::FailedPreconditionError("Job::Wait called before Start");
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!started_) return absl::FailedPreconditionError("Job::Wait called before Start");
+  }
   {
     std::unique_lock<std::mutex> lock(mutex_);
     done_cv_.wait(lock, [this] { return running_tasks_ == 0; });
   }
   scheduler_->Drain();
-  bool first_wait = !waited_;
-  waited_ = true;
-  if (!finished_at_) finished_at_ = std::chrono::steady_clock::now();
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (status_.ok() && cancelled_.load())
-    status_ = absl::CancelledError("job was cancelled");
+  bool all_completed = true;
+  for (const auto& task : tasks_) all_completed = all_completed && task->completed();
+  bool first_wait;
+  absl::Status status;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    first_wait = !waited_;
+    waited_ = true;
+    if (!finished_at_) finished_at_ = std::chrono::steady_clock::now();
+    // A Cancel() that came after every task had finished its input changes nothing.
+    if (status_.ok() && cancelled_.load() && !all_completed) {
+      status_ = absl::CancelledError("job was cancelled");
+    }
+    status = status_;
+  }
   if (first_wait && options_.print_metrics) {
     std::fprintf(stderr, "%s", FormatMetricsTable(Metrics(), WallSeconds()).c_str());
   }
-  return status_;
+  return status;
 }
 
 absl::StatusOr<Job> Job::Create(LogicalGraph graph, JobOptions options) {

@@ -27,10 +27,10 @@ class KeyedAggregateOperator final : public Operator {
     out_items.reserve(items.size());
     for (const T& item : items) {
       K key = key_fn_(item);
-      auto it = state_.find(key);
-      if (it == state_.end()) {
-        it = state_.emplace(key, aggregate_.CreateAccumulator()).first;
-      }
+      // One hash and probe per event; the accumulator is only built for a new key.
+      auto it = state_.lazy_emplace(key, [&](const auto& construct) {
+        construct(key, aggregate_.CreateAccumulator());
+      });
       aggregate_.Add(it->second, item);
       out_items.push_back(aggregate_.Result(it->first, it->second));
     }

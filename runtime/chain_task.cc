@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/status_macros.h"
 
 namespace sluice {
 namespace {
@@ -54,7 +55,10 @@ class ChainTask::Link final : public Output {
     if (count == 0) return;
     if (producer_ != nullptr) producer_->records_out.Add(count);
     if (stage_ == task_->stages_.size()) {
+      int saved = task_->current_stage_;
+      task_->current_stage_ = static_cast<int>(stage_);
       task_->tail_->Emit(std::move(batch));
+      task_->current_stage_ = saved;
       return;
     }
     Stage& stage = task_->stages_[stage_];
@@ -122,31 +126,44 @@ ChainTask::ChainTask(std::string name, TaskEnvironment env,
   head_ = links_[0].get();
 }
 
-ChainTask::~ChainTask() {
-  if (!closed_) (void)CloseAll();
-}
+ChainTask::~ChainTask() { (void)CloseAll(); }
 
 absl::Status ChainTask::Open() {
-  if (source_) {
-    current_stage_ = -1;
-    absl::Status status = source_->op->Open(source_->context);
+  // Opens in chain order and remembers how far it got, so that only opened operators
+  // are closed (a sink's Close may commit output).
+  auto open = [&](auto& op, const OperatorContext& context, int index) -> absl::Status {
+    current_stage_ = index;
+    absl::Status status;
+    try {
+      status = op.Open(context);
+    } catch (const std::exception& e) {
+      status = absl::UnknownError(absl::StrCat("threw in Open: ", e.what()));
+    } catch (...) {
+      status = absl::UnknownError("threw a non-standard exception in Open");
+    }
     if (!status.ok()) {
       return absl::Status(status.code(), absl::StrCat(CurrentOperatorDescription(), ": ",
                                                       status.message()));
     }
-  }
+    ++opened_;
+    return absl::OkStatus();
+  };
+  if (source_) SLUICE_RETURN_IF_ERROR(open(*source_->op, source_->context, -1));
   for (size_t i = 0; i < stages_.size(); ++i) {
-    current_stage_ = static_cast<int>(i);
-    absl::Status status = stages_[i].op->Open(stages_[i].context);
-    if (!status.ok()) {
-      return absl::Status(status.code(), absl::StrCat(CurrentOperatorDescription(), ": ",
-                                                      status.message()));
-    }
+    SLUICE_RETURN_IF_ERROR(open(*stages_[i].op, stages_[i].context, static_cast<int>(i)));
   }
   return absl::OkStatus();
 }
 
 std::string ChainTask::CurrentOperatorDescription() const {
+  if (current_stage_ == static_cast<int>(stages_.size()) &&
+      (source_ || !stages_.empty())) {
+    // Past the last operator: the exchange, whose only user code is a KeyBy function.
+    const OperatorContext& last =
+        stages_.empty() ? source_->context : stages_.back().context;
+    return absl::StrCat("the exchange after operator '", last.name, "' (instance ",
+                        last.instance + 1, " of ", last.parallelism, ")");
+  }
   const OperatorContext* context = nullptr;
   if (current_stage_ < 0 && source_) {
     context = &source_->context;
@@ -166,7 +183,8 @@ TaskState ChainTask::RunQuantum() {
     blocked_since_.reset();
   }
   if (env_.cancelled->load(std::memory_order_acquire)) {
-    (void)CloseAll();
+    absl::Status status = CloseAll();
+    if (!status.ok()) env_.fail(std::move(status));
     return TaskState::kFinished;
   }
   Clock::time_point deadline = Clock::now() + kQuantumTime;
@@ -271,15 +289,26 @@ TaskState ChainTask::FinishChain() {
   tail_->EmitControl(ElementKind::kEndOfInput, 0);
   absl::Status status = CloseAll();
   if (!status.ok()) return Fail(status);
+  completed_.store(true, std::memory_order_release);
   return TaskState::kFinished;
 }
 
 absl::Status ChainTask::CloseAll() {
+  if (closed_) return absl::OkStatus();
   closed_ = true;
   absl::Status first;
+  int remaining = opened_;
   auto close = [&](auto& op, int index) {
+    if (remaining-- <= 0) return;
     current_stage_ = index;
-    absl::Status status = op.Close();
+    absl::Status status;
+    try {
+      status = op.Close();
+    } catch (const std::exception& e) {
+      status = absl::UnknownError(absl::StrCat("threw in Close: ", e.what()));
+    } catch (...) {
+      status = absl::UnknownError("threw a non-standard exception in Close");
+    }
     if (!status.ok() && first.ok()) {
       first = absl::Status(status.code(), absl::StrCat(CurrentOperatorDescription(), ": ",
                                                        status.message()));
@@ -291,7 +320,8 @@ absl::Status ChainTask::CloseAll() {
 }
 
 TaskState ChainTask::Fail(absl::Status status) {
-  if (!closed_) (void)CloseAll();
+  // The first error is the one reported; a Close failing after it adds nothing.
+  (void)CloseAll();
   env_.fail(std::move(status));
   return TaskState::kFinished;
 }

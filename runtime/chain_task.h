@@ -46,7 +46,12 @@ class ChainTask final : public Task {
   ~ChainTask() override;
 
   // Opens every operator; called on the starting thread before the task first runs.
+  // On failure the operators opened so far are closed by CloseAll or the destructor.
   absl::Status Open();
+  // Closes the operators that were opened (once; later calls do nothing).
+  absl::Status CloseAll();
+  // True once the chain processed all its input and closed cleanly.
+  bool completed() const { return completed_.load(std::memory_order_acquire); }
   TaskState RunQuantum() override;
 
  private:
@@ -56,7 +61,6 @@ class ChainTask final : public Task {
   void HandleControl(size_t input, const Element& element);
   TaskState FinishChain();
   TaskState Fail(absl::Status status);
-  absl::Status CloseAll();
   std::string CurrentOperatorDescription() const;
   TaskState Park(TaskState state);
 
@@ -76,6 +80,8 @@ class ChainTask final : public Task {
   int current_stage_ = -1;  // -1: the source; used to name the operator that threw
   std::optional<std::chrono::steady_clock::time_point> blocked_since_;
   bool closed_ = false;
+  int opened_ = 0;  // operators (source first) whose Open succeeded
+  std::atomic<bool> completed_{false};
 };
 
 }  // namespace sluice

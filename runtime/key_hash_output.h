@@ -29,6 +29,11 @@ class KeyHashOutput final : public ChannelOutput {
   }
 
   void Emit(BatchPtr batch) override {
+    if (pending_.size() == 1) {
+      // Every key belongs to the one consumer: pass the batch on whole.
+      channels()[0]->Push(Element::Data(std::move(batch)));
+      return;
+    }
     auto& items = BatchAs<T>(batch).items;
     // Locals, so the loop does not reload members through `this` for every event.
     const int* target_of_group = target_of_group_.data();

@@ -31,14 +31,18 @@ Scheduler::~Scheduler() {
 }
 
 void Scheduler::Enqueue(Task* task) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    ++in_flight_;
-  }
+  in_flight_.fetch_add(1, std::memory_order_acq_rel);
   arena_.enqueue([this, task] {
-    task->RunOnce();
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (--in_flight_ == 0) drained_cv_.notify_all();
+    // Tasks turn user exceptions into a failed job themselves; anything that still
+    // escapes must not take the process down or leave Drain() waiting forever.
+    try {
+      task->RunOnce();
+    } catch (...) {
+    }
+    if (in_flight_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      drained_cv_.notify_all();
+    }
   });
 }
 
@@ -52,7 +56,8 @@ void Scheduler::WakeAt(Task* task, Clock::time_point deadline) {
 
 void Scheduler::Drain() {
   std::unique_lock<std::mutex> lock(mutex_);
-  drained_cv_.wait(lock, [this] { return in_flight_ == 0; });
+  drained_cv_.wait(lock,
+                   [this] { return in_flight_.load(std::memory_order_acquire) == 0; });
 }
 
 void Scheduler::TimerLoop() {

@@ -5,6 +5,7 @@
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -57,7 +58,7 @@ class Scheduler {
   std::condition_variable timer_cv_;
   std::condition_variable drained_cv_;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;
-  int in_flight_ = 0;  // enqueued or running task bodies
+  std::atomic<int> in_flight_{0};  // enqueued or running task bodies
   bool stopping_ = false;
   std::thread timer_thread_;
 };

@@ -5,6 +5,11 @@
 namespace sluice {
 
 void Task::Wake() {
+  // Pairs with the fence in RunOnce. The caller has just changed what the task waits
+  // on (popped from its full output, say); without the fences, this load and the
+  // task's re-check of that condition may both see old values, and the task parks
+  // for good (a store-buffering race, seen under stress).
+  std::atomic_thread_fence(std::memory_order_seq_cst);
   int state = state_.load(std::memory_order_acquire);
   while (true) {
     if (state == kIdle) {
@@ -26,6 +31,7 @@ void Task::Wake() {
 
 void Task::RunOnce() {
   state_.store(kRunning, std::memory_order_release);
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // see Wake()
   TaskState result = RunQuantum();
   if (result == TaskState::kFinished) {
     state_.store(kDone, std::memory_order_release);
