@@ -1,0 +1,14 @@
+// Writes one CSV field, quoting it only when a reader would otherwise split it wrongly.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace sluice {
+
+// Appends `value` to `out`, in quotes (with quotes doubled) if it contains the
+// delimiter, a quote or a line break, or starts or ends with a space (which some
+// readers trim).
+void AppendCsvField(std::string_view value, char delimiter, std::string* out);
+
+}  // namespace sluice

@@ -1,0 +1,77 @@
+// A sink that writes events as CSV records with a RecordSchema:
+//
+//   stream.Sink(sluice::CsvSink("/out/txns.csv", schema).Header());   // one file
+//   stream.Sink(sluice::CsvSink("/out/txns", schema).FilePerInstance());
+//
+// One file is written by a single instance that receives every event; with
+// FilePerInstance() the path is a directory and instance i writes part-<i>.csv.
+// Files are replaced, not appended to (part files of an earlier run with more
+// instances are left alone). Errors (disk full, ...) fail the job when the
+// sink closes, naming the file.
+#pragma once
+
+#include <climits>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "io/csv_record_encoder.h"
+#include "io/file_sink_writer.h"
+#include "io/record_schema.h"
+#include "io/sink_file_layout.h"
+#include "runtime/connector_spec.h"
+#include "runtime/status_macros.h"
+
+namespace sluice {
+
+template <class T>
+class CsvSink final : public SinkSpec<T> {
+ public:
+  CsvSink(std::string path, RecordSchema<T> schema)
+      : path_(std::move(path)), schema_(std::move(schema)) {}
+
+  // Starts each file with a line of field names.
+  CsvSink& Header(bool header = true) {
+    header_ = header;
+    return *this;
+  }
+  CsvSink& Delimiter(char delimiter) {
+    delimiter_ = delimiter;
+    return *this;
+  }
+  // The path is a directory; each parallel instance writes its own part-<i>.csv.
+  CsvSink& FilePerInstance(bool per_instance = true) {
+    per_instance_ = per_instance;
+    return *this;
+  }
+
+  std::string Kind() const override { return "csv_sink"; }
+  int MaxParallelism() const override { return per_instance_ ? INT_MAX : 1; }
+  absl::Status Validate() const override {
+    SLUICE_RETURN_IF_ERROR(schema_.Validate());
+    if (delimiter_ == '"' || delimiter_ == '\n' || delimiter_ == '\r') {
+      return absl::InvalidArgumentError(
+          "a CSV delimiter cannot be a quote or line break");
+    }
+    return Layout().Validate();
+  }
+  std::unique_ptr<Operator> CreateInstance() const override {
+    return std::make_unique<FileSinkWriter<T, CsvRecordEncoder<T>>>(
+        Layout(), CsvRecordEncoder<T>(schema_, delimiter_, header_));
+  }
+
+ private:
+  SinkFileLayout Layout() const {
+    return per_instance_ ? SinkFileLayout::FilePerInstance(path_, "csv")
+                         : SinkFileLayout::SingleFile(path_);
+  }
+
+  std::string path_;
+  RecordSchema<T> schema_;
+  char delimiter_ = ',';
+  bool header_ = false;
+  bool per_instance_ = false;
+};
+
+}  // namespace sluice

@@ -1,0 +1,79 @@
+// A bounded source of CSV records decoded into T by a RecordSchema (fields by
+// position):
+//
+//   flow.Source(sluice::CsvSource("/data/txns/*.csv", schema).Header())
+//
+// The path is a file, a directory (its regular files) or a glob pattern; parallel
+// readers share the files (input_file_set.h). Quoted fields may hold the delimiter,
+// "" for a quote and line breaks. Blank lines are skipped. A record that cannot be
+// decoded is handled by the BadRecordPolicy (default: fail the job).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "io/bad_record_policy.h"
+#include "io/csv_record_decoder.h"
+#include "io/file_source_reader.h"
+#include "io/input_file_set.h"
+#include "io/record_schema.h"
+#include "runtime/connector_spec.h"
+#include "runtime/status_macros.h"
+
+namespace sluice {
+
+template <class T>
+class CsvSource final : public SourceSpec<T> {
+ public:
+  CsvSource(std::string location, RecordSchema<T> schema)
+      : location_(std::move(location)), schema_(std::move(schema)) {}
+
+  // Every file starts with a header line, which is skipped.
+  CsvSource& Header(bool has_header = true) {
+    format_.skip_first_line = has_header;
+    return *this;
+  }
+  CsvSource& Delimiter(char delimiter) {
+    format_.delimiter = delimiter;
+    return *this;
+  }
+  CsvSource& OnBadRecord(BadRecordPolicy policy) {
+    policy_ = std::move(policy);
+    return *this;
+  }
+  // Shared with the running job: read it after the job to see what was skipped.
+  const BadRecordCounts& bad_records() const { return policy_.counts(); }
+
+  std::string Kind() const override { return "csv_source"; }
+  absl::Status Validate() const override {
+    SLUICE_RETURN_IF_ERROR(schema_.Validate());
+    if (format_.delimiter == '"' || format_.delimiter == '\n' ||
+        format_.delimiter == '\r') {
+      return absl::InvalidArgumentError(
+          "a CSV delimiter cannot be a quote or line break");
+    }
+    SLUICE_RETURN_IF_ERROR(InputFileSet::Resolve(location_).status());
+    return policy_.Validate();
+  }
+  std::unique_ptr<SourceOperator> CreateInstance() const override {
+    return std::make_unique<FileSourceReader<T, CsvRecordDecoder<T>>>(
+        location_, format_, policy_, CsvRecordDecoder<T>(schema_, format_.delimiter));
+  }
+
+ private:
+  static RecordFormat DefaultFormat() {
+    RecordFormat format;
+    format.skip_blank_lines = true;
+    format.quoted_line_breaks = true;
+    return format;
+  }
+
+  std::string location_;
+  RecordSchema<T> schema_;
+  RecordFormat format_ = DefaultFormat();
+  BadRecordPolicy policy_ = BadRecordPolicy::Fail();
+};
+
+}  // namespace sluice

@@ -1,0 +1,61 @@
+// A bounded source of the lines of text files, as std::string without line endings:
+//
+//   flow.Source(sluice::TextLines("/var/log/app/*.log"))
+//
+// The path is a file, a directory (its regular files) or a glob pattern; parallel
+// readers share the files (input_file_set.h). A line that is not valid UTF-8 is a
+// bad record, handled by the BadRecordPolicy (default: fail the job).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "io/bad_record_policy.h"
+#include "io/file_source_reader.h"
+#include "io/input_file_set.h"
+#include "runtime/connector_spec.h"
+#include "runtime/status_macros.h"
+
+namespace sluice {
+
+class TextLineSource final : public SourceSpec<std::string> {
+ public:
+  explicit TextLineSource(std::string location) : location_(std::move(location)) {}
+
+  TextLineSource& OnBadRecord(BadRecordPolicy policy) {
+    policy_ = std::move(policy);
+    return *this;
+  }
+  // Shared with the running job: read it after the job to see what was skipped.
+  const BadRecordCounts& bad_records() const { return policy_.counts(); }
+
+  std::string Kind() const override { return "text_lines"; }
+  absl::Status Validate() const override {
+    SLUICE_RETURN_IF_ERROR(InputFileSet::Resolve(location_).status());
+    return policy_.Validate();
+  }
+  std::unique_ptr<SourceOperator> CreateInstance() const override {
+    return std::make_unique<FileSourceReader<std::string, LineDecoder>>(
+        location_, RecordFormat(), policy_, LineDecoder());
+  }
+
+ private:
+  struct LineDecoder {
+    absl::Status Decode(std::string_view text, std::string& line) {
+      line.assign(text);
+      return absl::OkStatus();
+    }
+  };
+
+  std::string location_;
+  BadRecordPolicy policy_ = BadRecordPolicy::Fail();
+};
+
+inline TextLineSource TextLines(std::string location) {
+  return TextLineSource(std::move(location));
+}
+
+}  // namespace sluice
