@@ -20,9 +20,11 @@ class BufferedFileWriter {
 
   // Creates or truncates `path`.
   absl::Status Open(const std::string& path);
-  // Sink operators cannot fail while processing a batch, so a write error is kept
-  // (later writes are dropped) and returned by Close().
+  // A write error is kept (later writes are dropped), returned by status() and
+  // Close().
   void Write(std::string_view data);
+  // The first error seen since Open, naming the path.
+  const absl::Status& status() const { return status_; }
   // Flushes and closes; the first error seen since Open, naming the path. OK if the
   // file was never opened.
   absl::Status Close();

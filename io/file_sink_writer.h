@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "io/buffered_file_writer.h"
 #include "io/sink_file_layout.h"
+#include "runtime/operator_error.h"
 #include "runtime/operator.h"
 #include "runtime/status_macros.h"
 
@@ -35,9 +36,11 @@ class FileSinkWriter final : public Operator {
     text_.clear();
     for (const T& item : BatchAs<T>(batch).items) encoder_.Append(item, &text_);
     file_.Write(text_);
+    // At once, not at Close: an unbounded job may never close.
+    if (!file_.status().ok()) throw OperatorError(file_.status());
   }
 
-  // Flushes the file; a failed write anywhere fails the job, naming the path.
+  // Flushes the file; a failed write fails the job, naming the path.
   absl::Status Close() override { return file_.Close(); }
 
  private:

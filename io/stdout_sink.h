@@ -2,12 +2,15 @@
 // Runs as a single instance so lines from different instances never interleave.
 #pragma once
 
+#include <cerrno>
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <utility>
 
+#include "absl/status/status.h"
 #include "runtime/connector_spec.h"
+#include "runtime/operator_error.h"
 
 namespace sluice {
 
@@ -32,10 +35,14 @@ class StdoutSink final : public SinkSpec<T> {
         line_ += format_(item);
         line_ += '\n';
       }
-      std::fwrite(line_.data(), 1, line_.size(), stdout);
+      if (std::fwrite(line_.data(), 1, line_.size(), stdout) != line_.size()) {
+        throw OperatorError(absl::ErrnoToStatus(errno, "cannot write to standard output"));
+      }
     }
     absl::Status Close() override {
-      std::fflush(stdout);
+      if (std::fflush(stdout) != 0) {
+        return absl::ErrnoToStatus(errno, "cannot write to standard output");
+      }
       return absl::OkStatus();
     }
 

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/operator_error.h"
 #include "runtime/status_macros.h"
 
 namespace sluice {
@@ -192,6 +193,9 @@ TaskState ChainTask::RunQuantum() {
     TaskState state = source_ ? RunSource(deadline) : RunOperators(deadline);
     if (state != TaskState::kFinished) tail_->Flush();
     return state;
+  } catch (const OperatorError& e) {
+    return Fail(absl::Status(e.status().code(), absl::StrCat(CurrentOperatorDescription(),
+                                                             ": ", e.status().message())));
   } catch (const std::exception& e) {
     return Fail(absl::UnknownError(
         absl::StrCat(CurrentOperatorDescription(), " threw: ", e.what())));

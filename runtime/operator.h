@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "runtime/batch.h"
 #include "runtime/operator_context.h"
+#include "runtime/operator_error.h"
 #include "runtime/output.h"
 
 namespace sluice {
@@ -23,6 +24,7 @@ class Operator {
     return absl::OkStatus();
   }
   // A data batch arrived on input `port` (0 unless the operator has several inputs).
+  // This and the two below fail the job by throwing OperatorError (operator_error.h).
   virtual void ProcessBatch(int port, BatchPtr batch, Output& out) = 0;
   // The combined (minimum) watermark of this operator's inputs advanced. Operators
   // that buffer by event time override this; the default passes it on.

@@ -104,6 +104,20 @@ TEST(JobFailureTest, CloseThrowingFailsTheJobAtEndAndOnCancel) {
   EXPECT_THAT(job->Wait(), StatusIs(absl::StatusCode::kUnknown, "threw in Close"));
 }
 
+TEST(JobFailureTest, OperatorErrorKeepsItsStatusCode) {
+  Dataflow flow;
+  flow.Source(Generator([](uint64_t i) { return i; }).Count(1000))
+      .Map([](const uint64_t& x) {
+        if (x == 700) throw OperatorError(absl::NotFoundError("no row for 700"));
+        return x;
+      })
+      .Name("lookup")
+      .Sink([](const uint64_t&) {});
+  EXPECT_THAT(flow.Run(Quiet(2)), StatusIs(absl::StatusCode::kNotFound,
+                                           "operator 'lookup' (instance 1 of 2): "
+                                           "no row for 700"));
+}
+
 TEST(JobFailureTest, ThrowingKeyFunctionNamesTheExchange) {
   Dataflow flow;
   flow.Source(Generator([](uint64_t i) { return i; }).Count(1000))

@@ -264,6 +264,20 @@ TEST_P(FileSinkTest, WriteFailureFailsTheJobNamingThePath) {
               StatusIs(absl::StatusCode::kResourceExhausted, "cannot write '/dev/full'"));
 }
 
+// An unbounded job never reaches Close, so a failed write must stop it while it runs
+// (without that, this test would never end).
+TEST_P(FileSinkTest, WriteFailureStopsAnUnboundedJob) {
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  Dataflow flow;
+  flow.Source(Generator([](uint64_t i) {
+        return Out{static_cast<int64_t>(i), 1.5, "text", true};
+      }))
+      .Sink(JsonLinesSink("/dev/full", OutSchema()));
+  EXPECT_THAT(flow.Run(GetParam().Options()),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       "(instance 1 of 1): cannot write '/dev/full'"));
+}
+
 TEST_P(FileSinkTest, BadOutputPathsFailTheBuild) {
   ScratchDirectory dir;
   {
