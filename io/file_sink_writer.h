@@ -8,8 +8,8 @@
 #include "absl/status/status.h"
 #include "io/buffered_file_writer.h"
 #include "io/sink_file_layout.h"
-#include "runtime/operator_error.h"
 #include "runtime/operator.h"
+#include "runtime/operator_error.h"
 #include "runtime/status_macros.h"
 
 namespace sluice {

@@ -36,7 +36,8 @@ class StdoutSink final : public SinkSpec<T> {
         line_ += '\n';
       }
       if (std::fwrite(line_.data(), 1, line_.size(), stdout) != line_.size()) {
-        throw OperatorError(absl::ErrnoToStatus(errno, "cannot write to standard output"));
+        throw OperatorError(
+            absl::ErrnoToStatus(errno, "cannot write to standard output"));
       }
     }
     absl::Status Close() override {

@@ -194,8 +194,9 @@ TaskState ChainTask::RunQuantum() {
     if (state != TaskState::kFinished) tail_->Flush();
     return state;
   } catch (const OperatorError& e) {
-    return Fail(absl::Status(e.status().code(), absl::StrCat(CurrentOperatorDescription(),
-                                                             ": ", e.status().message())));
+    return Fail(absl::Status(
+        e.status().code(),
+        absl::StrCat(CurrentOperatorDescription(), ": ", e.status().message())));
   } catch (const std::exception& e) {
     return Fail(absl::UnknownError(
         absl::StrCat(CurrentOperatorDescription(), " threw: ", e.what())));

@@ -10,39 +10,20 @@
 #include "engine/sluice.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/run_config.h"
 #include "tests/status_matchers.h"
 
 namespace sluice {
 namespace {
 
 using ::sluice::testing::IsOk;
+using ::sluice::testing::RunConfig;
+using ::sluice::testing::RunConfigName;
+using ::sluice::testing::RunConfigTest;
 using ::sluice::testing::StatusIs;
 using ::testing::UnorderedElementsAreArray;
 
-struct RunConfig {
-  int parallelism;
-  size_t batch_size;
-  uint64_t jitter_seed;
-};
-
-std::string ConfigName(const ::testing::TestParamInfo<RunConfig>& info) {
-  return "p" + std::to_string(info.param.parallelism) + "_batch" +
-         std::to_string(info.param.batch_size) + "_jitter" +
-         std::to_string(info.param.jitter_seed);
-}
-
-class DataflowTest : public ::testing::TestWithParam<RunConfig> {
- protected:
-  JobOptions Options() const {
-    JobOptions options;
-    options.parallelism = GetParam().parallelism;
-    options.threads = 2;
-    options.batch_size = GetParam().batch_size;
-    options.batch_jitter_seed = GetParam().jitter_seed;
-    options.print_metrics = false;
-    return options;
-  }
-};
+class DataflowTest : public RunConfigTest {};
 
 struct Txn {
   uint64_t card;
@@ -200,7 +181,7 @@ TEST_P(DataflowTest, KeyedAggregateMatchesBruteForce) {
 INSTANTIATE_TEST_SUITE_P(Configs, DataflowTest,
                          ::testing::Values(RunConfig{1, 1024, 0}, RunConfig{2, 1024, 0},
                                            RunConfig{1, 16, 7}, RunConfig{2, 5, 11}),
-                         ConfigName);
+                         RunConfigName);
 
 }  // namespace
 }  // namespace sluice

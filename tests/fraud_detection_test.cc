@@ -9,17 +9,16 @@
 #include "examples/fraud_detection/transaction.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/run_config.h"
 #include "tests/status_matchers.h"
 
 namespace fraud {
 namespace {
 
-struct Config {
-  int parallelism;
-  uint64_t jitter_seed;
-};
+using ::sluice::testing::RunConfig;
+using ::sluice::testing::RunConfigName;
 
-class FraudDetectionTest : public ::testing::TestWithParam<Config> {};
+class FraudDetectionTest : public ::sluice::testing::RunConfigTest {};
 
 TEST_P(FraudDetectionTest, AlertsMatchBruteForceReplay) {
   constexpr uint64_t kTransactions = 200000;
@@ -42,12 +41,7 @@ TEST_P(FraudDetectionTest, AlertsMatchBruteForceReplay) {
         return Alert{u.card, u.total_cents, u.count, u.timestamp_ms, "card_total"};
       })
       .Sink(sink);
-  sluice::JobOptions options;
-  options.parallelism = GetParam().parallelism;
-  options.threads = 2;
-  options.batch_jitter_seed = GetParam().jitter_seed;
-  options.print_metrics = false;
-  SLUICE_ASSERT_OK(flow.Run(options));
+  SLUICE_ASSERT_OK(flow.Run(Options()));
 
   // Replay in index order.
   std::map<uint64_t, std::pair<int64_t, int64_t>> totals;
@@ -70,8 +64,9 @@ TEST_P(FraudDetectionTest, AlertsMatchBruteForceReplay) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Configs, FraudDetectionTest,
-                         ::testing::Values(Config{1, 0}, Config{2, 0}, Config{1, 5},
-                                           Config{2, 9}));
+                         ::testing::Values(RunConfig{1, 1024, 0}, RunConfig{2, 1024, 0},
+                                           RunConfig{1, 1024, 5}, RunConfig{2, 1024, 9}),
+                         RunConfigName);
 
 }  // namespace
 }  // namespace fraud

@@ -6,21 +6,15 @@
 #include "engine/sluice.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/run_config.h"
 #include "tests/status_matchers.h"
 
 namespace sluice {
 namespace {
 
 using ::sluice::testing::IsOk;
+using ::sluice::testing::QuietOptions;
 using ::sluice::testing::StatusIs;
-
-JobOptions Quiet(int parallelism = 1) {
-  JobOptions options;
-  options.threads = 2;
-  options.parallelism = parallelism;
-  options.print_metrics = false;
-  return options;
-}
 
 // A pass-through operator that throws from the life-cycle step it is told to.
 enum class ThrowIn { kNothing, kOpen, kFinish, kClose };
@@ -62,7 +56,7 @@ TEST(JobFailureTest, OpenThrowingFailsStartWithoutClosingUnopenedOperators) {
   auto numbers = flow.Source(Generator([](uint64_t i) { return i; }).Count(10));
   AddFragile(numbers, ThrowIn::kOpen, &closes).Name("breaks").Sink([](const uint64_t&) {
   });
-  auto job = flow.Build(Quiet());
+  auto job = flow.Build(QuietOptions());
   ASSERT_THAT(job, IsOk());
   EXPECT_THAT(job->Start(),
               StatusIs(absl::StatusCode::kUnknown,
@@ -77,9 +71,10 @@ TEST(JobFailureTest, FinishThrowingFailsTheJob) {
   auto numbers = flow.Source(Generator([](uint64_t i) { return i; }).Count(10));
   AddFragile(numbers, ThrowIn::kFinish, &closes).Name("breaks").Sink([](const uint64_t&) {
   });
-  EXPECT_THAT(flow.Run(Quiet()), StatusIs(absl::StatusCode::kUnknown,
-                                          "operator 'breaks' (instance 1 of 1) threw: "
-                                          "finish failed"));
+  EXPECT_THAT(flow.Run(QuietOptions()),
+              StatusIs(absl::StatusCode::kUnknown,
+                       "operator 'breaks' (instance 1 of 1) threw: "
+                       "finish failed"));
   EXPECT_EQ(closes.load(), 1);
 }
 
@@ -89,15 +84,16 @@ TEST(JobFailureTest, CloseThrowingFailsTheJobAtEndAndOnCancel) {
   auto numbers = bounded.Source(Generator([](uint64_t i) { return i; }).Count(10));
   AddFragile(numbers, ThrowIn::kClose, &closes).Name("breaks").Sink([](const uint64_t&) {
   });
-  EXPECT_THAT(bounded.Run(Quiet()), StatusIs(absl::StatusCode::kUnknown,
-                                             "operator 'breaks' (instance 1 of 1): threw "
-                                             "in Close: close failed"));
+  EXPECT_THAT(bounded.Run(QuietOptions()),
+              StatusIs(absl::StatusCode::kUnknown,
+                       "operator 'breaks' (instance 1 of 1): threw "
+                       "in Close: close failed"));
 
   Dataflow unbounded;
   auto endless = unbounded.Source(Generator([](uint64_t i) { return i; }));
   AddFragile(endless, ThrowIn::kClose, &closes).Name("breaks").Sink([](const uint64_t&) {
   });
-  auto job = unbounded.Build(Quiet());
+  auto job = unbounded.Build(QuietOptions());
   ASSERT_THAT(job, IsOk());
   SLUICE_ASSERT_OK(job->Start());
   job->Cancel();
@@ -113,9 +109,9 @@ TEST(JobFailureTest, OperatorErrorKeepsItsStatusCode) {
       })
       .Name("lookup")
       .Sink([](const uint64_t&) {});
-  EXPECT_THAT(flow.Run(Quiet(2)), StatusIs(absl::StatusCode::kNotFound,
-                                           "operator 'lookup' (instance 1 of 2): "
-                                           "no row for 700"));
+  EXPECT_THAT(flow.Run(QuietOptions(2)), StatusIs(absl::StatusCode::kNotFound,
+                                                  "operator 'lookup' (instance 1 of 2): "
+                                                  "no row for 700"));
 }
 
 TEST(JobFailureTest, ThrowingKeyFunctionNamesTheExchange) {
@@ -128,15 +124,16 @@ TEST(JobFailureTest, ThrowingKeyFunctionNamesTheExchange) {
       })
       .Reduce([](const uint64_t& a, const uint64_t& b) { return a + b; })
       .Sink([](const uint64_t&) {});
-  EXPECT_THAT(flow.Run(Quiet(2)), StatusIs(absl::StatusCode::kUnknown,
-                                           "the exchange after operator 'numbers'"));
+  EXPECT_THAT(
+      flow.Run(QuietOptions(2)),
+      StatusIs(absl::StatusCode::kUnknown, "the exchange after operator 'numbers'"));
 }
 
 TEST(JobFailureTest, CancelAfterCompletionKeepsSuccess) {
   Dataflow flow;
   flow.Source(Generator([](uint64_t i) { return i; }).Count(100))
       .Sink([](const uint64_t&) {});
-  auto job = flow.Build(Quiet());
+  auto job = flow.Build(QuietOptions());
   ASSERT_THAT(job, IsOk());
   SLUICE_ASSERT_OK(job->Run());
   job->Cancel();
@@ -147,7 +144,7 @@ TEST(JobFailureTest, CancelAfterCompletionKeepsSuccess) {
 // when its consumer frees room. One-event batches and one-batch channels between
 // unchained tasks on three threads make parking and waking happen on every event.
 TEST(JobFailureTest, ParkedProducersAreAlwaysWoken) {
-  JobOptions options = Quiet();
+  JobOptions options = QuietOptions();
   options.threads = 3;
   options.batch_size = 1;
   options.channel_capacity = 1;

@@ -10,22 +10,16 @@
 #include "engine/sluice.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/run_config.h"
 #include "tests/status_matchers.h"
 
 namespace sluice {
 namespace {
 
 using ::sluice::testing::IsOk;
+using ::sluice::testing::QuietOptions;
 using ::sluice::testing::StatusIs;
 using ::testing::HasSubstr;
-
-JobOptions Quiet(int parallelism = 1) {
-  JobOptions options;
-  options.threads = 2;
-  options.parallelism = parallelism;
-  options.print_metrics = false;
-  return options;
-}
 
 class ThrowingMapTest : public ::testing::TestWithParam<int> {};
 
@@ -38,7 +32,7 @@ TEST_P(ThrowingMapTest, ExceptionStopsJobWithOperatorAndInstance) {
       })
       .Name("fragile")
       .Sink([](const uint64_t&) {});
-  absl::Status status = flow.Run(Quiet(GetParam()));
+  absl::Status status = flow.Run(QuietOptions(GetParam()));
   EXPECT_THAT(status,
               StatusIs(absl::StatusCode::kUnknown, "operator 'fragile' (instance "));
   EXPECT_THAT(std::string(status.message()),
@@ -54,14 +48,14 @@ TEST(JobTest, ExceptionInSinkAfterExchangeNamesTheSink) {
       .Reduce([](const uint64_t& a, const uint64_t& b) { return a + b; })
       .Sink([](const uint64_t&) { throw 42; })
       .Name("bad_sink");
-  EXPECT_THAT(flow.Run(Quiet(2)),
+  EXPECT_THAT(flow.Run(QuietOptions(2)),
               StatusIs(absl::StatusCode::kUnknown, "operator 'bad_sink' (instance "));
   Dataflow again;
   again.Source(Generator([](uint64_t i) { return i; }).Count(10))
       .Sink([](const uint64_t&) { throw 42; })
       .Name("bad_sink");
   EXPECT_THAT(
-      again.Run(Quiet(1)),
+      again.Run(QuietOptions(1)),
       StatusIs(absl::StatusCode::kUnknown,
                "operator 'bad_sink' (instance 1 of 1) threw a non-standard exception"));
 }
@@ -73,7 +67,7 @@ TEST(JobTest, CancelStopsAnUnboundedJob) {
       .KeyBy([](const uint64_t& x) { return x % 100; })
       .Reduce([](const uint64_t& a, const uint64_t& b) { return a + b; })
       .Sink([&seen](const uint64_t&) { seen.fetch_add(1, std::memory_order_relaxed); });
-  auto job = flow.Build(Quiet(2));
+  auto job = flow.Build(QuietOptions(2));
   ASSERT_THAT(job, IsOk());
   SLUICE_ASSERT_OK(job->Start());
   while (seen.load() < 10000) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -86,7 +80,7 @@ TEST(JobTest, CancelStopsAnUnboundedJob) {
 TEST(JobTest, DestroyingARunningJobCancelsIt) {
   Dataflow flow;
   flow.Source(Generator([](uint64_t i) { return i; })).Sink([](const uint64_t&) {});
-  auto job = flow.Build(Quiet());
+  auto job = flow.Build(QuietOptions());
   ASSERT_THAT(job, IsOk());
   SLUICE_ASSERT_OK(job->Start());
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -97,7 +91,7 @@ TEST(JobTest, StartTwiceAndWaitBeforeStartAreErrors) {
   Dataflow flow;
   flow.Source(Generator([](uint64_t i) { return i; }).Count(10))
       .Sink([](const uint64_t&) {});
-  auto job = flow.Build(Quiet());
+  auto job = flow.Build(QuietOptions());
   ASSERT_THAT(job, IsOk());
   EXPECT_THAT(job->Wait(),
               StatusIs(absl::StatusCode::kFailedPrecondition, "before Start"));
@@ -109,7 +103,7 @@ TEST(JobTest, StartTwiceAndWaitBeforeStartAreErrors) {
 // A fast unbounded source into a slow sink: backpressure must hold the source back,
 // so the events in flight stay within what the channels and one batch per stage hold.
 TEST(JobTest, SlowSinkBoundsEventsInFlight) {
-  JobOptions options = Quiet(2);
+  JobOptions options = QuietOptions(2);
   options.batch_size = 256;
   options.channel_capacity = 4;
   Dataflow flow;
@@ -171,7 +165,7 @@ TEST(JobTest, WaitingOnSlowSourceUsesNoCpu) {
       .Sink([&seen](const uint64_t&) { seen.fetch_add(1); });
   double cpu_before = ProcessCpuSeconds();
   auto wall_before = std::chrono::steady_clock::now();
-  SLUICE_ASSERT_OK(flow.Run(Quiet(2)));
+  SLUICE_ASSERT_OK(flow.Run(QuietOptions(2)));
   double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before)
           .count();
@@ -193,7 +187,7 @@ TEST(JobTest, MetricsCountRecordsPerOperator) {
       .Name("sum")
       .Sink([](const uint64_t&) {})
       .Name("out");
-  auto job = flow.Build(Quiet(2));
+  auto job = flow.Build(QuietOptions(2));
   ASSERT_THAT(job, IsOk());
   SLUICE_ASSERT_OK(job->Run());
   std::map<std::string, std::pair<uint64_t, uint64_t>> totals;
@@ -227,7 +221,7 @@ class FailingOpenSource final : public SourceSpec<int> {
 TEST(JobTest, SourceOpenFailureIsReportedByStartAndWait) {
   Dataflow flow;
   flow.Source(FailingOpenSource()).Name("broken").Sink([](const int&) {});
-  auto job = flow.Build(Quiet());
+  auto job = flow.Build(QuietOptions());
   ASSERT_THAT(job, IsOk());
   EXPECT_THAT(job->Start(),
               StatusIs(absl::StatusCode::kNotFound,

@@ -12,8 +12,8 @@
 #include "engine/sluice.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/io/run_config.h"
 #include "tests/io/scratch_directory.h"
+#include "tests/run_config.h"
 #include "tests/status_matchers.h"
 
 namespace sluice {

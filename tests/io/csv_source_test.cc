@@ -11,16 +11,16 @@
 #include "engine/sluice.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/io/run_config.h"
 #include "tests/io/scratch_directory.h"
+#include "tests/run_config.h"
 #include "tests/status_matchers.h"
 
 namespace sluice {
 namespace {
 
 using ::sluice::testing::AllRunConfigs;
-using ::sluice::testing::RunConfig;
 using ::sluice::testing::RunConfigName;
+using ::sluice::testing::RunConfigTest;
 using ::sluice::testing::ScratchDirectory;
 using ::sluice::testing::StatusIs;
 using ::testing::ElementsAreArray;
@@ -73,17 +73,7 @@ std::string CsvLine(int k, const std::string& newline) {
          (t.flagged ? "true" : "false") + "," + level + newline;
 }
 
-class CsvSourceTest : public ::testing::TestWithParam<RunConfig> {
- protected:
-  std::vector<Txn> ReadAll(CsvSource<Txn> source) {
-    Dataflow flow;
-    CollectorSink<Txn> sink;
-    flow.Source(std::move(source)).Sink(sink);
-    absl::Status status = flow.Run(GetParam().Options());
-    EXPECT_TRUE(status.ok()) << status;
-    return sink.Items();
-  }
-};
+class CsvSourceTest : public RunConfigTest {};
 
 TEST_P(CsvSourceTest, DecodesRecordsFromManyFiles) {
   ScratchDirectory dir;

@@ -10,16 +10,16 @@
 #include "engine/sluice.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/io/run_config.h"
 #include "tests/io/scratch_directory.h"
+#include "tests/run_config.h"
 #include "tests/status_matchers.h"
 
 namespace sluice {
 namespace {
 
 using ::sluice::testing::AllRunConfigs;
-using ::sluice::testing::RunConfig;
 using ::sluice::testing::RunConfigName;
+using ::sluice::testing::RunConfigTest;
 using ::sluice::testing::ScratchDirectory;
 using ::sluice::testing::StatusIs;
 using ::testing::UnorderedElementsAreArray;
@@ -47,17 +47,7 @@ RecordSchema<Event> EventSchema() {
       .OptionalField("port", &Event::port);
 }
 
-class JsonLinesSourceTest : public ::testing::TestWithParam<RunConfig> {
- protected:
-  std::vector<Event> ReadAll(JsonLinesSource<Event> source) {
-    Dataflow flow;
-    CollectorSink<Event> sink;
-    flow.Source(std::move(source)).Sink(sink);
-    absl::Status status = flow.Run(GetParam().Options());
-    EXPECT_TRUE(status.ok()) << status;
-    return sink.Items();
-  }
-};
+class JsonLinesSourceTest : public RunConfigTest {};
 
 TEST_P(JsonLinesSourceTest, DecodesFieldsByNameFromManyFiles) {
   ScratchDirectory dir;

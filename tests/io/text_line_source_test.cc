@@ -12,32 +12,22 @@
 #include "engine/sluice.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/io/run_config.h"
 #include "tests/io/scratch_directory.h"
+#include "tests/run_config.h"
 #include "tests/status_matchers.h"
 
 namespace sluice {
 namespace {
 
 using ::sluice::testing::AllRunConfigs;
-using ::sluice::testing::RunConfig;
 using ::sluice::testing::RunConfigName;
+using ::sluice::testing::RunConfigTest;
 using ::sluice::testing::ScratchDirectory;
 using ::sluice::testing::StatusIs;
 using ::testing::ElementsAreArray;
 using ::testing::UnorderedElementsAreArray;
 
-class TextLineSourceTest : public ::testing::TestWithParam<RunConfig> {
- protected:
-  std::vector<std::string> ReadAll(TextLineSource source) {
-    Dataflow flow;
-    CollectorSink<std::string> sink;
-    flow.Source(std::move(source)).Sink(sink);
-    absl::Status status = flow.Run(GetParam().Options());
-    EXPECT_TRUE(status.ok()) << status;
-    return sink.Items();
-  }
-};
+class TextLineSourceTest : public RunConfigTest {};
 
 // Files of very different sizes, so the two readers get different numbers of files.
 std::vector<std::string> WriteNumberedFiles(const ScratchDirectory& dir,
