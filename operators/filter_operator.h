@@ -15,7 +15,17 @@ class FilterOperator final : public Operator {
   explicit FilterOperator(F fn) : fn_(std::move(fn)) {}
 
   void ProcessBatch(int, BatchPtr batch, Output& out) override {
-    auto& items = BatchAs<T>(batch).items;
+    Batch<T>& in = BatchAs<T>(batch);
+    if (in.has_timestamps()) {
+      CompactWithTimestamps(in);
+    } else {
+      Compact(in.items);
+    }
+    out.Emit(std::move(batch));
+  }
+
+ private:
+  void Compact(std::vector<T>& items) {
     size_t kept = 0;
     if constexpr (std::is_trivially_copyable_v<T>) {
       // Branch-free: always copy, advance only on a match. A filter passing a third of
@@ -34,10 +44,35 @@ class FilterOperator final : public Operator {
       }
     }
     items.resize(kept);
-    out.Emit(std::move(batch));
   }
 
- private:
+  // The same, moving each kept event's timestamp along with it.
+  void CompactWithTimestamps(Batch<T>& batch) {
+    auto& items = batch.items;
+    auto& timestamps = batch.timestamps;
+    size_t kept = 0;
+    if constexpr (std::is_trivially_copyable_v<T>) {
+      for (size_t i = 0; i < items.size(); ++i) {
+        T item = items[i];
+        items[kept] = item;
+        timestamps[kept] = timestamps[i];
+        kept += static_cast<bool>(fn_(std::as_const(item)));
+      }
+    } else {
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (fn_(std::as_const(items[i]))) {
+          if (kept != i) {
+            items[kept] = std::move(items[i]);
+            timestamps[kept] = timestamps[i];
+          }
+          ++kept;
+        }
+      }
+    }
+    items.resize(kept);
+    timestamps.resize(kept);
+  }
+
   F fn_;
 };
 

@@ -20,16 +20,20 @@ class FlatMapOperator final : public Operator {
   }
 
   void ProcessBatch(int, BatchPtr batch, Output& out) override {
+    const Batch<In>& in = BatchAs<In>(batch);
+    const bool timed = in.has_timestamps();
     BatchPtr result = AcquireBatch<Out>();
-    auto* out_items = &BatchAs<Out>(result).items;
-    for (const In& item : BatchAs<In>(batch).items) {
-      Collector<Out> collector(out_items);
-      fn_(item, collector);
+    Batch<Out>* out_batch = &BatchAs<Out>(result);
+    for (size_t i = 0; i < in.items.size(); ++i) {
+      Collector<Out> collector(&out_batch->items,
+                               timed ? &out_batch->timestamps : nullptr,
+                               timed ? in.timestamps[i] : 0);
+      fn_(in.items[i], collector);
       // Cut oversized output so one exploding event cannot build an unbounded batch.
-      if (out_items->size() >= batch_size_) {
+      if (out_batch->items.size() >= batch_size_) {
         out.Emit(std::move(result));
         result = AcquireBatch<Out>();
-        out_items = &BatchAs<Out>(result).items;
+        out_batch = &BatchAs<Out>(result);
       }
     }
     out.Emit(std::move(result));

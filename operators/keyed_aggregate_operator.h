@@ -34,6 +34,8 @@ class KeyedAggregateOperator final : public Operator {
       aggregate_.Add(it->second, item);
       out_items.push_back(aggregate_.Result(it->first, it->second));
     }
+    // Each result takes the timestamp of the event that produced it.
+    BatchAs<Result>(result).timestamps.swap(BatchAs<T>(batch).timestamps);
     out.Emit(std::move(result));
   }
 

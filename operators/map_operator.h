@@ -24,6 +24,7 @@ class MapOperator final : public Operator {
       auto& out_items = BatchAs<Out>(result).items;
       out_items.reserve(items.size());
       for (const In& item : items) out_items.push_back(fn_(item));
+      BatchAs<Out>(result).timestamps.swap(BatchAs<In>(batch).timestamps);
       out.Emit(std::move(result));
     }
   }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -32,10 +33,17 @@ class Batch;
 template <class T>
 class BatchPool;
 
+// Event time: `timestamps` is either empty (the stream has no event time) or holds
+// one timestamp per item, in the same order (Stream::AssignTimestamps fills it, and
+// every operator keeps it in step with `items`). A parallel array rather than a field
+// per event keeps T the user's own type and costs nothing when unused.
 template <class T>
 class Batch final : public BatchBase {
  public:
   std::vector<T> items;
+  std::vector<int64_t> timestamps;
+
+  bool has_timestamps() const { return !timestamps.empty(); }
 
   size_t size() const override { return items.size(); }
   BatchBase* CloneRaw() const override;
@@ -63,6 +71,7 @@ template <class T>
 BatchBase* Batch<T>::CloneRaw() const {
   BatchPtr copy = BatchPool<T>::Instance().Acquire();
   BatchAs<T>(copy).items = items;
+  BatchAs<T>(copy).timestamps = timestamps;
   return copy.release();
 }
 

@@ -38,6 +38,7 @@ class BatchPool {
   // Thread-safe. Takes a batch back.
   void Release(Batch<T>* batch) {
     batch->items.clear();
+    batch->timestamps.clear();
     ThreadCache& cache = LocalCache();
     cache.batches.push_back(batch);
     if (cache.batches.size() > kThreadCacheMax) Spill(cache, kThreadCacheMax / 2);

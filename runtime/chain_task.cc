@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/event_time.h"
 #include "runtime/operator_error.h"
 #include "runtime/status_macros.h"
 
@@ -109,9 +110,9 @@ ChainTask::ChainTask(std::string name, TaskEnvironment env,
       stages_(std::move(stages)),
       inputs_(std::move(inputs)),
       tail_(std::move(tail)),
-      input_watermarks_(inputs_.size(), std::numeric_limits<int64_t>::min()),
+      input_watermarks_(inputs_.size(), kMinWatermark),
       input_ended_(inputs_.size(), false),
-      watermark_(std::numeric_limits<int64_t>::min()) {
+      watermark_(kMinWatermark) {
   OperatorMetrics* previous = source_ ? source_->metrics : nullptr;
   for (size_t i = 0; i <= stages_.size(); ++i) {
     links_.push_back(std::make_unique<Link>(this, i, previous));
@@ -266,7 +267,7 @@ void ChainTask::HandleControl(size_t input, const Element& element) {
         input_ended_[input] = true;
         ++inputs_ended_;
         // An ended input no longer holds back event time.
-        input_watermarks_[input] = std::numeric_limits<int64_t>::max();
+        input_watermarks_[input] = kMaxWatermark;
       }
       break;
     case ElementKind::kWatermark:
@@ -286,6 +287,13 @@ void ChainTask::HandleControl(size_t input, const Element& element) {
 }
 
 TaskState ChainTask::FinishChain() {
+  // End-of-input advances event time to +infinity before Finish, so every window
+  // fires and every event-time timer runs: over bounded input the same dataflow is a
+  // batch job.
+  if (watermark_ < kMaxWatermark) {
+    watermark_ = kMaxWatermark;
+    links_[0]->EmitControl(ElementKind::kWatermark, kMaxWatermark);
+  }
   for (size_t i = 0; i < stages_.size(); ++i) {
     current_stage_ = static_cast<int>(i);
     stages_[i].op->Finish(*links_[i + 1]);

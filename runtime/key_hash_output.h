@@ -34,24 +34,11 @@ class KeyHashOutput final : public ChannelOutput {
       channels()[0]->Push(Element::Data(std::move(batch)));
       return;
     }
-    auto& items = BatchAs<T>(batch).items;
-    // Locals, so the loop does not reload members through `this` for every event.
-    const int* target_of_group = target_of_group_.data();
-    const int group_count = key_group_count_;
-    const size_t batch_size = batch_size_;
-    for (T& item : items) {
-      uint64_t hash = StableHash(key_fn_(std::as_const(item)));
-      int target = target_of_group[KeyGroups::ForHash(hash, group_count)];
-      BatchPtr& out = pending_[target];
-      if (!out) {
-        out = AcquireBatch<T>();
-        BatchAs<T>(out).items.reserve(batch_size);
-      }
-      auto& out_items = BatchAs<T>(out).items;
-      out_items.push_back(std::move(item));
-      if (out_items.size() >= batch_size) {
-        channels()[target]->Push(Element::Data(std::move(out)));
-      }
+    Batch<T>& in = BatchAs<T>(batch);
+    if (in.has_timestamps()) {
+      Route<true>(in);
+    } else {
+      Route<false>(in);
     }
   }
 
@@ -64,6 +51,34 @@ class KeyHashOutput final : public ChannelOutput {
   }
 
  private:
+  template <bool kTimed>
+  void Route(Batch<T>& in) {
+    // Locals, so the loop does not reload members through `this` for every event.
+    const int* target_of_group = target_of_group_.data();
+    const int group_count = key_group_count_;
+    const size_t batch_size = batch_size_;
+    T* items = in.items.data();
+    const int64_t* timestamps = in.timestamps.data();
+    const size_t count = in.items.size();
+    for (size_t i = 0; i < count; ++i) {
+      T& item = items[i];
+      uint64_t hash = StableHash(key_fn_(std::as_const(item)));
+      int target = target_of_group[KeyGroups::ForHash(hash, group_count)];
+      BatchPtr& out = pending_[target];
+      if (!out) {
+        out = AcquireBatch<T>();
+        BatchAs<T>(out).items.reserve(batch_size);
+        if constexpr (kTimed) BatchAs<T>(out).timestamps.reserve(batch_size);
+      }
+      Batch<T>& out_batch = BatchAs<T>(out);
+      out_batch.items.push_back(std::move(item));
+      if constexpr (kTimed) out_batch.timestamps.push_back(timestamps[i]);
+      if (out_batch.items.size() >= batch_size) {
+        channels()[target]->Push(Element::Data(std::move(out)));
+      }
+    }
+  }
+
   KeyFn key_fn_;
   int key_group_count_;
   size_t batch_size_;

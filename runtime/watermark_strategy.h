@@ -1,0 +1,73 @@
+// How a stream's watermark is derived from its event timestamps. Built in: bounded
+// out-of-orderness (events may arrive up to a bound late) and monotonous (timestamps
+// never decrease). Anything else, such as punctuated watermarks carried by marker
+// events, is a WatermarkGenerator<T>:
+//
+//   stream.AssignTimestamps(ts_fn, WatermarkStrategy::BoundedOutOfOrderness(
+//                                      std::chrono::seconds(5)))
+//   stream.AssignTimestamps(ts_fn, [] { return std::make_unique<MyGenerator>(); })
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "runtime/event_time.h"
+
+namespace sluice {
+
+// A custom generator: one per parallel instance of the assigning operator. Not
+// thread-safe; called by one task.
+template <class T>
+class WatermarkGenerator {
+ public:
+  virtual ~WatermarkGenerator() = default;
+  // Every event, in arrival order, with the timestamp assigned to it.
+  virtual void OnEvent(const T& event, int64_t timestamp) = 0;
+  // The watermark after the events seen so far (kMinWatermark for none). Asked after
+  // every batch; a value at or below the last one emitted is ignored.
+  virtual int64_t CurrentWatermark() const = 0;
+};
+
+class WatermarkStrategy {
+ public:
+  // Watermark = highest timestamp seen - bound - 1: an event may arrive up to `bound`
+  // behind the latest one without being late.
+  template <class Rep, class Period>
+  static WatermarkStrategy BoundedOutOfOrderness(
+      std::chrono::duration<Rep, Period> bound) {
+    return WatermarkStrategy(EventTimeSpan(bound));
+  }
+  static WatermarkStrategy BoundedOutOfOrderness(int64_t bound) {
+    return WatermarkStrategy(bound);
+  }
+  // Timestamps never decrease: watermark = highest timestamp seen - 1.
+  static WatermarkStrategy Monotonous() { return WatermarkStrategy(0); }
+
+  int64_t bound() const { return bound_; }
+
+  // Checked when the job is built.
+  absl::Status Validate() const {
+    if (bound_ < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "watermark strategy: the out-of-orderness bound must be >= 0, got ", bound_));
+    }
+    return absl::OkStatus();
+  }
+
+  // The watermark once `max_timestamp` is the highest timestamp seen.
+  int64_t WatermarkFor(int64_t max_timestamp) const {
+    if (max_timestamp == kMinWatermark) return kMinWatermark;
+    // Saturating: a bound larger than the timestamp's distance from the minimum must
+    // not wrap around.
+    if (max_timestamp < kMinWatermark + bound_ + 1) return kMinWatermark;
+    return max_timestamp - bound_ - 1;
+  }
+
+ private:
+  explicit WatermarkStrategy(int64_t bound) : bound_(bound) {}
+  int64_t bound_;
+};
+
+}  // namespace sluice
