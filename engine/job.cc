@@ -182,12 +182,12 @@ absl::StatusOr<std::unique_ptr<ChainTask>> Job::Impl::CreateTask(int chain_index
     // Factories copy user functions and connector specs; a copy that throws fails the
     // start like any other operator error.
     try {
+      OperatorContext context = ContextFor(node_id, instance);
+      context.metrics = metrics;
       if (node.make_source) {
-        source = ChainTask::SourceStage{node.make_source(), ContextFor(node_id, instance),
-                                        metrics};
+        source = ChainTask::SourceStage{node.make_source(), context, metrics};
       } else {
-        stages.push_back(ChainTask::Stage{node.make_operator(),
-                                          ContextFor(node_id, instance), metrics});
+        stages.push_back(ChainTask::Stage{node.make_operator(), context, metrics});
       }
     } catch (const std::exception& e) {
       return absl::UnknownError(absl::StrCat("operator '", node.name,

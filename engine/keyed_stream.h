@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "engine/stream.h"
+#include "engine/windowed_stream.h"
 #include "operators/function_concepts.h"
 #include "operators/keyed_aggregate_operator.h"
 #include "operators/keyed_reduce_operator.h"
@@ -46,6 +47,17 @@ class KeyedStream {
     return input_.template Then<R>("aggregate", KeyedEdge(), [key_fn, aggregate] {
       return std::make_unique<KeyedAggregateOperator<K, T, KeyFn, A>>(key_fn, aggregate);
     });
+  }
+
+  // Cuts the stream into event-time windows per key: TumblingWindows(size),
+  // SlidingWindows(size, slide) or SessionWindows(gap). Then Aggregate or Process.
+  WindowedStream<K, T, KeyFn, SlicedWindows> Window(SlicedWindows windows) const {
+    return WindowedStream<K, T, KeyFn, SlicedWindows>(input_, KeyedEdge(), key_fn_,
+                                                      windows);
+  }
+  WindowedStream<K, T, KeyFn, SessionWindowSpec> Window(SessionWindowSpec windows) const {
+    return WindowedStream<K, T, KeyFn, SessionWindowSpec>(input_, KeyedEdge(), key_fn_,
+                                                          windows);
   }
 
   const KeyFn& key_function() const { return key_fn_; }

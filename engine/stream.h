@@ -15,9 +15,12 @@
 #include "operators/function_concepts.h"
 #include "operators/map_operator.h"
 #include "operators/sink_function_operator.h"
+#include "operators/timestamp_assigner_operator.h"
 #include "operators/union_operator.h"
+#include "operators/window_function_concepts.h"
 #include "runtime/connector_spec.h"
 #include "runtime/stable_hash.h"
+#include "runtime/watermark_strategy.h"
 
 namespace sluice {
 
@@ -97,6 +100,32 @@ class Stream {
                   "KeyBy: the key type must be integral, an enum, string-like, or have a "
                   "std::hash specialisation that is stable across processes");
     return KeyedStream<K, T, F>(*this, std::move(key_fn));
+  }
+
+  // Gives every event the timestamp ts_fn(const T&) (milliseconds, see
+  // runtime/event_time.h) and the stream a watermark: WatermarkStrategy::
+  // BoundedOutOfOrderness(bound), WatermarkStrategy::Monotonous(), or a factory
+  // returning std::unique_ptr<WatermarkGenerator<T>> (one per parallel instance).
+  template <class F, class Strategy>
+  Stream<T> AssignTimestamps(F ts_fn, Strategy strategy) const {
+    static_assert(TimestampFunction<F, T>,
+                  "AssignTimestamps(fn, strategy): fn must be callable as fn(const T&) "
+                  "and return an integer timestamp, e.g. [](const Txn& t) { return "
+                  "t.time_ms; }");
+    Stream<T> out =
+        Then<T>("timestamps", LogicalEdge{node_, next_, {}}, [ts_fn, strategy] {
+          return std::make_unique<TimestampAssignerOperator<T, F>>(ts_fn, strategy);
+        });
+    if constexpr (std::is_same_v<Strategy, WatermarkStrategy>) {
+      graph_->node(out.node_).validate = [strategy] { return strategy.Validate(); };
+    } else {
+      static_assert(
+          std::is_convertible_v<std::invoke_result_t<const Strategy&>,
+                                std::unique_ptr<WatermarkGenerator<T>>>,
+          "AssignTimestamps(fn, strategy): strategy must be a sluice::WatermarkStrategy "
+          "or a function returning std::unique_ptr<sluice::WatermarkGenerator<T>>");
+    }
+    return out;
   }
 
   // Merges this stream with others of the same type.

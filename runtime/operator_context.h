@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "runtime/operator_metrics.h"
+
 namespace sluice {
 
 struct OperatorContext {
@@ -14,6 +16,9 @@ struct OperatorContext {
   // Non-zero: sources cut batches at pseudo-random sizes in [1, batch_size] from this
   // seed, so tests can check that results do not depend on batch boundaries.
   uint64_t batch_jitter_seed = 0;
+  // This instance's metrics, for operators that count late events or state size.
+  // Null when the operator runs outside a job (the operator harness).
+  OperatorMetrics* metrics = nullptr;
 };
 
 }  // namespace sluice

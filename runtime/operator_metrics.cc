@@ -13,6 +13,8 @@ OperatorMetricsSnapshot OperatorMetrics::Snapshot() const {
   s.parallelism = parallelism_;
   s.records_in = records_in.Get();
   s.records_out = records_out.Get();
+  s.late_records = late_records.Get();
+  s.state_entries = state_entries.load(std::memory_order_relaxed);
   uint64_t inclusive = busy_inclusive_nanos.Get();
   uint64_t chained = chained_ != nullptr ? chained_->busy_inclusive_nanos.Get() : 0;
   s.busy_nanos = inclusive > chained ? inclusive - chained : 0;
@@ -40,21 +42,23 @@ std::string FormatMetricsTable(const std::vector<OperatorMetricsSnapshot>& metri
     sum.records_out += m.records_out;
     sum.busy_nanos += m.busy_nanos;
     sum.blocked_nanos += m.blocked_nanos;
+    sum.late_records += m.late_records;
+    sum.state_entries += m.state_entries;
     sum.input_queued += m.input_queued;
     sum.input_capacity += m.input_capacity;
   }
-  std::string out =
-      absl::StrFormat("%-28s %4s %14s %14s %10s %11s %9s\n", "operator", "par",
-                      "records in", "records out", "busy s", "blocked s", "fill");
+  std::string out = absl::StrFormat("%-28s %4s %14s %14s %10s %11s %9s %10s %12s\n",
+                                    "operator", "par", "records in", "records out",
+                                    "busy s", "blocked s", "fill", "late", "state keys");
   for (const std::string& name : order) {
     const OperatorMetricsSnapshot& m = sums[name];
     std::string fill =
         m.input_capacity == 0
             ? "-"
             : absl::StrFormat("%.0f%%", 100.0 * m.input_queued / m.input_capacity);
-    absl::StrAppendFormat(&out, "%-28s %4d %14d %14d %10.3f %11.3f %9s\n", name,
+    absl::StrAppendFormat(&out, "%-28s %4d %14d %14d %10.3f %11.3f %9s %10d %12d\n", name,
                           m.parallelism, m.records_in, m.records_out, m.busy_nanos / 1e9,
-                          m.blocked_nanos / 1e9, fill);
+                          m.blocked_nanos / 1e9, fill, m.late_records, m.state_entries);
   }
   absl::StrAppendFormat(&out, "wall time %.3f s\n", wall_seconds);
   return out;

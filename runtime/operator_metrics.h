@@ -33,6 +33,8 @@ struct OperatorMetricsSnapshot {
   uint64_t records_out = 0;
   uint64_t busy_nanos = 0;     // time in this operator's own code (1 in 8 batches timed)
   uint64_t blocked_nanos = 0;  // time its task waited for room downstream
+  uint64_t late_records = 0;   // events behind the watermark (windows, timers)
+  uint64_t state_entries = 0;  // keys (or windows) held in keyed state
   size_t input_queued = 0;     // batches waiting in its input channels
   size_t input_capacity = 0;   // total capacity of those channels
 };
@@ -46,6 +48,10 @@ class OperatorMetrics {
   RelaxedCounter records_out;
   RelaxedCounter busy_inclusive_nanos;  // includes the chained operators it calls
   RelaxedCounter blocked_nanos;
+  RelaxedCounter late_records;
+  // A gauge: the operator stores its current count (single writer).
+  std::atomic<uint64_t> state_entries{0};
+  void SetStateEntries(uint64_t n) { state_entries.store(n, std::memory_order_relaxed); }
 
   const std::string& name() const { return name_; }
   void AddInput(const Channel* channel) { inputs_.push_back(channel); }

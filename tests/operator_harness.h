@@ -26,13 +26,18 @@ class CapturingOutput final : public Output {
 
   void Emit(BatchPtr batch) override {
     if (batch->size() == 0) return;
-    entries_.push_back(BatchAs<Out>(batch).items);
+    const Batch<Out>& typed = BatchAs<Out>(batch);
+    entries_.push_back(typed.items);
+    timestamps_.insert(timestamps_.end(), typed.timestamps.begin(),
+                       typed.timestamps.end());
   }
   void EmitControl(ElementKind kind, int64_t value) override {
     entries_.push_back(Control{kind, value});
   }
 
   const std::vector<Entry>& entries() const { return entries_; }
+  // The event timestamps of the data items, flattened (empty for untimed batches).
+  const std::vector<int64_t>& Timestamps() const { return timestamps_; }
   // All data items, flattened in emission order.
   std::vector<Out> Items() const {
     std::vector<Out> items;
@@ -46,6 +51,7 @@ class CapturingOutput final : public Output {
 
  private:
   std::vector<Entry> entries_;
+  std::vector<int64_t> timestamps_;
 };
 
 template <class In, class Out>
@@ -62,12 +68,21 @@ class OperatorHarness {
     BatchAs<In>(batch).items = std::move(items);
     op_->ProcessBatch(port, std::move(batch), output_);
   }
+  // A batch with event time: timestamps[i] is the timestamp of items[i].
+  void ProcessTimed(std::vector<In> items, std::vector<int64_t> timestamps,
+                    int port = 0) {
+    BatchPtr batch = AcquireBatch<In>();
+    BatchAs<In>(batch).items = std::move(items);
+    BatchAs<In>(batch).timestamps = std::move(timestamps);
+    op_->ProcessBatch(port, std::move(batch), output_);
+  }
   void Watermark(int64_t watermark) { op_->ProcessWatermark(watermark, output_); }
   void Finish() { op_->Finish(output_); }
   absl::Status Close() { return op_->Close(); }
 
   const CapturingOutput<Out>& output() const { return output_; }
   std::vector<Out> Items() const { return output_.Items(); }
+  std::vector<int64_t> Timestamps() const { return output_.Timestamps(); }
 
  private:
   std::unique_ptr<Operator> op_;

@@ -1,0 +1,124 @@
+// WindowedStream: a keyed stream cut into event-time windows, waiting for the function
+// that turns each window into a value:
+//
+//   keyed.Window(sluice::TumblingWindows(std::chrono::seconds(10)))
+//       .AllowedLateness(std::chrono::seconds(5))
+//       .Aggregate(sluice::aggregates::Count())      // Stream<WindowResult<K, int64_t>>
+//
+// The input must have event time (Stream::AssignTimestamps). Results carry the key,
+// the window's start and end and the value, with timestamp end - 1.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "engine/stream.h"
+#include "operators/session_window_operator.h"
+#include "operators/session_windows.h"
+#include "operators/sliced_window_operator.h"
+#include "operators/sliced_windows.h"
+#include "operators/window_aggregates.h"
+#include "operators/window_function_concepts.h"
+#include "runtime/event_time.h"
+
+namespace sluice {
+
+// Turns a window aggregate's accumulator into the window's value.
+template <class A>
+struct AggregateFinish {
+  A aggregate;
+  template <class K, class Acc>
+  auto operator()(const K&, const TimeWindow&, const Acc& acc) const {
+    return aggregate.Result(acc);
+  }
+};
+
+template <class K, class T, class KeyFn, class Windows>
+class WindowedStream {
+ public:
+  WindowedStream(Stream<T> input, LogicalEdge keyed_edge, KeyFn key_fn, Windows windows)
+      : input_(std::move(input)),
+        edge_(std::move(keyed_edge)),
+        key_fn_(std::move(key_fn)),
+        windows_(windows) {}
+
+  // Events up to `lateness` behind the watermark still update (and re-fire) their
+  // windows; later ones are counted as late. Default 0.
+  WindowedStream AllowedLateness(int64_t lateness) const {
+    WindowedStream copy = *this;
+    copy.lateness_ = lateness;
+    return copy;
+  }
+  template <class Rep, class Period>
+  WindowedStream AllowedLateness(std::chrono::duration<Rep, Period> lateness) const {
+    return AllowedLateness(EventTimeSpan(lateness));
+  }
+
+  // An incremental aggregate: CreateAccumulator(), Add(Acc&, const T&),
+  // Merge(Acc& earlier, const Acc& later), Result(const Acc&) -> R. See
+  // operators/window_aggregates.h for the built-in ones.
+  template <class A>
+  auto Aggregate(A aggregate) const {
+    static_assert(WindowAggregateFunction<A, T>,
+                  "Window(...).Aggregate(a): a must provide CreateAccumulator() -> Acc, "
+                  "Add(Acc&, const T&), Merge(Acc& into, const Acc& from) and "
+                  "Result(const Acc&) -> R, e.g. sluice::aggregates::Count()");
+    return Build("window_aggregate", aggregate, AggregateFinish<A>{aggregate});
+  }
+
+  // A full-window function fn(const K&, const TimeWindow&, const std::vector<T>&) -> R
+  // that sees every element of the window (kept until the window fires).
+  template <class F>
+  auto Process(F fn) const {
+    static_assert(
+        WindowProcessFunction<F, K, T>,
+        "Window(...).Process(fn): fn must be callable as fn(const K& key, const "
+        "sluice::TimeWindow& window, const std::vector<T>& elements) and return "
+        "the window's value");
+    return Build("window_process", aggregates::ListAggregate<T>{}, fn);
+  }
+
+ private:
+  template <class A, class Finish>
+  auto Build(std::string kind, A aggregate, Finish finish) const {
+    using Acc = std::decay_t<decltype(aggregate.CreateAccumulator())>;
+    using R = std::decay_t<
+        std::invoke_result_t<const Finish&, const K&, const TimeWindow&, const Acc&>>;
+    using Result = WindowResult<K, R>;
+    KeyFn key_fn = key_fn_;
+    Windows windows = windows_;
+    int64_t lateness = lateness_;
+    Stream<Result> out = input_.template Then<Result>(
+        std::move(kind), edge_, [key_fn, aggregate, finish, windows, lateness] {
+          return std::make_unique<OperatorFor<A, Finish>>(key_fn, aggregate, finish,
+                                                          windows, lateness);
+        });
+    out.graph()->node(out.node_id()).validate = [windows, lateness] {
+      if (lateness < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("allowed lateness must be >= 0, got ", lateness));
+      }
+      return windows.Validate();
+    };
+    return out;
+  }
+
+  template <class A, class Finish>
+  using OperatorFor = std::conditional_t<std::is_same_v<Windows, SessionWindowSpec>,
+                                         SessionWindowOperator<K, T, KeyFn, A, Finish>,
+                                         SlicedWindowOperator<K, T, KeyFn, A, Finish>>;
+
+  Stream<T> input_;
+  LogicalEdge edge_;
+  KeyFn key_fn_;
+  Windows windows_;
+  int64_t lateness_ = 0;
+};
+
+}  // namespace sluice

@@ -1,0 +1,220 @@
+// Window and timestamp operators driven batch by batch with explicit watermarks:
+// lateness, late firings, expiry and watermark generation, against hand-computed
+// expectations.
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "engine/sluice.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/operator_harness.h"
+#include "tests/run_config.h"
+#include "tests/status_matchers.h"
+
+namespace sluice {
+namespace {
+
+using ::sluice::testing::OperatorHarness;
+using ::sluice::testing::StatusIs;
+using ::testing::ElementsAre;
+
+struct Event {
+  int key = 0;
+};
+
+auto KeyOf = [](const Event& e) { return e.key; };
+using CountResult = WindowResult<int, int64_t>;
+using Count = aggregates::CountAggregate;
+using CountFinish = AggregateFinish<Count>;
+
+class WindowOperatorTest : public ::testing::Test {
+ protected:
+  OperatorContext Context() {
+    OperatorContext context;
+    context.metrics = &metrics_;
+    return context;
+  }
+  template <class Op>
+  OperatorHarness<Event, CountResult> Harness(std::unique_ptr<Op> op) {
+    OperatorHarness<Event, CountResult> harness(std::move(op), Context());
+    EXPECT_TRUE(harness.Open().ok());
+    return harness;
+  }
+  auto Sliced(SlicedWindows windows, int64_t lateness) {
+    return Harness(std::make_unique<
+                   SlicedWindowOperator<int, Event, decltype(KeyOf), Count, CountFinish>>(
+        KeyOf, Count{}, CountFinish{Count{}}, windows, lateness));
+  }
+  auto Sessions(int64_t gap, int64_t lateness) {
+    return Harness(
+        std::make_unique<
+            SessionWindowOperator<int, Event, decltype(KeyOf), Count, CountFinish>>(
+            KeyOf, Count{}, CountFinish{Count{}}, SessionWindows(gap), lateness));
+  }
+
+  OperatorMetrics metrics_{"window", 0, 1};
+};
+
+TEST_F(WindowOperatorTest, TumblingWithLatenessFiresAgainThenDropsLateEvents) {
+  auto h = Sliced(TumblingWindows(10), /*lateness=*/5);
+  h.ProcessTimed({{1}, {1}}, {1, 5});
+  h.Watermark(9);              // [0, 10) fires with 2
+  h.ProcessTimed({{1}}, {3});  // within the lateness: fires again with 3
+  h.Watermark(14);             // 9 + 5 <= 14: the window expires
+  h.ProcessTimed({{1}}, {4});  // late: dropped and counted
+  h.ProcessTimed({{1}}, {12});
+  h.Watermark(19);
+  EXPECT_THAT(h.Items(), ElementsAre(CountResult{1, 0, 10, 2}, CountResult{1, 0, 10, 3},
+                                     CountResult{1, 10, 20, 1}));
+  EXPECT_THAT(h.Timestamps(), ElementsAre(9, 9, 19));
+  EXPECT_EQ(metrics_.late_records.Get(), 1u);
+}
+
+TEST_F(WindowOperatorTest, SlidingWithoutLatenessAddsToWindowsNotYetFired) {
+  auto h = Sliced(SlidingWindows(10, 5), /*lateness=*/0);
+  h.ProcessTimed({{1}}, {7});          // windows [0, 10) and [5, 15)
+  h.Watermark(9);                      // [0, 10) fires with 1
+  h.ProcessTimed({{1}, {2}}, {8, 7});  // [0, 10) is done; both still count in [5, 15)
+  h.Watermark(14);                     // [5, 15) fires: key 1 with 2, key 2 with 1
+  h.ProcessTimed({{1}}, {9});          // every window of slice [5, 10) has fired: late
+  h.Watermark(100);
+  std::vector<CountResult> items = h.Items();
+  EXPECT_THAT(items, ::testing::UnorderedElementsAre(CountResult{1, 0, 10, 1},
+                                                     CountResult{1, 5, 15, 2},
+                                                     CountResult{2, 5, 15, 1}));
+  EXPECT_EQ(metrics_.late_records.Get(), 1u);
+}
+
+TEST_F(WindowOperatorTest, SessionsMergeFireLateAndExpire) {
+  auto h = Sessions(/*gap=*/10, /*lateness=*/5);
+  h.ProcessTimed({{1}, {1}}, {0, 5});  // one session [0, 15)
+  h.Watermark(14);                     // fires with 2
+  h.ProcessTimed({{1}}, {12});         // extends it to [0, 22): not due yet
+  h.Watermark(21);                     // fires with 3
+  h.ProcessTimed({{1}}, {1});          // within the lateness: fires again with 4
+  h.Watermark(26);                     // 21 + 5 <= 26: expired
+  h.ProcessTimed({{1}}, {3});          // its own window [3, 13) is long gone: late
+  h.ProcessTimed({{2}}, {30});
+  h.Watermark(100);
+  EXPECT_THAT(h.Items(),
+              ElementsAre(CountResult{1, 0, 15, 2}, CountResult{1, 0, 22, 3},
+                          CountResult{1, 0, 22, 4}, CountResult{2, 30, 40, 1}));
+  EXPECT_EQ(metrics_.late_records.Get(), 1u);
+}
+
+TEST_F(WindowOperatorTest, SessionsBridgedByAnEventMerge) {
+  auto h = Sessions(/*gap=*/10, /*lateness=*/0);
+  h.ProcessTimed({{1}, {1}}, {0, 30});   // [0, 10) and [30, 40)
+  h.ProcessTimed({{1}, {1}}, {20, 10});  // each within the gap: one [0, 40)
+  h.Watermark(100);
+  EXPECT_THAT(h.Items(), ElementsAre(CountResult{1, 0, 40, 4}));
+}
+
+TEST_F(WindowOperatorTest, InputWithoutEventTimeFailsClearly) {
+  auto h = Sliced(TumblingWindows(10), 0);
+  try {
+    h.Process({{1}});
+    FAIL() << "expected an OperatorError";
+  } catch (const OperatorError& e) {
+    EXPECT_THAT(e.status(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                     "call AssignTimestamps before the window"));
+  }
+}
+
+TEST(SlicedWindowsTest, GridArithmetic) {
+  SlicedWindows w(90, 60);
+  EXPECT_EQ(w.slice(), 30);
+  EXPECT_EQ(w.SliceStart(-1), -30);
+  EXPECT_EQ(w.SliceStart(59), 30);
+  // Windows start at multiples of 60: slice [30, 60) lies in [0, 90) only.
+  EXPECT_EQ(w.FirstEnd(30), 90);
+  EXPECT_EQ(w.LastEnd(30), 90);
+  // Slice [60, 90) lies in [0, 90) and [60, 150).
+  EXPECT_EQ(w.FirstEnd(60), 90);
+  EXPECT_EQ(w.LastEnd(60), 150);
+  EXPECT_THAT(SlicedWindows(10, 20).Validate(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "must not exceed its size"));
+  EXPECT_THAT(SlicedWindows(0, 0).Validate(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "must be > 0"));
+}
+
+// --- timestamps and watermarks ---
+
+struct Timed {
+  int64_t time = 0;
+  bool marker = false;
+};
+
+auto TimeOf = [](const Timed& t) { return t.time; };
+using Control = ::sluice::testing::CapturingOutput<Timed>::Control;
+
+std::vector<int64_t> Watermarks(const ::sluice::testing::CapturingOutput<Timed>& out) {
+  std::vector<int64_t> watermarks;
+  for (const auto& entry : out.entries()) {
+    if (const auto* c = std::get_if<Control>(&entry)) {
+      if (c->kind == ElementKind::kWatermark) watermarks.push_back(c->value);
+    }
+  }
+  return watermarks;
+}
+
+TEST(TimestampAssignerTest, BoundedOutOfOrdernessTrailsTheMaximum) {
+  OperatorHarness<Timed, Timed> h(
+      std::make_unique<TimestampAssignerOperator<Timed, decltype(TimeOf)>>(
+          TimeOf, WatermarkStrategy::BoundedOutOfOrderness(10)));
+  SLUICE_ASSERT_OK(h.Open());
+  h.Process({{100}, {90}, {120}});
+  h.Process({{115}});  // no new maximum: no watermark
+  h.Process({{130}});
+  h.Watermark(7);              // upstream watermarks are replaced
+  h.Watermark(kMaxWatermark);  // except end-of-input's
+  EXPECT_THAT(h.Timestamps(), ElementsAre(100, 90, 120, 115, 130));
+  EXPECT_THAT(Watermarks(h.output()), ElementsAre(109, 119, kMaxWatermark));
+}
+
+TEST(TimestampAssignerTest, MonotonousIsOneBelowTheMaximum) {
+  OperatorHarness<Timed, Timed> h(
+      std::make_unique<TimestampAssignerOperator<Timed, decltype(TimeOf)>>(
+          TimeOf, WatermarkStrategy::Monotonous()));
+  SLUICE_ASSERT_OK(h.Open());
+  h.Process({{5}, {8}});
+  EXPECT_THAT(Watermarks(h.output()), ElementsAre(7));
+}
+
+// Punctuated: only marker events move the watermark, to their own time.
+class MarkerWatermarks final : public WatermarkGenerator<Timed> {
+ public:
+  void OnEvent(const Timed& event, int64_t timestamp) override {
+    if (event.marker) watermark_ = timestamp;
+  }
+  int64_t CurrentWatermark() const override { return watermark_; }
+
+ private:
+  int64_t watermark_ = kMinWatermark;
+};
+
+TEST(TimestampAssignerTest, CustomGeneratorCanBePunctuated) {
+  using Op = TimestampAssignerOperator<Timed, decltype(TimeOf)>;
+  OperatorHarness<Timed, Timed> h(
+      std::make_unique<Op>(TimeOf, typename Op::GeneratorFactory([] {
+                             return std::make_unique<MarkerWatermarks>();
+                           })));
+  SLUICE_ASSERT_OK(h.Open());
+  h.Process({{10}, {50}});
+  h.Process({{20, true}, {60}});
+  h.Process({{40, true}});
+  EXPECT_THAT(Watermarks(h.output()), ElementsAre(20, 40));
+}
+
+TEST(TimestampAssignerTest, NegativeBoundFailsTheBuild) {
+  Dataflow flow;
+  flow.Source(FromCollection(std::vector<Timed>{{1}}))
+      .AssignTimestamps(TimeOf, WatermarkStrategy::BoundedOutOfOrderness(-5))
+      .Sink([](const Timed&) {});
+  EXPECT_THAT(flow.Build(testing::QuietOptions()).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "bound must be >= 0"));
+}
+
+}  // namespace
+}  // namespace sluice

@@ -1,0 +1,273 @@
+// Event-time windows end to end: out-of-order input (within the watermark bound) gives
+// the same results as a brute-force computation over the events, at parallelism 1
+// and 2 and with re-cut batch boundaries.
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "engine/sluice.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "runtime/stable_hash.h"
+#include "tests/run_config.h"
+#include "tests/status_matchers.h"
+
+namespace sluice {
+namespace {
+
+using ::sluice::testing::RunConfig;
+using ::sluice::testing::RunConfigName;
+using ::sluice::testing::RunConfigTest;
+
+struct Reading {
+  uint32_t sensor = 0;
+  int64_t time = 0;
+  int64_t value = 0;
+};
+
+constexpr int64_t kBound = 50;  // the most an event runs behind the latest one
+
+// Event i: time about 3 i, pulled back by up to kBound - 1 so the stream is out of
+// order but never late under BoundedOutOfOrderness(kBound); sensors 0..6; bursts
+// with pauses so sessions form.
+Reading MakeReading(uint64_t i) {
+  uint64_t h = StableHash(i);
+  int64_t time = static_cast<int64_t>(i) * 3 - static_cast<int64_t>(h % kBound);
+  // A pause of 400 after every 200 events, so each sensor's sessions end.
+  time += static_cast<int64_t>(i / 200) * 400;
+  return Reading{static_cast<uint32_t>(h >> 40) % 7, time, static_cast<int64_t>(h % 100)};
+}
+
+std::vector<Reading> Readings(uint64_t n) {
+  std::vector<Reading> readings;
+  for (uint64_t i = 0; i < n; ++i) readings.push_back(MakeReading(i));
+  return readings;
+}
+
+int64_t FloorTo(int64_t x, int64_t m) {
+  int64_t r = x % m;
+  return r < 0 ? x - r - m : x - r;
+}
+
+using Key = std::tuple<uint32_t, int64_t, int64_t>;  // sensor, start, end
+
+template <class R>
+std::vector<WindowResult<uint32_t, R>> ToResults(const std::map<Key, R>& windows) {
+  std::vector<WindowResult<uint32_t, R>> results;
+  for (const auto& [key, value] : windows) {
+    results.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), value});
+  }
+  return results;
+}
+
+// Results in (key, start, end) order, for a linear-time comparison (gmock's unordered
+// matching is quadratic, and these runs emit tens of thousands of windows).
+template <class R>
+std::vector<WindowResult<uint32_t, R>> Sorted(std::vector<WindowResult<uint32_t, R>> v) {
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.key, a.start, a.end) < std::tie(b.key, b.start, b.end);
+  });
+  return v;
+}
+
+// Every window [s, s + size) with s a multiple of slide that holds the reading.
+std::vector<int64_t> WindowStarts(int64_t time, int64_t size, int64_t slide) {
+  std::vector<int64_t> starts;
+  for (int64_t s = FloorTo(time, slide); s > time - size; s -= slide) starts.push_back(s);
+  return starts;
+}
+
+class WindowTest : public RunConfigTest {
+ protected:
+  static constexpr uint64_t kEvents = 20000;
+
+  Stream<Reading> TimedReadings(Dataflow& flow) const {
+    return flow.Source(Generator(MakeReading).Count(kEvents))
+        .AssignTimestamps([](const Reading& r) { return r.time; },
+                          WatermarkStrategy::BoundedOutOfOrderness(kBound));
+  }
+};
+
+TEST_P(WindowTest, TumblingCountMatchesBruteForce) {
+  std::map<Key, int64_t> expected;
+  for (const Reading& r : Readings(kEvents)) {
+    int64_t start = FloorTo(r.time, 100);
+    ++expected[{r.sensor, start, start + 100}];
+  }
+  Dataflow flow;
+  CollectorSink<WindowResult<uint32_t, int64_t>> sink;
+  TimedReadings(flow)
+      .KeyBy([](const Reading& r) { return r.sensor; })
+      .Window(TumblingWindows(100))
+      .Aggregate(aggregates::Count())
+      .Sink(sink);
+  SLUICE_ASSERT_OK(flow.Run(Options()));
+  EXPECT_EQ(Sorted(sink.Items()), ToResults(expected));
+}
+
+TEST_P(WindowTest, SlidingSumMatchesBruteForce) {
+  // Size 90 and slide 60 share slices of 30; size 100 and slide 20 of 20.
+  for (auto [size, slide] : {std::pair<int64_t, int64_t>{90, 60}, {100, 20}}) {
+    std::map<Key, int64_t> expected;
+    for (const Reading& r : Readings(kEvents)) {
+      for (int64_t start : WindowStarts(r.time, size, slide)) {
+        expected[{r.sensor, start, start + size}] += r.value;
+      }
+    }
+    Dataflow flow;
+    CollectorSink<WindowResult<uint32_t, int64_t>> sink;
+    TimedReadings(flow)
+        .KeyBy([](const Reading& r) { return r.sensor; })
+        .Window(SlidingWindows(size, slide))
+        .Aggregate(aggregates::Sum<int64_t>([](const Reading& r) { return r.value; }))
+        .Sink(sink);
+    SLUICE_ASSERT_OK(flow.Run(Options()));
+    EXPECT_EQ(Sorted(sink.Items()), ToResults(expected))
+        << "size " << size << " slide " << slide;
+  }
+}
+
+TEST_P(WindowTest, MinMaxAverageMatchBruteForce) {
+  struct Stats {
+    int64_t min = INT64_MAX, max = INT64_MIN, sum = 0, count = 0;
+  };
+  std::map<Key, Stats> expected;
+  for (const Reading& r : Readings(kEvents)) {
+    for (int64_t start : WindowStarts(r.time, 200, 50)) {
+      Stats& s = expected[{r.sensor, start, start + 200}];
+      s.min = std::min(s.min, r.value);
+      s.max = std::max(s.max, r.value);
+      s.sum += r.value;
+      ++s.count;
+    }
+  }
+  auto value = [](const Reading& r) { return r.value; };
+  Dataflow flow;
+  auto keyed = TimedReadings(flow).KeyBy([](const Reading& r) { return r.sensor; });
+  CollectorSink<WindowResult<uint32_t, int64_t>> mins, maxes;
+  CollectorSink<WindowResult<uint32_t, double>> averages;
+  keyed.Window(SlidingWindows(200, 50))
+      .Aggregate(aggregates::Min<int64_t>(value))
+      .Sink(mins);
+  keyed.Window(SlidingWindows(200, 50))
+      .Aggregate(aggregates::Max<int64_t>(value))
+      .Sink(maxes);
+  keyed.Window(SlidingWindows(200, 50))
+      .Aggregate(aggregates::Average(value))
+      .Sink(averages);
+  SLUICE_ASSERT_OK(flow.Run(Options()));
+
+  std::map<Key, int64_t> min_of, max_of;
+  std::map<Key, double> average_of;
+  for (const auto& [key, s] : expected) {
+    min_of[key] = s.min;
+    max_of[key] = s.max;
+    average_of[key] = static_cast<double>(s.sum) / static_cast<double>(s.count);
+  }
+  EXPECT_EQ(Sorted(mins.Items()), ToResults(min_of));
+  EXPECT_EQ(Sorted(maxes.Items()), ToResults(max_of));
+  EXPECT_EQ(Sorted(averages.Items()), ToResults(average_of));
+}
+
+// Brute-force sessions: per sensor, sorted times; a gap larger than `gap` ends one.
+std::map<Key, int64_t> SessionCounts(const std::vector<Reading>& readings, int64_t gap) {
+  std::map<uint32_t, std::vector<int64_t>> times;
+  for (const Reading& r : readings) times[r.sensor].push_back(r.time);
+  std::map<Key, int64_t> sessions;
+  for (auto& [sensor, t] : times) {
+    std::sort(t.begin(), t.end());
+    size_t first = 0;
+    for (size_t i = 1; i <= t.size(); ++i) {
+      if (i == t.size() || t[i] > t[i - 1] + gap) {
+        sessions[{sensor, t[first], t[i - 1] + gap}] = static_cast<int64_t>(i - first);
+        first = i;
+      }
+    }
+  }
+  return sessions;
+}
+
+TEST_P(WindowTest, SessionCountMatchesBruteForce) {
+  const int64_t kGap = 60;
+  std::map<Key, int64_t> expected = SessionCounts(Readings(kEvents), kGap);
+  ASSERT_GT(expected.size(), 100u);  // the input really forms many sessions
+  Dataflow flow;
+  CollectorSink<WindowResult<uint32_t, int64_t>> sink;
+  TimedReadings(flow)
+      .KeyBy([](const Reading& r) { return r.sensor; })
+      .Window(SessionWindows(kGap))
+      .Aggregate(aggregates::Count())
+      .Sink(sink);
+  SLUICE_ASSERT_OK(flow.Run(Options()));
+  EXPECT_EQ(Sorted(sink.Items()), ToResults(expected));
+}
+
+TEST_P(WindowTest, ProcessSeesEveryElementOfTheWindow) {
+  // The value: the sorted list of the window's readings' times, joined.
+  std::map<Key, std::vector<int64_t>> members;
+  for (const Reading& r : Readings(kEvents)) {
+    for (int64_t start : WindowStarts(r.time, 60, 30)) {
+      members[{r.sensor, start, start + 60}].push_back(r.time);
+    }
+  }
+  std::map<Key, std::string> expected;
+  for (auto& [key, times] : members) {
+    std::sort(times.begin(), times.end());
+    std::string joined;
+    for (int64_t t : times) joined += std::to_string(t) + ",";
+    expected[key] = joined;
+  }
+  Dataflow flow;
+  CollectorSink<WindowResult<uint32_t, std::string>> sink;
+  TimedReadings(flow)
+      .KeyBy([](const Reading& r) { return r.sensor; })
+      .Window(SlidingWindows(60, 30))
+      .Process([](const uint32_t&, const TimeWindow& window,
+                  const std::vector<Reading>& readings) {
+        std::vector<int64_t> times;
+        for (const Reading& r : readings) {
+          if (r.time < window.start || r.time >= window.end) return std::string("stray");
+          times.push_back(r.time);
+        }
+        std::sort(times.begin(), times.end());
+        std::string joined;
+        for (int64_t t : times) joined += std::to_string(t) + ",";
+        return joined;
+      })
+      .Sink(sink);
+  SLUICE_ASSERT_OK(flow.Run(Options()));
+  EXPECT_EQ(Sorted(sink.Items()), ToResults(expected));
+}
+
+// Window results carry event time (end - 1), so a second window level can follow.
+TEST_P(WindowTest, WindowResultsFeedAnotherWindow) {
+  std::map<Key, int64_t> expected;
+  for (const Reading& r : Readings(kEvents)) {
+    int64_t start = FloorTo(r.time, 500);
+    ++expected[{r.sensor % 2, start, start + 500}];
+  }
+  Dataflow flow;
+  CollectorSink<WindowResult<uint32_t, int64_t>> sink;
+  TimedReadings(flow)
+      .KeyBy([](const Reading& r) { return r.sensor; })
+      .Window(TumblingWindows(100))
+      .Aggregate(aggregates::Count())
+      .KeyBy([](const WindowResult<uint32_t, int64_t>& w) { return w.key % 2; })
+      .Window(TumblingWindows(500))
+      .Aggregate(aggregates::Sum<int64_t>(
+          [](const WindowResult<uint32_t, int64_t>& w) { return w.value; }))
+      .Sink(sink);
+  SLUICE_ASSERT_OK(flow.Run(Options()));
+  EXPECT_EQ(Sorted(sink.Items()), ToResults(expected));
+}
+
+INSTANTIATE_TEST_SUITE_P(Configs, WindowTest,
+                         ::testing::Values(RunConfig{1, 1024, 0}, RunConfig{2, 1024, 0},
+                                           RunConfig{1, 7, 3}, RunConfig{2, 5, 17}),
+                         RunConfigName);
+
+}  // namespace
+}  // namespace sluice
