@@ -1,5 +1,5 @@
 // Keyed session windows over event time (session_windows.h). Each event opens the
-// window [t, t + gap) and merges it with every window of its key it touches; a window
+// window [t, t + gap) and merges it with every window of its key it overlaps; a window
 // fires when the watermark passes its end. Lateness works as for sliced windows: an
 // event whose merged window ended more than the allowed lateness ago is counted as
 // late and dropped; one within the lateness fires its window again.
@@ -10,8 +10,10 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "operators/event_time_timers.h"
+#include "operators/keyed_state_table.h"
 #include "operators/session_windows.h"
 #include "operators/time_window.h"
 #include "runtime/batch_pool.h"
@@ -49,30 +51,38 @@ class SessionWindowOperator final : public Operator {
           "the input stream has no event time: call AssignTimestamps before the window"));
     }
     for (size_t i = 0; i < in.items.size(); ++i) Add(in.items[i], in.timestamps[i]);
+    keys_.MaybeSweep();
     if (results_) out.Emit(std::move(results_));
-    if (metrics_ != nullptr) metrics_->SetStateEntries(keys_.size());
+    if (metrics_ != nullptr) metrics_->SetStateEntries(keys_.live());
   }
 
   void ProcessWatermark(int64_t watermark, Output& out) override {
     if (watermark <= watermark_) return;
     watermark_ = watermark;
-    while (!timers_.empty() && timers_.begin()->first <= watermark_) {
-      auto node = timers_.extract(timers_.begin());
-      for (const K& key : node.mapped()) Advance(key);
-    }
+    timers_.PopDue(watermark_, [&](const K& key, int64_t time) { Advance(key, time); });
+    keys_.MaybeSweep();
     if (results_) out.Emit(std::move(results_));
-    if (metrics_ != nullptr) metrics_->SetStateEntries(keys_.size());
+    if (metrics_ != nullptr) metrics_->SetStateEntries(keys_.live());
     out.EmitControl(ElementKind::kWatermark, watermark);
   }
 
  private:
+  static constexpr int64_t kNone = kMaxWatermark;
+
   struct Session {
     int64_t start;
     int64_t end;
     Acc acc;
     bool fired = false;
   };
-  using Sessions = std::vector<Session>;  // sorted by start, never touching
+  struct KeyState {
+    // Sorted by start, never overlapping; usually one.
+    absl::InlinedVector<Session, 1> sessions;
+    // The one valid timer of this key (others in timers_ are stale), or kNone.
+    int64_t timer = kNone;
+
+    bool empty() const { return sessions.empty() && timer == kNone; }
+  };
 
   bool Late(int64_t end) const {
     return watermark_ != kMinWatermark && end - 1 + lateness_ <= watermark_;
@@ -80,15 +90,27 @@ class SessionWindowOperator final : public Operator {
 
   void Add(const T& item, int64_t timestamp) {
     K key = key_fn_(item);
-    Sessions& sessions = keys_[key];
+    KeyState& state = keys_[key];
+    auto& sessions = state.sessions;
+    // The common case, in-order events: the event falls in the key's latest session
+    // and only extends it.
+    if (!sessions.empty() && !sessions.back().fired &&
+        sessions.back().start <= timestamp && timestamp < sessions.back().end) {
+      Session& last = sessions.back();
+      aggregate_.Add(last.acc, item);
+      last.end = std::max(last.end, timestamp + gap_);
+      return;  // its timer, if earlier than the new end, re-arms when it fires
+    }
     Session merged{timestamp, timestamp + gap_, aggregate_.CreateAccumulator()};
     aggregate_.Add(merged.acc, item);
-    // Sessions touching [t, t + gap) form one contiguous run in start order.
+    // Sessions overlapping [t, t + gap) form one contiguous run in start order. Merely
+    // touching windows stay apart: a session [s, e) is then complete once the
+    // watermark reaches e - 1, whenever the next event comes.
     auto first =
         std::lower_bound(sessions.begin(), sessions.end(), merged.start,
-                         [](const Session& s, int64_t start) { return s.end < start; });
+                         [](const Session& s, int64_t start) { return s.end <= start; });
     auto last = first;
-    while (last != sessions.end() && last->start <= merged.end) ++last;
+    while (last != sessions.end() && last->start < merged.end) ++last;
     if (first != last) {
       // Merge in start order, the new event's window in its place.
       Acc acc = aggregate_.CreateAccumulator();
@@ -106,34 +128,56 @@ class SessionWindowOperator final : public Operator {
     }
     if (Late(merged.end)) {
       if (metrics_ != nullptr) metrics_->late_records.Add(1);
-      if (sessions.empty()) keys_.erase(key);
-      return;  // the touched sessions are left as they were
+      if (state.empty()) keys_.Emptied(keys_.find(key));
+      return;  // the sessions it touched are left as they were
     }
     auto at = sessions.erase(first, last);
     at = sessions.insert(at, std::move(merged));
     if (at->end - 1 <= watermark_) {
       EmitResult(key, *at);  // a late firing, within the allowed lateness
       at->fired = true;
-      timers_[at->end - 1 + lateness_].push_back(key);
-    } else {
-      timers_[at->end - 1].push_back(key);
     }
+    Arm(key, state);
   }
 
-  // Fires the key's due sessions and drops the expired ones. Idempotent, so stale
-  // or repeated timers are harmless.
-  void Advance(const K& key) {
+  // The time the key needs attention next: a session's end - 1 to fire it, or a fired
+  // session's end - 1 + lateness to drop it.
+  static int64_t NextDue(const KeyState& state, int64_t lateness) {
+    int64_t due = kNone;
+    for (const Session& s : state.sessions) {
+      due = std::min(due, s.fired ? s.end - 1 + lateness : s.end - 1);
+    }
+    return due;
+  }
+
+  void Arm(const K& key, KeyState& state) {
+    int64_t due = NextDue(state, lateness_);
+    if (due >= state.timer) return;  // the pending timer comes first and re-arms
+    state.timer = due;
+    timers_.Add(due, key);
+  }
+
+  // Fires the key's due sessions, drops the expired ones and re-arms.
+  void Advance(const K& key, int64_t time) {
     auto it = keys_.find(key);
-    if (it == keys_.end()) return;
-    Sessions& sessions = it->second;
-    for (Session& session : sessions) {
+    if (it == keys_.end() || it->second.timer != time) return;  // stale
+    KeyState& state = it->second;
+    state.timer = kNone;
+    for (Session& session : state.sessions) {
       if (session.fired || session.end - 1 > watermark_) continue;
       EmitResult(key, session);
       session.fired = true;
-      if (lateness_ > 0) timers_[session.end - 1 + lateness_].push_back(key);
     }
-    std::erase_if(sessions, [&](const Session& s) { return s.fired && Late(s.end); });
-    if (sessions.empty()) keys_.erase(it);
+    auto& sessions = state.sessions;
+    sessions.erase(
+        std::remove_if(sessions.begin(), sessions.end(),
+                       [&](const Session& s) { return s.fired && Late(s.end); }),
+        sessions.end());
+    if (sessions.empty()) {
+      keys_.Emptied(it);
+    } else {
+      Arm(key, state);
+    }
   }
 
   void EmitResult(const K& key, const Session& session) {
@@ -152,8 +196,8 @@ class SessionWindowOperator final : public Operator {
   int64_t lateness_;
   OperatorMetrics* metrics_ = nullptr;
   int64_t watermark_ = kMinWatermark;
-  absl::flat_hash_map<K, Sessions> keys_;
-  absl::btree_map<int64_t, std::vector<K>> timers_;  // watermark due -> keys
+  KeyedStateTable<K, KeyState> keys_;
+  EventTimeTimers<K> timers_;
   BatchPtr results_;
 };
 

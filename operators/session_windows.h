@@ -1,5 +1,6 @@
-// Session windows: a key's events closer together than `gap` fall in one window;
-// a window ends `gap` after its last event, and windows that come to touch merge.
+// Session windows: a key's events less than `gap` apart fall in one window, which
+// ends `gap` after its last event; an event that comes between two sessions and is
+// less than `gap` from each merges them.
 //
 //   keyed.Window(sluice::SessionWindows(std::chrono::minutes(30)))
 #pragma once

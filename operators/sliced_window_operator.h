@@ -1,24 +1,29 @@
-// Keyed tumbling and sliding windows over event time (sliced_windows.h). Each event
-// is added to its key's slice; when the watermark passes a window's end, the key's
-// slices in that window are merged (in amortised O(1), sliding_aggregator.h) and the
-// result is emitted. Work is driven by per-key timers, so a watermark costs nothing
-// for keys with nothing due.
+// Keyed tumbling and sliding windows over event time (sliced_windows.h).
+//
+// State is kept per slice, as the hand-written loop would: one hash map of key ->
+// accumulator per open slice, so an event costs one lookup in a map holding only the
+// keys of its slice. When the watermark passes a window's end, the slices it ends are
+// sealed. A tumbling window is one slice: its map is emitted as it is. For sliding
+// windows each key's sealed slices go to a per-key SlidingAggregator (amortised O(1)
+// merges per slice), and every window end emits the aggregate of each key that has
+// slices in it, so a window's cost does not grow with size / slide.
 //
 // Lateness: an event is late when every window it belongs to has ended more than the
 // allowed lateness ago (window max timestamp + lateness <= watermark); it is counted
-// in the operator's metrics and not added. With allowed lateness, a window that
-// already fired fires again, with the updated value, for each event that arrives
-// within the lateness.
+// in the operator's late_records metric and dropped. With allowed lateness, sealed
+// slices are kept until their last window expires, and a window that already fired
+// fires again, with the updated value, for each event within the lateness.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <utility>
 #include <vector>
 
-#include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "operators/keyed_state_table.h"
 #include "operators/sliced_windows.h"
 #include "operators/sliding_aggregator.h"
 #include "operators/time_window.h"
@@ -47,7 +52,6 @@ class SlicedWindowOperator final : public Operator {
         lateness_(allowed_lateness) {}
 
   absl::Status Open(const OperatorContext& context) override {
-    name_ = context.name;
     metrics_ = context.metrics;
     return absl::OkStatus();
   }
@@ -58,203 +62,161 @@ class SlicedWindowOperator final : public Operator {
       throw OperatorError(absl::FailedPreconditionError(
           "the input stream has no event time: call AssignTimestamps before the window"));
     }
-    bool fire_now = false;
-    for (size_t i = 0; i < in.items.size(); ++i) {
-      fire_now |= Add(in.items[i], in.timestamps[i]);
-    }
-    if (fire_now) FireDue();
-    FlushResults(out);
-    UpdateStateMetric();
+    for (size_t i = 0; i < in.items.size(); ++i) Add(in.items[i], in.timestamps[i]);
+    FireDue();
+    if (results_) out.Emit(std::move(results_));
   }
 
   void ProcessWatermark(int64_t watermark, Output& out) override {
     if (watermark <= watermark_) return;
     watermark_ = watermark;
     FireDue();
-    FlushResults(out);
-    UpdateStateMetric();
+    PurgeRetained();
+    if (results_) out.Emit(std::move(results_));
+    if (metrics_ != nullptr) metrics_->SetStateEntries(StateEntries());
     out.EmitControl(ElementKind::kWatermark, watermark);
   }
 
-  size_t key_count() const { return keys_.size(); }
-
  private:
   static constexpr int64_t kNone = kMaxWatermark;
+  using SliceMap = absl::flat_hash_map<K, Acc>;
 
-  struct KeyState {
-    // Slices whose windows have not fired yet, oldest first (usually one or two).
-    std::vector<std::pair<int64_t, Acc>> open;
-    // Slices of the windows being fired, for the sliding merge.
-    SlidingAggregator<Acc, A> sealed;
-    // With allowed lateness: every sealed slice still inside a window that can fire
-    // again, for late firings.
-    absl::btree_map<int64_t, Acc> retained;
-    int64_t fired_until = kMinWatermark;  // end of the last window fired
-    int64_t next_fire = kNone;            // window end of the pending timer
+  // A key's sealed slices that later sliding windows still need.
+  struct KeySlices {
+    SlidingAggregator<Acc, A> slices;
+    bool empty() const { return slices.empty(); }
   };
-
-  // Returns true if the event made a window due at the current watermark.
-  bool Add(const T& item, int64_t timestamp) {
-    const int64_t slice = windows_.SliceStart(timestamp);
-    if (Expired(windows_.LastEnd(slice))) {
-      if (metrics_ != nullptr) metrics_->late_records.Add(1);
-      return false;
-    }
-    K key = key_fn_(item);
-    KeyState& state = keys_[key];
-    if (slice + windows_.slice() > state.fired_until) {
-      AddToOpen(state, slice, item);
-      // The first window holding the slice that has not expired.
-      int64_t end = windows_.FirstEnd(slice);
-      while (Expired(end)) end += windows_.slide();
-      end = std::max(end, state.fired_until + windows_.slide());
-      Schedule(key, state, end);
-      return end - 1 <= watermark_;
-    }
-    AddLate(key, state, slice, item);
-    return false;
-  }
-
-  void AddToOpen(KeyState& state, int64_t slice, const T& item) {
-    auto& open = state.open;
-    if (open.empty() || open.back().first < slice) {
-      open.emplace_back(slice, aggregate_.CreateAccumulator());
-      aggregate_.Add(open.back().second, item);
-      return;
-    }
-    if (open.back().first == slice) {
-      aggregate_.Add(open.back().second, item);
-      return;
-    }
-    auto it = std::lower_bound(open.begin(), open.end(), slice,
-                               [](const auto& s, int64_t t) { return s.first < t; });
-    if (it == open.end() || it->first != slice) {
-      it = open.emplace(it, slice, aggregate_.CreateAccumulator());
-    }
-    aggregate_.Add(it->second, item);
-  }
-
-  // An event for a slice that already fired for this key (out of order but not late).
-  void AddLate(const K& key, KeyState& state, int64_t slice, const T& item) {
-    // Windows still to fire see it through the sealed slices.
-    const int64_t next_window_start =
-        state.fired_until + windows_.slide() - windows_.size();
-    if (slice >= next_window_start) {
-      size_t index = state.sealed.Find(slice);
-      if (index < state.sealed.size()) {
-        aggregate_.Add(state.sealed.MutableSlice(index), item);
-        state.sealed.SliceChanged(aggregate_, index);
-      } else {
-        Acc acc = aggregate_.CreateAccumulator();
-        aggregate_.Add(acc, item);
-        state.sealed.Insert(aggregate_, slice, std::move(acc));
-      }
-      Schedule(key, state, state.fired_until + windows_.slide());
-    }
-    if (lateness_ == 0) return;
-    // Windows that fired and are within the allowed lateness fire again.
-    auto [it, inserted] = state.retained.try_emplace(slice);
-    if (inserted) it->second = aggregate_.CreateAccumulator();
-    aggregate_.Add(it->second, item);
-    int64_t last = std::min(windows_.LastEnd(slice), state.fired_until);
-    for (int64_t end = windows_.FirstEnd(slice); end <= last; end += windows_.slide()) {
-      if (!Expired(end)) EmitFromRetained(key, state, end);
-    }
-  }
 
   bool Expired(int64_t window_end) const {
     return watermark_ != kMinWatermark && window_end - 1 + lateness_ <= watermark_;
   }
 
-  void Schedule(const K& key, KeyState& state, int64_t end) {
-    if (end >= state.next_fire) return;
-    state.next_fire = end;
-    timers_[end].push_back(key);
+  void Add(const T& item, int64_t timestamp) {
+    const int64_t slice = windows_.SliceStart(timestamp);
+    if (Expired(windows_.LastEnd(slice))) {
+      if (metrics_ != nullptr) metrics_->late_records.Add(1);
+      return;
+    }
+    K key = key_fn_(item);
+    if (slice + windows_.slice() > sealed_until_) {
+      Acc& acc = OpenSlice(slice)
+                     .lazy_emplace(key,
+                                   [&](const auto& construct) {
+                                     construct(key, aggregate_.CreateAccumulator());
+                                   })
+                     ->second;
+      aggregate_.Add(acc, item);
+      return;
+    }
+    AddToSealed(key, slice, item);
   }
 
-  // Fires every window whose end - 1 <= watermark, in time order.
+  // The map of an open slice; the current slice is cached, since consecutive events
+  // almost always share it.
+  SliceMap& OpenSlice(int64_t slice) {
+    if (slice == cached_slice_) return *cached_map_;
+    auto [it, inserted] = open_.try_emplace(slice);
+    if (inserted) {
+      // The first window holding the slice that has not expired must fire; windows
+      // before it ended before the event came.
+      int64_t end = windows_.FirstEnd(slice);
+      while (Expired(end)) end += windows_.slide();
+      next_end_ = std::min(next_end_, end);
+    }
+    cached_slice_ = slice;
+    cached_map_ = &it->second;
+    return it->second;
+  }
+
+  // An event behind the watermark for a slice already sealed, but not late.
+  void AddToSealed(const K& key, int64_t slice, const T& item) {
+    const int64_t next_end =
+        next_end_ == kNone ? sealed_until_ + windows_.slide() : next_end_;
+    if (!windows_.tumbling() && slice >= next_end - windows_.size()) {
+      // Windows still to fire hold the slice: update the key's sealed slices.
+      SlidingAggregator<Acc, A>& slices = sliding_[key].slices;
+      size_t index = slices.Find(slice);
+      if (index < slices.size()) {
+        aggregate_.Add(slices.MutableSlice(index), item);
+        slices.SliceChanged(aggregate_);
+      } else {
+        Acc acc = aggregate_.CreateAccumulator();
+        aggregate_.Add(acc, item);
+        slices.Insert(aggregate_, slice, std::move(acc));
+      }
+      next_end_ = next_end;
+    }
+    if (lateness_ == 0) return;
+    auto [it, inserted] = retained_[slice].try_emplace(key);
+    if (inserted) it->second = aggregate_.CreateAccumulator();
+    aggregate_.Add(it->second, item);
+    // Windows that fired and are within the allowed lateness fire again.
+    const int64_t last = std::min(windows_.LastEnd(slice), sealed_until_);
+    for (int64_t end = windows_.FirstEnd(slice); end <= last; end += windows_.slide()) {
+      if (!Expired(end)) EmitFromRetained(key, end);
+    }
+  }
+
   void FireDue() {
-    while (!timers_.empty() && timers_.begin()->first - 1 <= watermark_) {
-      auto node = timers_.extract(timers_.begin());
-      const int64_t end = node.key();
-      for (const K& key : node.mapped()) FireKey(key, end);
-    }
-    CleanUpDue();
+    while (next_end_ != kNone && next_end_ - 1 <= watermark_) FireWindow(next_end_);
   }
 
-  void FireKey(const K& key, int64_t end) {
-    auto it = keys_.find(key);
-    if (it == keys_.end() || it->second.next_fire != end) return;  // stale timer
-    KeyState& state = it->second;
-    state.next_fire = kNone;
+  // Seals the slices that end by `end` and emits window [end - size, end).
+  void FireWindow(int64_t end) {
     const int64_t start = end - windows_.size();
-    // Seal the slices this window ends; keep a copy for late firings.
-    auto& open = state.open;
-    size_t sealed = 0;
-    while (sealed < open.size() && open[sealed].first + windows_.slice() <= end) {
-      if (lateness_ > 0)
-        state.retained.insert_or_assign(open[sealed].first, open[sealed].second);
-      state.sealed.Push(aggregate_, open[sealed].first, std::move(open[sealed].second));
-      ++sealed;
-    }
-    open.erase(open.begin(), open.begin() + sealed);
-    while (!state.sealed.empty() && state.sealed.front().start < start) {
-      state.sealed.PopFront(aggregate_);
-    }
-    if (!state.sealed.empty()) {
-      Acc acc = state.sealed.Aggregate(aggregate_);
-      EmitResult(key, TimeWindow{start, end}, acc);
-    }
-    state.fired_until = end;
-    PurgeRetained(state);
-    // The next window with anything in it.
-    int64_t next = kNone;
-    if (!state.sealed.empty() &&
-        state.sealed.back().start >= end + windows_.slide() - windows_.size()) {
-      next = end + windows_.slide();
-    }
-    if (!open.empty()) next = std::min(next, windows_.FirstEnd(open.front().first));
-    if (next != kNone) {
-      Schedule(key, state, next);
-    } else if (state.retained.empty()) {
-      keys_.erase(it);
-    } else {
-      // Nothing left to fire, but late events may still come: drop the key once
-      // every window it has a slice in has expired.
-      cleanup_[windows_.LastEnd(state.retained.rbegin()->first) - 1 + lateness_]
-          .push_back(key);
-    }
-  }
-
-  // Drops keys whose retained slices have all expired and that have nothing due.
-  void CleanUpDue() {
-    while (!cleanup_.empty() && cleanup_.begin()->first <= watermark_) {
-      auto node = cleanup_.extract(cleanup_.begin());
-      for (const K& key : node.mapped()) {
-        auto it = keys_.find(key);
-        if (it == keys_.end()) continue;
-        PurgeRetained(it->second);
-        if (it->second.next_fire == kNone && it->second.open.empty() &&
-            it->second.retained.empty()) {
-          keys_.erase(it);
+    cached_slice_ = kNone;
+    while (!open_.empty() && open_.begin()->first + windows_.slice() <= end) {
+      auto node = open_.extract(open_.begin());
+      if (windows_.tumbling()) {
+        const TimeWindow window{node.key(), node.key() + windows_.size()};
+        for (const auto& [key, acc] : node.mapped()) EmitResult(key, window, acc);
+      } else {
+        for (auto& [key, acc] : node.mapped()) {
+          sliding_[key].slices.Push(aggregate_, node.key(), acc);
         }
       }
+      if (lateness_ > 0) retained_.emplace(node.key(), std::move(node.mapped()));
+    }
+    if (!windows_.tumbling()) EmitSliding(start, end);
+    sealed_until_ = end;
+    next_end_ = end + windows_.slide();
+    if (open_.empty() && sliding_.live() == 0) {
+      next_end_ = kNone;
+    } else if (sliding_.live() == 0 && open_.begin()->first >= next_end_) {
+      // Skip the empty stretch up to the first window of the next open slice.
+      next_end_ = windows_.FirstEnd(open_.begin()->first);
     }
   }
 
-  void PurgeRetained(KeyState& state) {
-    while (!state.retained.empty() &&
-           Expired(windows_.LastEnd(state.retained.begin()->first))) {
-      state.retained.erase(state.retained.begin());
+  // Emits every key's aggregate over its slices in [start, end), dropping the slices
+  // before `start`.
+  void EmitSliding(int64_t start, int64_t end) {
+    for (auto it = sliding_.begin(); it != sliding_.end(); ++it) {
+      SlidingAggregator<Acc, A>& slices = it->second.slices;
+      if (slices.empty()) continue;
+      while (!slices.empty() && slices.front().start < start) slices.PopFront(aggregate_);
+      if (slices.empty()) {
+        sliding_.Emptied(it);
+        continue;
+      }
+      EmitResult(it->first, {start, end}, slices.Aggregate(aggregate_));
+    }
+    sliding_.MaybeSweep();
+  }
+
+  void PurgeRetained() {
+    while (!retained_.empty() && Expired(windows_.LastEnd(retained_.begin()->first))) {
+      retained_.erase(retained_.begin());
     }
   }
 
-  void EmitFromRetained(const K& key, const KeyState& state, int64_t end) {
+  void EmitFromRetained(const K& key, int64_t end) {
     const int64_t start = end - windows_.size();
     Acc acc = aggregate_.CreateAccumulator();
-    for (auto it = state.retained.lower_bound(start);
-         it != state.retained.end() && it->first < end; ++it) {
-      aggregate_.Merge(acc, it->second);
+    for (auto it = retained_.lower_bound(start); it != retained_.end() && it->first < end;
+         ++it) {
+      auto found = it->second.find(key);
+      if (found != it->second.end()) aggregate_.Merge(acc, found->second);
     }
     EmitResult(key, TimeWindow{start, end}, acc);
   }
@@ -267,12 +229,11 @@ class SlicedWindowOperator final : public Operator {
     batch.timestamps.push_back(window.max_timestamp());
   }
 
-  void FlushResults(Output& out) {
-    if (results_) out.Emit(std::move(results_));
-  }
-
-  void UpdateStateMetric() {
-    if (metrics_ != nullptr) metrics_->SetStateEntries(keys_.size());
+  uint64_t StateEntries() const {
+    uint64_t entries = sliding_.live();
+    for (const auto& [start, map] : open_) entries += map.size();
+    for (const auto& [start, map] : retained_) entries += map.size();
+    return entries;
   }
 
   KeyFn key_fn_;
@@ -280,13 +241,20 @@ class SlicedWindowOperator final : public Operator {
   Finisher finish_;
   SlicedWindows windows_;
   int64_t lateness_;
-  std::string name_;
   OperatorMetrics* metrics_ = nullptr;
   int64_t watermark_ = kMinWatermark;
-  absl::flat_hash_map<K, KeyState> keys_;
-  absl::btree_map<int64_t, std::vector<K>> timers_;  // window end -> keys
-  // watermark at which to drop -> keys (with allowed lateness only)
-  absl::btree_map<int64_t, std::vector<K>> cleanup_;
+
+  // Slices not yet sealed, by start (std::map: the cached pointer must stay valid).
+  std::map<int64_t, SliceMap> open_;
+  int64_t cached_slice_ = kNone;
+  SliceMap* cached_map_ = nullptr;
+  // Slices ending at or before this are sealed: the end of the last window fired.
+  int64_t sealed_until_ = kMinWatermark;
+  int64_t next_end_ = kNone;  // the next window end to fire, if any slice is pending
+  // Sliding windows only: each key's sealed slices.
+  KeyedStateTable<K, KeySlices> sliding_;
+  // With allowed lateness: sealed slices until their last window expires.
+  std::map<int64_t, SliceMap> retained_;
   BatchPtr results_;
 };
 

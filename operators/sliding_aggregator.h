@@ -2,14 +2,17 @@
 // ("two stacks"): this is what makes a 1 h window sliding by 1 s cost about as much
 // as a tumbling one. Slices are pushed at the back (newest) and evicted from the
 // front (oldest); the aggregate of everything held is one merge away.
+//
+// Storage is two vectors with a moving head rather than std::deque, because a window
+// operator keeps one of these per key and an empty std::deque already allocates.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <utility>
+#include <vector>
 
 namespace sluice {
 
@@ -22,9 +25,9 @@ class SlidingAggregator {
     Acc acc;
   };
 
-  bool empty() const { return slices_.empty(); }
-  size_t size() const { return slices_.size(); }
-  const Slice& front() const { return slices_.front(); }
+  bool empty() const { return head_ == slices_.size(); }
+  size_t size() const { return slices_.size() - head_; }
+  const Slice& front() const { return slices_[head_]; }
   const Slice& back() const { return slices_.back(); }
 
   // Appends the newest slice; its start must be after every held slice's.
@@ -40,82 +43,87 @@ class SlidingAggregator {
   // Drops the oldest slice.
   void PopFront(const A& aggregate) {
     // The back aggregate cannot forget its oldest slice; the front's suffixes can.
-    if (front_count_ == 0) Flip(aggregate);
-    slices_.pop_front();
-    suffix_.pop_front();
-    --front_count_;
+    if (front_end_ == head_) Flip(aggregate);
+    ++head_;
+    if (empty()) {
+      ClearPrivate();
+    } else if (head_ > 32 && head_ * 2 > slices_.size()) {
+      Compact();
+    }
   }
 
-  // Slice `start` (0 = oldest) was missing and a late event created it: inserts it in
-  // order. Rare; costs O(slices).
+  // The merge of every held slice, oldest first. Requires !empty().
+  Acc Aggregate(const A& aggregate) {
+    if (front_end_ == head_) Flip(aggregate);
+    Acc result = suffix_[head_];
+    if (back_) aggregate.Merge(result, *back_);
+    return result;
+  }
+
+  // Drops every slice.
+  void Clear() { ClearPrivate(); }
+
+  // The position of the slice starting at `start` (0 = oldest), or size() if none.
+  size_t Find(int64_t start) const {
+    auto first = slices_.begin() + static_cast<std::ptrdiff_t>(head_);
+    auto it = std::lower_bound(first, slices_.end(), start,
+                               [](const Slice& s, int64_t t) { return s.start < t; });
+    if (it == slices_.end() || it->start != start) return size();
+    return static_cast<size_t>(it - first);
+  }
+
+  // A late event changed slice `index` (0 = oldest): rebuilds what depends on it.
+  // Rare; costs O(slices).
+  Acc& MutableSlice(size_t index) { return slices_[head_ + index].acc; }
+  void SliceChanged(const A& aggregate) { Flip(aggregate); }
+
+  // A late event created slice `start`, which was missing: inserts it in order.
+  // Rare; costs O(slices).
   void Insert(const A& aggregate, int64_t start, Acc acc) {
-    auto it = std::lower_bound(slices_.begin(), slices_.end(), start,
+    auto first = slices_.begin() + static_cast<std::ptrdiff_t>(head_);
+    auto it = std::lower_bound(first, slices_.end(), start,
                                [](const Slice& s, int64_t t) { return s.start < t; });
     slices_.insert(it, Slice{start, std::move(acc)});
     Flip(aggregate);
   }
 
-  // The index of the slice starting at `start`, or size() if none.
-  size_t Find(int64_t start) const {
-    auto it = std::lower_bound(slices_.begin(), slices_.end(), start,
-                               [](const Slice& s, int64_t t) { return s.start < t; });
-    if (it == slices_.end() || it->start != start) return slices_.size();
-    return static_cast<size_t>(it - slices_.begin());
-  }
-
-  // The merge of every held slice, oldest first. Not empty() required.
-  Acc Aggregate(const A& aggregate) {
-    if (front_count_ == 0) Flip(aggregate);
-    Acc result = suffix_.front();
-    if (back_) aggregate.Merge(result, *back_);
-    return result;
-  }
-
-  // Slice `index` (0 = oldest) changed after it was pushed (a late event): rebuilds
-  // what depends on it. Rare; costs O(slices).
-  Acc& MutableSlice(size_t index) { return slices_[index].acc; }
-  void SliceChanged(const A& aggregate, size_t index) {
-    if (index < front_count_) {
-      for (size_t i = index + 1; i-- > 0;) {
-        suffix_[i] = slices_[i].acc;
-        if (i + 1 < front_count_) aggregate.Merge(suffix_[i], suffix_[i + 1]);
-      }
-    } else {
-      RebuildBack(aggregate);
-    }
-  }
-
-  auto begin() const { return slices_.begin(); }
-  auto end() const { return slices_.end(); }
-
  private:
-  // Moves every slice to the front part, with suffix aggregates (newest to oldest).
+  // Moves every slice to the front part and computes its suffix aggregates.
   void Flip(const A& aggregate) {
-    front_count_ = slices_.size();
-    suffix_.resize(front_count_);
-    for (size_t i = front_count_; i-- > 0;) {
+    suffix_.resize(slices_.size());
+    for (size_t i = slices_.size(); i-- > head_;) {
       suffix_[i] = slices_[i].acc;
-      if (i + 1 < front_count_) aggregate.Merge(suffix_[i], suffix_[i + 1]);
+      if (i + 1 < slices_.size()) aggregate.Merge(suffix_[i], suffix_[i + 1]);
     }
+    front_end_ = slices_.size();
     back_.reset();
   }
 
-  void RebuildBack(const A& aggregate) {
-    back_.reset();
-    for (size_t i = front_count_; i < slices_.size(); ++i) {
-      if (back_) {
-        aggregate.Merge(*back_, slices_[i].acc);
-      } else {
-        back_ = slices_[i].acc;
-      }
-    }
+  // Drops the evicted prefix so the vectors do not grow without bound.
+  void Compact() {
+    auto drop = static_cast<std::ptrdiff_t>(head_);
+    slices_.erase(slices_.begin(), slices_.begin() + drop);
+    suffix_.erase(
+        suffix_.begin(),
+        suffix_.begin() + std::min(drop, static_cast<std::ptrdiff_t>(suffix_.size())));
+    front_end_ -= std::min(front_end_, head_);
+    head_ = 0;
   }
 
-  std::deque<Slice> slices_;
-  // suffix_[i] = merge of slices_[i .. front_count_), for the front part.
-  std::deque<Acc> suffix_;
-  size_t front_count_ = 0;
-  std::optional<Acc> back_;  // merge of slices_[front_count_ ..)
+  void ClearPrivate() {
+    slices_.clear();
+    suffix_.clear();
+    head_ = 0;
+    front_end_ = 0;
+    back_.reset();
+  }
+
+  std::vector<Slice> slices_;  // [head_, size) are held, oldest first
+  // For the front part [head_, front_end_): suffix_[i] = merge of slices i..front_end_-1.
+  std::vector<Acc> suffix_;
+  size_t head_ = 0;
+  size_t front_end_ = 0;
+  std::optional<Acc> back_;  // merge of slices [front_end_, size)
 };
 
 }  // namespace sluice

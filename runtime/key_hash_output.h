@@ -2,6 +2,8 @@
 // per target so downstream still receives full batches.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "runtime/batch_pool.h"
@@ -26,6 +28,9 @@ class KeyHashOutput final : public ChannelOutput {
       target_of_group_[group] = KeyGroups::InstanceFor(group, key_group_count, targets);
     }
     pending_.resize(targets);
+    counts_.resize(targets);
+    item_cursor_.resize(targets);
+    time_cursor_.resize(targets);
   }
 
   void Emit(BatchPtr batch) override {
@@ -51,30 +56,56 @@ class KeyHashOutput final : public ChannelOutput {
   }
 
  private:
+  // Two passes: compute every event's target and count per target, then grow each
+  // target's pending batch once and copy the events in through plain pointers. This
+  // keeps vector bookkeeping out of the per-event loop (push_back reloaded the
+  // vector's end and capacity for every event). A pending batch may grow past the
+  // batch size by less than one input batch before it is sent.
   template <bool kTimed>
   void Route(Batch<T>& in) {
-    // Locals, so the loop does not reload members through `this` for every event.
-    const int* target_of_group = target_of_group_.data();
-    const int group_count = key_group_count_;
-    const size_t batch_size = batch_size_;
+    const size_t count = in.items.size();
     T* items = in.items.data();
     const int64_t* timestamps = in.timestamps.data();
-    const size_t count = in.items.size();
-    for (size_t i = 0; i < count; ++i) {
-      T& item = items[i];
-      uint64_t hash = StableHash(key_fn_(std::as_const(item)));
-      int target = target_of_group[KeyGroups::ForHash(hash, group_count)];
-      BatchPtr& out = pending_[target];
-      if (!out) {
-        out = AcquireBatch<T>();
-        BatchAs<T>(out).items.reserve(batch_size);
-        if constexpr (kTimed) BatchAs<T>(out).timestamps.reserve(batch_size);
+    targets_.resize(count);
+    std::fill(counts_.begin(), counts_.end(), 0);
+    {
+      // Locals, so the loop does not reload members through `this` for every event.
+      const int* target_of_group = target_of_group_.data();
+      const int group_count = key_group_count_;
+      uint32_t* targets = targets_.data();
+      size_t* counts = counts_.data();
+      for (size_t i = 0; i < count; ++i) {
+        uint64_t hash = StableHash(key_fn_(std::as_const(items[i])));
+        uint32_t target =
+            static_cast<uint32_t>(target_of_group[KeyGroups::ForHash(hash, group_count)]);
+        targets[i] = target;
+        ++counts[target];
       }
+    }
+    for (size_t t = 0; t < pending_.size(); ++t) {
+      if (counts_[t] == 0) continue;
+      BatchPtr& out = pending_[t];
+      if (!out) out = AcquireBatch<T>();
       Batch<T>& out_batch = BatchAs<T>(out);
-      out_batch.items.push_back(std::move(item));
-      if constexpr (kTimed) out_batch.timestamps.push_back(timestamps[i]);
-      if (out_batch.items.size() >= batch_size) {
-        channels()[target]->Push(Element::Data(std::move(out)));
+      size_t old = out_batch.items.size();
+      out_batch.items.resize(old + counts_[t]);
+      item_cursor_[t] = out_batch.items.data() + old;
+      if constexpr (kTimed) {
+        out_batch.timestamps.resize(old + counts_[t]);
+        time_cursor_[t] = out_batch.timestamps.data() + old;
+      }
+    }
+    T** item_cursor = item_cursor_.data();
+    int64_t** time_cursor = time_cursor_.data();
+    const uint32_t* targets = targets_.data();
+    for (size_t i = 0; i < count; ++i) {
+      const uint32_t t = targets[i];
+      *item_cursor[t]++ = std::move(items[i]);
+      if constexpr (kTimed) *time_cursor[t]++ = timestamps[i];
+    }
+    for (size_t t = 0; t < pending_.size(); ++t) {
+      if (pending_[t] && pending_[t]->size() >= batch_size_) {
+        channels()[t]->Push(Element::Data(std::move(pending_[t])));
       }
     }
   }
@@ -84,6 +115,11 @@ class KeyHashOutput final : public ChannelOutput {
   size_t batch_size_;
   std::vector<int> target_of_group_;
   std::vector<BatchPtr> pending_;
+  // Scratch for Route, sized once.
+  std::vector<uint32_t> targets_;
+  std::vector<size_t> counts_;
+  std::vector<T*> item_cursor_;
+  std::vector<int64_t*> time_cursor_;
 };
 
 }  // namespace sluice

@@ -6,6 +6,7 @@
 
 #include "engine/sluice.h"
 #include "examples/fraud_detection/card_total_rule.h"
+#include "examples/fraud_detection/card_velocity_rule.h"
 #include "examples/fraud_detection/transaction.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -60,6 +61,53 @@ TEST_P(FraudDetectionTest, AlertsMatchBruteForceReplay) {
     got.emplace(a.card, a.total_cents, a.count, a.timestamp_ms);
   ASSERT_FALSE(expected.empty());
   EXPECT_EQ(got.size(), sink.Size()) << "a card alerted twice";
+  EXPECT_EQ(got, expected);
+}
+
+// The velocity rule against a brute-force sum over every 60 s window (sliding by
+// 10 s) of each card's transactions.
+TEST_P(FraudDetectionTest, VelocityAlertsMatchBruteForceWindows) {
+  constexpr uint64_t kTransactions = 300000;
+  constexpr int64_t kThreshold = 150'000;
+  constexpr int64_t kSize = 60'000, kSlide = 10'000;
+  TransactionGeneratorOptions generator_options;
+  generator_options.cards = 20000;
+  TransactionGenerator generator(generator_options);
+
+  sluice::Dataflow flow;
+  sluice::CollectorSink<Alert> sink;
+  auto transactions =
+      flow.Source(sluice::Generator(generator).Count(kTransactions))
+          .AssignTimestamps([](const Transaction& t) { return t.timestamp_ms; },
+                            sluice::WatermarkStrategy::BoundedOutOfOrderness(1000));
+  VelocityAlerts(transactions, kThreshold).Sink(sink);
+  SLUICE_ASSERT_OK(flow.Run(Options()));
+
+  // (card, window end) -> (spend, count)
+  std::map<std::pair<uint64_t, int64_t>, std::pair<int64_t, int64_t>> windows;
+  for (uint64_t i = 0; i < kTransactions; ++i) {
+    Transaction t = generator(i);
+    for (int64_t start = t.timestamp_ms / kSlide * kSlide; start > t.timestamp_ms - kSize;
+         start -= kSlide) {
+      auto& [spend, count] = windows[{t.card, start + kSize}];
+      spend += t.amount_cents;
+      ++count;
+    }
+  }
+  std::set<std::tuple<uint64_t, int64_t, int64_t, int64_t>> expected;
+  for (const auto& [card_end, spend_count] : windows) {
+    if (spend_count.first >= kThreshold) {
+      expected.emplace(card_end.first, spend_count.first, spend_count.second,
+                       card_end.second - 1);
+    }
+  }
+  std::set<std::tuple<uint64_t, int64_t, int64_t, int64_t>> got;
+  for (const Alert& a : sink.Items()) {
+    EXPECT_EQ(a.rule, "velocity_60s");
+    got.emplace(a.card, a.total_cents, a.count, a.timestamp_ms);
+  }
+  ASSERT_GT(expected.size(), 10u);
+  EXPECT_EQ(got.size(), sink.Size());
   EXPECT_EQ(got, expected);
 }
 

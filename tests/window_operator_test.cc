@@ -104,11 +104,14 @@ TEST_F(WindowOperatorTest, SessionsMergeFireLateAndExpire) {
 }
 
 TEST_F(WindowOperatorTest, SessionsBridgedByAnEventMerge) {
-  auto h = Sessions(/*gap=*/10, /*lateness=*/0);
-  h.ProcessTimed({{1}, {1}}, {0, 30});   // [0, 10) and [30, 40)
-  h.ProcessTimed({{1}, {1}}, {20, 10});  // each within the gap: one [0, 40)
+  auto h = Sessions(/*gap=*/11, /*lateness=*/0);
+  h.ProcessTimed({{1}, {1}}, {0, 30});   // [0, 11) and [30, 41)
+  h.ProcessTimed({{1}, {1}}, {20, 10});  // each less than the gap apart: one [0, 41)
+  h.ProcessTimed({{2}, {2}}, {0, 11});   // exactly the gap apart: two sessions
   h.Watermark(100);
-  EXPECT_THAT(h.Items(), ElementsAre(CountResult{1, 0, 40, 4}));
+  EXPECT_THAT(h.Items(), ::testing::UnorderedElementsAre(CountResult{1, 0, 41, 4},
+                                                         CountResult{2, 0, 11, 1},
+                                                         CountResult{2, 11, 22, 1}));
 }
 
 TEST_F(WindowOperatorTest, InputWithoutEventTimeFailsClearly) {

@@ -1,9 +1,11 @@
-// The fraud-detection demo: generated card transactions, keyed by card, a rolling
-// per-card total and count, and an alert when a card's spend crosses a threshold.
+// The fraud-detection demo: generated card transactions keyed by card, with two
+// rules: a rolling per-card total that alerts when a card's spend crosses a
+// threshold, and a 60 s event-time sliding window that alerts on spend velocity.
 // Alerts go to a JSON-lines file; a summary goes to stdout and per-operator metrics to
 // stderr. Runs on embedded defaults: no input files, no servers.
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "engine/sluice.h"
 #include "examples/fraud_detection/card_total_rule.h"
+#include "examples/fraud_detection/card_velocity_rule.h"
 #include "examples/fraud_detection/transaction.h"
 
 ABSL_FLAG(uint64_t, transactions, 20'000'000, "Transactions to generate (0: unbounded).");
@@ -21,6 +24,8 @@ ABSL_FLAG(uint64_t, cards, 20'000, "Distinct cards in the generated stream.");
 ABSL_FLAG(double, rate, 0, "Transactions per second (0: as fast as possible).");
 ABSL_FLAG(int64_t, threshold_cents, 25'000'000,
           "Alert when a card's total reaches this.");
+ABSL_FLAG(int64_t, velocity_cents, 250'000,
+          "Alert when a card spends this much within 60 s of event time.");
 ABSL_FLAG(std::string, alerts, "fraud_alerts.jsonl", "JSON-lines file for alerts.");
 ABSL_FLAG(int, parallelism, 2, "Parallel instances per operator.");
 ABSL_FLAG(int, threads, 0, "Worker threads (0: one per core).");
@@ -68,12 +73,15 @@ void PrintSummary(const std::vector<Alert>& alerts, uint64_t transactions,
               static_cast<unsigned long long>(transactions));
   std::printf("alerts raised:          %zu (%zu on cards the generator compromised)\n",
               alerts.size(), compromised);
+  std::map<std::string, size_t> per_rule;
+  for (const Alert& alert : alerts) ++per_rule[alert.rule];
+  for (const auto& [rule, n] : per_rule) std::printf("  %-21s %zu\n", rule.c_str(), n);
   std::printf("alerts written to:      %s\n", absl::GetFlag(FLAGS_alerts).c_str());
   size_t shown = std::min<size_t>(alerts.size(), 5);
   if (shown > 0) std::printf("first %zu alerts:\n", shown);
   for (size_t i = 0; i < shown; ++i) {
-    std::printf("  card %6llu crossed $%.2f after %lld transactions (t=%lld ms)\n",
-                static_cast<unsigned long long>(alerts[i].card),
+    std::printf("  %-12s card %6llu: $%.2f over %lld transactions (t=%lld ms)\n",
+                alerts[i].rule.c_str(), static_cast<unsigned long long>(alerts[i].card),
                 alerts[i].total_cents / 100.0, static_cast<long long>(alerts[i].count),
                 static_cast<long long>(alerts[i].timestamp_ms));
   }
@@ -91,10 +99,16 @@ int Run() {
 
   auto log = std::make_shared<AlertLog>();
   sluice::Dataflow flow;
-  auto alerts =
+  // Event time: the generator's timestamps increase with the transaction index.
+  auto transactions =
       flow.Source(source)
           .Name("transactions")
-          .KeyBy([](const Transaction& txn) { return txn.card; })
+          .AssignTimestamps(
+              [](const Transaction& txn) { return txn.timestamp_ms; },
+              sluice::WatermarkStrategy::BoundedOutOfOrderness(std::chrono::seconds(1)))
+          .Name("event_time");
+  auto total_alerts =
+      transactions.KeyBy([](const Transaction& txn) { return txn.card; })
           .Aggregate(CardTotalRule(absl::GetFlag(FLAGS_threshold_cents)))
           .Name("card_totals")
           .Filter([](const CardUpdate& update) { return update.crossed; })
@@ -103,6 +117,10 @@ int Run() {
             return Alert{u.card, u.total_cents, u.count, u.timestamp_ms, "card_total"};
           })
           .Name("to_alert");
+  auto alerts =
+      total_alerts
+          .Union(VelocityAlerts(transactions, absl::GetFlag(FLAGS_velocity_cents)))
+          .Name("alerts");
   alerts.Sink(sluice::JsonLinesSink<Alert>(absl::GetFlag(FLAGS_alerts), AlertSchema()))
       .Name("alerts_file");
   alerts.Sink([log](const Alert& alert) { log->Add(alert); }).Name("summary");
@@ -136,8 +154,9 @@ int Run() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "Fraud detection over generated card transactions: a rolling per-card total,\n"
-      "an alert when a card crosses --threshold_cents. Alerts go to --alerts as JSON\n"
+      "Fraud detection over generated card transactions: a rolling per-card total\n"
+      "(alert when a card crosses --threshold_cents) and a 60 s sliding window of\n"
+      "spend (alert at --velocity_cents). Alerts go to --alerts as JSON\n"
       "lines, a summary to stdout, per-operator metrics to stderr.\n"
       "Example: fraud_detection --transactions=1000000 --parallelism=2");
   absl::ParseCommandLine(argc, argv);

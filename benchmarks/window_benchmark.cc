@@ -1,0 +1,225 @@
+// Keyed event-time windows: tumbling count over 100 and 1M keys, a 60 s window sliding
+// by 1 s (sum), and session windows (count), each run by the engine at 1 and 2
+// threads and by a hand-written single-threaded loop doing the same work in the same
+// binary. Throughput is events generated per second of wall time.
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+
+#include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "benchmark/benchmark.h"
+#include "benchmarks/process_cpu_timer.h"
+#include "benchmarks/timed_event.h"
+#include "benchmarks/window_benchmark_case.h"
+#include "benchmarks/window_checksum.h"
+#include "engine/sluice.h"
+
+namespace sluice::bench {
+namespace {
+
+// --- tumbling count ---
+
+struct TumblingCase {
+  const char* name;
+  uint64_t events;
+  uint64_t keys;
+  uint64_t events_per_ms;
+  int64_t size_ms;
+};
+
+constexpr TumblingCase kTumbling100{"tumbling_count_100keys", 20'000'000, 100, 10'000,
+                                    1000};
+constexpr TumblingCase kTumbling1M{"tumbling_count_1Mkeys", 10'000'000, 1'000'000, 5'000,
+                                   1000};
+
+// Counts per (window, key); a window is emitted once the emulated watermark passes it.
+WindowTotals TumblingBaseline(const TumblingCase& c) {
+  absl::btree_map<int64_t, absl::flat_hash_map<uint64_t, int64_t>> windows;
+  WindowTotals totals;
+  int64_t max_ts = kMinWatermark;
+  int64_t current_start = kMinWatermark;
+  absl::flat_hash_map<uint64_t, int64_t>* current = nullptr;
+  auto fire = [&](int64_t watermark) {
+    while (!windows.empty() && windows.begin()->first + c.size_ms - 1 <= watermark) {
+      int64_t start = windows.begin()->first;
+      for (const auto& [key, count] : windows.begin()->second) {
+        totals.Fold(key, start, start + c.size_ms, count);
+      }
+      windows.erase(windows.begin());
+      current = nullptr;
+      current_start = kMinWatermark;
+    }
+  };
+  for (uint64_t i = 0; i < c.events; ++i) {
+    Event e = TimedEvent(i, c.keys, c.events_per_ms);
+    max_ts = std::max(max_ts, e.ts);
+    int64_t start = FloorTo(e.ts, c.size_ms);
+    if (start != current_start || current == nullptr) {
+      current = &windows[start];
+      current_start = start;
+    }
+    ++(*current)[e.key];
+    if ((i + 1) % 1024 == 0) fire(WatermarkAfter(max_ts));
+  }
+  fire(kMaxWatermark);
+  return totals;
+}
+
+WindowCase Tumbling(const TumblingCase& c) {
+  return WindowCase{c.name, c.events, [c] { return TumblingBaseline(c); },
+                    [c](Dataflow& flow, const WindowChecksumSink& sink) {
+                      const uint64_t keys = c.keys, rate = c.events_per_ms;
+                      flow.Source(Generator([keys, rate](uint64_t i) {
+                                    return TimedEvent(i, keys, rate);
+                                  }).Count(c.events))
+                          .AssignTimestamps(
+                              [](const Event& e) { return e.ts; },
+                              WatermarkStrategy::BoundedOutOfOrderness(kDisorderMs))
+                          .KeyBy([](const Event& e) { return e.key; })
+                          .Window(TumblingWindows(c.size_ms))
+                          .Aggregate(aggregates::Count())
+                          .Sink(sink);
+                    }};
+}
+
+// --- sliding sum: 60 s windows every 1 s ---
+
+constexpr uint64_t kSlidingEvents = 20'000'000;
+constexpr uint64_t kSlidingKeys = 1000;
+constexpr uint64_t kSlidingEventsPerMs = 100;  // 200 s of event time
+constexpr int64_t kSlidingSize = 60'000;
+constexpr int64_t kSlidingSlide = 1'000;
+
+// Per-second slices of per-key sums, and a running per-key total over the last 60
+// slices (sums are invertible: add the slice that enters, subtract the one that leaves).
+WindowTotals SlidingBaseline() {
+  struct Running {
+    int64_t sum = 0;
+    int slices = 0;  // slices in the window where the key has events
+  };
+  absl::btree_map<int64_t, absl::flat_hash_map<uint64_t, int64_t>> open;
+  std::deque<std::pair<int64_t, absl::flat_hash_map<uint64_t, int64_t>>> in_window;
+  absl::flat_hash_map<uint64_t, Running> running;
+  WindowTotals totals;
+  int64_t max_ts = kMinWatermark;
+  int64_t next_end = kMinWatermark;  // the next window end to fire
+  auto fire_until = [&](int64_t watermark) {
+    while (!open.empty() || !in_window.empty()) {
+      if (next_end == kMinWatermark) next_end = open.begin()->first + kSlidingSlide;
+      if (next_end - 1 > watermark) return;
+      // The slice ending at next_end enters the window...
+      if (!open.empty() && open.begin()->first + kSlidingSlide == next_end) {
+        auto node = open.extract(open.begin());
+        for (const auto& [key, sum] : node.mapped()) {
+          Running& r = running[key];
+          r.sum += sum;
+          ++r.slices;
+        }
+        in_window.emplace_back(node.key(), std::move(node.mapped()));
+      }
+      // ... the one that fell out of it leaves ...
+      while (!in_window.empty() && in_window.front().first < next_end - kSlidingSize) {
+        for (const auto& [key, sum] : in_window.front().second) {
+          auto it = running.find(key);
+          it->second.sum -= sum;
+          if (--it->second.slices == 0) running.erase(it);
+        }
+        in_window.pop_front();
+      }
+      for (const auto& [key, r] : running) {
+        totals.Fold(key, next_end - kSlidingSize, next_end, r.sum);
+      }
+      next_end += kSlidingSlide;
+    }
+  };
+  for (uint64_t i = 0; i < kSlidingEvents; ++i) {
+    Event e = TimedEvent(i, kSlidingKeys, kSlidingEventsPerMs);
+    max_ts = std::max(max_ts, e.ts);
+    open[FloorTo(e.ts, kSlidingSlide)][e.key] += e.value;
+    if ((i + 1) % 1024 == 0) fire_until(WatermarkAfter(max_ts));
+  }
+  fire_until(kMaxWatermark);
+  return totals;
+}
+
+WindowCase Sliding() {
+  return WindowCase{
+      "sliding_sum_60s_1s", kSlidingEvents, [] { return SlidingBaseline(); },
+      [](Dataflow& flow, const WindowChecksumSink& sink) {
+        flow.Source(Generator([](uint64_t i) {
+                      return TimedEvent(i, kSlidingKeys, kSlidingEventsPerMs);
+                    }).Count(kSlidingEvents))
+            .AssignTimestamps([](const Event& e) { return e.ts; },
+                              WatermarkStrategy::BoundedOutOfOrderness(kDisorderMs))
+            .KeyBy([](const Event& e) { return e.key; })
+            .Window(SlidingWindows(kSlidingSize, kSlidingSlide))
+            .Aggregate(aggregates::Sum<int64_t>([](const Event& e) { return e.value; }))
+            .Sink(sink);
+      }};
+}
+
+// --- sessions ---
+
+constexpr uint64_t kSessionEvents = 10'000'000;
+constexpr uint64_t kSessionKeys = 10'000;
+constexpr uint64_t kSessionEventsPerMs = 10;  // a key's events are ~1 s apart
+constexpr int64_t kSessionGap = 800;
+
+// In-order timestamps, so a key's session ends when its next event is the gap or
+// more after its last one.
+Event SessionEvent(uint64_t i) {
+  Event e = GenerateEvent(i, kSessionKeys);
+  e.ts = static_cast<int64_t>(i / kSessionEventsPerMs);
+  return e;
+}
+
+WindowTotals SessionBaseline() {
+  struct Session {
+    int64_t start, last, count;
+  };
+  absl::flat_hash_map<uint64_t, Session> sessions;
+  WindowTotals totals;
+  for (uint64_t i = 0; i < kSessionEvents; ++i) {
+    Event e = SessionEvent(i);
+    auto [it, inserted] = sessions.try_emplace(e.key, Session{e.ts, e.ts, 0});
+    Session& s = it->second;
+    if (!inserted && e.ts >= s.last + kSessionGap) {
+      totals.Fold(e.key, s.start, s.last + kSessionGap, s.count);
+      s = Session{e.ts, e.ts, 0};
+    }
+    s.last = std::max(s.last, e.ts);
+    ++s.count;
+  }
+  for (const auto& [key, s] : sessions)
+    totals.Fold(key, s.start, s.last + kSessionGap, s.count);
+  return totals;
+}
+
+WindowCase Sessions() {
+  return WindowCase{"session_count", kSessionEvents, [] { return SessionBaseline(); },
+                    [](Dataflow& flow, const WindowChecksumSink& sink) {
+                      flow.Source(Generator(SessionEvent).Count(kSessionEvents))
+                          .AssignTimestamps([](const Event& e) { return e.ts; },
+                                            WatermarkStrategy::Monotonous())
+                          .KeyBy([](const Event& e) { return e.key; })
+                          .Window(SessionWindows(kSessionGap))
+                          .Aggregate(aggregates::Count())
+                          .Sink(sink);
+                    }};
+}
+
+const bool kRegistered = [] {
+  RegisterWindowCase(Tumbling(kTumbling100));
+  RegisterWindowCase(Tumbling(kTumbling1M));
+  RegisterWindowCase(Sliding());
+  RegisterWindowCase(Sessions());
+  return true;
+}();
+
+}  // namespace
+}  // namespace sluice::bench

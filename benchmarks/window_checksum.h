@@ -1,0 +1,84 @@
+// What the window benchmarks compare: an order-independent fold of window results
+// (key, start, end, value), and a sink that folds them. The engine's fold must equal
+// its hand-written baseline's, so a wrong engine cannot look fast.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "engine/sluice.h"
+#include "runtime/stable_hash.h"
+
+namespace sluice::bench {
+
+using CountResult = WindowResult<uint64_t, int64_t>;
+
+struct WindowTotals {
+  uint64_t windows = 0;
+  uint64_t hash = 0;  // sum of a hash per result: independent of order
+
+  void Fold(uint64_t key, int64_t start, int64_t end, int64_t value) {
+    ++windows;
+    hash += MixBits(key ^ MixBits(static_cast<uint64_t>(start) ^
+                                  MixBits(static_cast<uint64_t>(end) ^
+                                          (static_cast<uint64_t>(value) << 1))));
+  }
+  void Merge(const WindowTotals& other) {
+    windows += other.windows;
+    hash += other.hash;
+  }
+  // Empty when equal.
+  std::string Compare(const WindowTotals& want) const {
+    if (windows != want.windows) {
+      return absl::StrCat("engine emitted ", windows, " window results, baseline ",
+                          want.windows);
+    }
+    if (hash != want.hash) return "engine's window results differ from the baseline's";
+    return "";
+  }
+};
+
+class WindowChecksumSink final : public SinkSpec<CountResult> {
+ public:
+  WindowChecksumSink() : store_(std::make_shared<Store>()) {}
+
+  std::string Kind() const override { return "window_checksum"; }
+  std::unique_ptr<Operator> CreateInstance() const override {
+    return std::make_unique<Instance>(store_);
+  }
+  WindowTotals Result() const {
+    std::lock_guard<std::mutex> lock(store_->mutex);
+    return store_->totals;
+  }
+
+ private:
+  struct Store {
+    std::mutex mutex;
+    WindowTotals totals;
+  };
+  class Instance final : public Operator {
+   public:
+    explicit Instance(std::shared_ptr<Store> store) : store_(std::move(store)) {}
+    void ProcessBatch(int, BatchPtr batch, Output&) override {
+      for (const CountResult& r : BatchAs<CountResult>(batch).items) {
+        local_.Fold(r.key, r.start, r.end, r.value);
+      }
+    }
+    absl::Status Close() override {
+      std::lock_guard<std::mutex> lock(store_->mutex);
+      store_->totals.Merge(local_);
+      local_ = WindowTotals{};
+      return absl::OkStatus();
+    }
+
+   private:
+    std::shared_ptr<Store> store_;
+    WindowTotals local_;
+  };
+  std::shared_ptr<Store> store_;
+};
+
+}  // namespace sluice::bench
