@@ -25,7 +25,9 @@
 #include "operators/sliced_windows.h"
 #include "operators/window_aggregates.h"
 #include "operators/window_function_concepts.h"
+#include "operators/window_pre_aggregate_operator.h"
 #include "runtime/event_time.h"
+#include "runtime/key_hash_output.h"
 
 namespace sluice {
 
@@ -69,7 +71,11 @@ class WindowedStream {
                   "Window(...).Aggregate(a): a must provide CreateAccumulator() -> Acc, "
                   "Add(Acc&, const T&), Merge(Acc& into, const Acc& from) and "
                   "Result(const Acc&) -> R, e.g. sluice::aggregates::Count()");
-    return Build("window_aggregate", aggregate, AggregateFinish<A>{aggregate});
+    if constexpr (std::is_same_v<Windows, SlicedWindows>) {
+      return BuildPreAggregated(aggregate);
+    } else {
+      return Build("window_aggregate", aggregate, AggregateFinish<A>{aggregate});
+    }
   }
 
   // A full-window function fn(const K&, const TimeWindow&, const std::vector<T>&) -> R
@@ -99,6 +105,61 @@ class WindowedStream {
           return std::make_unique<OperatorFor<A, Finish>>(key_fn, aggregate, finish,
                                                           windows, lateness);
         });
+    SetValidate(out);
+    return out;
+  }
+
+  // Sliced windows with an incremental aggregate: a WindowPreAggregateOperator,
+  // chained to the input, folds each batch into per-(key, slice) partials, and only
+  // those cross the key-hash exchange to the window operator.
+  template <class A>
+  auto BuildPreAggregated(A aggregate) const {
+    using Acc = WindowAccumulatorOf<A>;
+    using Partial = WindowPartial<K, Acc>;
+    using Finisher = AggregateFinish<A>;
+    using Result = WindowResult<K, WindowAggregateResult<A>>;
+    KeyFn key_fn = key_fn_;
+    Windows windows = windows_;
+    int64_t lateness = lateness_;
+    Stream<Partial> partials = input_.template Then<Partial>(
+        "window_preaggregate", LogicalEdge{input_.node_id(), Partitioning::kForward, {}},
+        [key_fn, aggregate, windows] {
+          return std::make_unique<WindowPreAggregateOperator<K, T, KeyFn, A>>(
+              key_fn, aggregate, windows);
+        });
+    // Same parallelism as the input, so the planner chains the two.
+    const LogicalNode& from = input_.graph()->node(input_.node_id());
+    LogicalNode& pre = input_.graph()->node(partials.node_id());
+    pre.parallelism = from.parallelism;
+    pre.max_parallelism = from.max_parallelism;
+    LogicalEdge edge;
+    edge.from = partials.node_id();
+    edge.partitioning = Partitioning::kKeyHash;
+    edge.make_key_hash_output = [](std::vector<Channel*> channels, int,
+                                   const OperatorContext& context) {
+      return std::make_unique<KeyHashOutput<Partial, PartialKey<Partial>>>(
+          PartialKey<Partial>{}, std::move(channels), context.max_key_groups,
+          context.batch_size);
+    };
+    Stream<Result> out = partials.template Then<Result>(
+        "window_aggregate", std::move(edge), [key_fn, aggregate, windows, lateness] {
+          return std::make_unique<
+              SlicedWindowOperator<K, T, KeyFn, A, Finisher, /*kPartialInput=*/true>>(
+              key_fn, aggregate, Finisher{aggregate}, windows, lateness);
+        });
+    SetValidate(out);
+    return out;
+  }
+
+  template <class Partial>
+  struct PartialKey {
+    K operator()(const Partial& partial) const { return partial.key; }
+  };
+
+  template <class Result>
+  void SetValidate(const Stream<Result>& out) const {
+    Windows windows = windows_;
+    int64_t lateness = lateness_;
     out.graph()->node(out.node_id()).validate = [windows, lateness] {
       if (lateness < 0) {
         return absl::InvalidArgumentError(
@@ -106,7 +167,6 @@ class WindowedStream {
       }
       return windows.Validate();
     };
-    return out;
   }
 
   template <class A, class Finish>

@@ -27,6 +27,7 @@
 #include "operators/sliced_windows.h"
 #include "operators/sliding_aggregator.h"
 #include "operators/time_window.h"
+#include "operators/window_pre_aggregate_operator.h"
 #include "runtime/batch_pool.h"
 #include "runtime/event_time.h"
 #include "runtime/operator.h"
@@ -35,10 +36,14 @@ namespace sluice {
 
 // A: CreateAccumulator(), Add(Acc&, const T&), Merge(Acc& earlier, const Acc& later).
 // Finisher: R operator()(const K&, const TimeWindow&, const Acc&).
-template <class K, class T, class KeyFn, class A, class Finisher>
+// kPartialInput: the input is WindowPartial<K, Acc> from a WindowPreAggregateOperator
+// (already keyed and sliced) rather than events.
+template <class K, class T, class KeyFn, class A, class Finisher,
+          bool kPartialInput = false>
 class SlicedWindowOperator final : public Operator {
  public:
   using Acc = std::decay_t<decltype(std::declval<const A&>().CreateAccumulator())>;
+  using In = std::conditional_t<kPartialInput, WindowPartial<K, Acc>, T>;
   using R = std::decay_t<
       std::invoke_result_t<const Finisher&, const K&, const TimeWindow&, const Acc&>>;
   using Result = WindowResult<K, R>;
@@ -49,6 +54,7 @@ class SlicedWindowOperator final : public Operator {
         aggregate_(std::move(aggregate)),
         finish_(std::move(finish)),
         windows_(windows),
+        slices_(windows),
         lateness_(allowed_lateness) {}
 
   absl::Status Open(const OperatorContext& context) override {
@@ -57,7 +63,7 @@ class SlicedWindowOperator final : public Operator {
   }
 
   void ProcessBatch(int, BatchPtr batch, Output& out) override {
-    const Batch<T>& in = BatchAs<T>(batch);
+    const Batch<In>& in = BatchAs<In>(batch);
     if (!in.has_timestamps() && !in.items.empty()) {
       throw OperatorError(absl::FailedPreconditionError(
           "the input stream has no event time: call AssignTimestamps before the window"));
@@ -91,13 +97,18 @@ class SlicedWindowOperator final : public Operator {
     return watermark_ != kMinWatermark && window_end - 1 + lateness_ <= watermark_;
   }
 
-  void Add(const T& item, int64_t timestamp) {
-    const int64_t slice = windows_.SliceStart(timestamp);
+  void Add(const In& item, int64_t timestamp) {
+    int64_t slice;
+    if constexpr (kPartialInput) {
+      slice = item.slice;
+    } else {
+      slice = slices_.SliceStart(timestamp);
+    }
     if (Expired(windows_.LastEnd(slice))) {
-      if (metrics_ != nullptr) metrics_->late_records.Add(1);
+      if (metrics_ != nullptr) metrics_->late_records.Add(EventsIn(item));
       return;
     }
-    K key = key_fn_(item);
+    K key = KeyOf(item);
     if (slice + windows_.slice() > sealed_until_) {
       Acc& acc = OpenSlice(slice)
                      .lazy_emplace(key,
@@ -105,10 +116,32 @@ class SlicedWindowOperator final : public Operator {
                                      construct(key, aggregate_.CreateAccumulator());
                                    })
                      ->second;
-      aggregate_.Add(acc, item);
+      Accumulate(acc, item);
       return;
     }
     AddToSealed(key, slice, item);
+  }
+
+  K KeyOf(const In& item) const {
+    if constexpr (kPartialInput) {
+      return item.key;
+    } else {
+      return key_fn_(item);
+    }
+  }
+  static uint64_t EventsIn(const In& item) {
+    if constexpr (kPartialInput) {
+      return item.events;
+    } else {
+      return 1;
+    }
+  }
+  void Accumulate(Acc& acc, const In& item) const {
+    if constexpr (kPartialInput) {
+      aggregate_.Merge(acc, item.acc);
+    } else {
+      aggregate_.Add(acc, item);
+    }
   }
 
   // The map of an open slice; the current slice is cached, since consecutive events
@@ -129,27 +162,33 @@ class SlicedWindowOperator final : public Operator {
   }
 
   // An event behind the watermark for a slice already sealed, but not late.
-  void AddToSealed(const K& key, int64_t slice, const T& item) {
-    const int64_t next_end =
-        next_end_ == kNone ? sealed_until_ + windows_.slide() : next_end_;
-    if (!windows_.tumbling() && slice >= next_end - windows_.size()) {
-      // Windows still to fire hold the slice: update the key's sealed slices.
-      SlidingAggregator<Acc, A>& slices = sliding_[key].slices;
-      size_t index = slices.Find(slice);
-      if (index < slices.size()) {
-        aggregate_.Add(slices.MutableSlice(index), item);
-        slices.SliceChanged(aggregate_);
-      } else {
-        Acc acc = aggregate_.CreateAccumulator();
-        aggregate_.Add(acc, item);
-        slices.Insert(aggregate_, slice, std::move(acc));
+  void AddToSealed(const K& key, int64_t slice, const In& item) {
+    if (!windows_.tumbling()) {
+      // The first window holding the slice that has not fired yet (windows skipped
+      // while empty count as not fired) and has not expired gets it, and so do the
+      // windows after it, through the key's sealed slices.
+      int64_t first =
+          std::max(windows_.FirstEnd(slice), sealed_until_ + windows_.slide());
+      while (first <= windows_.LastEnd(slice) && Expired(first))
+        first += windows_.slide();
+      if (first <= windows_.LastEnd(slice)) {
+        SlidingAggregator<Acc, A>& slices = sliding_[key].slices;
+        size_t index = slices.Find(slice);
+        if (index < slices.size()) {
+          Accumulate(slices.MutableSlice(index), item);
+          slices.SliceChanged(aggregate_);
+        } else {
+          Acc acc = aggregate_.CreateAccumulator();
+          Accumulate(acc, item);
+          slices.Insert(aggregate_, slice, std::move(acc));
+        }
+        next_end_ = std::min(next_end_, first);
       }
-      next_end_ = next_end;
     }
     if (lateness_ == 0) return;
     auto [it, inserted] = retained_[slice].try_emplace(key);
     if (inserted) it->second = aggregate_.CreateAccumulator();
-    aggregate_.Add(it->second, item);
+    Accumulate(it->second, item);
     // Windows that fired and are within the allowed lateness fire again.
     const int64_t last = std::min(windows_.LastEnd(slice), sealed_until_);
     for (int64_t end = windows_.FirstEnd(slice); end <= last; end += windows_.slide()) {
@@ -240,6 +279,7 @@ class SlicedWindowOperator final : public Operator {
   A aggregate_;
   Finisher finish_;
   SlicedWindows windows_;
+  SliceFinder slices_;
   int64_t lateness_;
   OperatorMetrics* metrics_ = nullptr;
   int64_t watermark_ = kMinWatermark;

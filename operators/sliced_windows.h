@@ -74,6 +74,30 @@ class SlicedWindows {
   int64_t slice_;
 };
 
+// SliceStart with the last slice remembered: events mostly arrive in time order, so
+// consecutive ones usually share a slice, and the division is skipped.
+class SliceFinder {
+ public:
+  explicit SliceFinder(const SlicedWindows& windows)
+      : windows_(windows),
+        width_(static_cast<uint64_t>(windows.slice())),
+        start_(windows.SliceStart(0)) {}
+
+  int64_t SliceStart(int64_t timestamp) {
+    // Unsigned: wraps instead of overflowing, and a timestamp before `start_` wraps to
+    // a huge value, so one comparison tests start_ <= timestamp < start_ + width.
+    if (static_cast<uint64_t>(timestamp) - static_cast<uint64_t>(start_) >= width_) {
+      start_ = windows_.SliceStart(timestamp);
+    }
+    return start_;
+  }
+
+ private:
+  SlicedWindows windows_;
+  uint64_t width_;
+  int64_t start_;  // the last slice found
+};
+
 template <class Rep, class Period>
 SlicedWindows TumblingWindows(std::chrono::duration<Rep, Period> size) {
   return SlicedWindows(EventTimeSpan(size), EventTimeSpan(size));

@@ -142,6 +142,17 @@ TEST(SlicedWindowsTest, GridArithmetic) {
               StatusIs(absl::StatusCode::kInvalidArgument, "must be > 0"));
 }
 
+TEST(SlicedWindowsTest, SliceFinderAgreesWithSliceStart) {
+  for (SlicedWindows w : {SlicedWindows(90, 60), SlicedWindows(100, 100, 30)}) {
+    SliceFinder finder(w);
+    // Forwards, backwards and across zero, with repeats.
+    for (int64_t t : {-1000, -999, -31, -30, -29, -1, 0, 0, 29, 30, 31, 59, 60, 61, 500,
+                      -5, 7, 7, 1000000, -1000000, 89, 90}) {
+      EXPECT_EQ(finder.SliceStart(t), w.SliceStart(t)) << "t=" << t;
+    }
+  }
+}
+
 // --- timestamps and watermarks ---
 
 struct Timed {
