@@ -146,7 +146,7 @@ void Job::Impl::CreateChannels() {
 }
 
 std::unique_ptr<Output> Job::Impl::CreateTail(const PlannedChain& chain, int instance) {
-  std::vector<std::unique_ptr<Output>> outputs;
+  std::vector<FanOutput::Route> routes;
   for (int e : chain.outputs) {
     const PlannedExchange& exchange = plan_.exchanges[e];
     std::vector<Channel*> targets;
@@ -154,16 +154,19 @@ std::unique_ptr<Output> Job::Impl::CreateTail(const PlannedChain& chain, int ins
     for (int c = 0; c < consumers; ++c) {
       if (Channel* channel = ChannelAt(e, instance, c)) targets.push_back(channel);
     }
+    std::unique_ptr<Output> edge;
     if (exchange.partitioning == Partitioning::kKeyHash) {
-      outputs.push_back(exchange.edge->make_key_hash_output(
-          std::move(targets), instance, ContextFor(exchange.producer_node, instance)));
+      edge = exchange.edge->make_key_hash_output(
+          std::move(targets), instance, ContextFor(exchange.producer_node, instance));
     } else {
-      outputs.push_back(std::make_unique<ChannelOutput>(exchange.partitioning,
-                                                        std::move(targets), instance));
+      edge = std::make_unique<ChannelOutput>(exchange.partitioning, std::move(targets),
+                                             instance);
     }
+    routes.push_back(FanOutput::Route{exchange.edge->from_output, std::move(edge)});
   }
-  if (outputs.size() == 1) return std::move(outputs.front());
-  return std::make_unique<FanOutput>(std::move(outputs));
+  // One edge reading the main output needs no routing.
+  if (routes.size() == 1 && routes[0].output == 0) return std::move(routes[0].edge);
+  return std::make_unique<FanOutput>(std::move(routes));
 }
 
 absl::StatusOr<std::unique_ptr<ChainTask>> Job::Impl::CreateTask(int chain_index,

@@ -67,6 +67,7 @@ class KeyedStream {
   LogicalEdge KeyedEdge() const {
     LogicalEdge edge;
     edge.from = input_.node_id();
+    edge.from_output = input_.output();
     edge.partitioning = Partitioning::kKeyHash;
     KeyFn key_fn = key_fn_;
     edge.make_key_hash_output = [key_fn](std::vector<Channel*> channels, int,

@@ -26,6 +26,16 @@ std::vector<int> LogicalGraph::Consumers(int id) const {
   return consumers;
 }
 
+int LogicalGraph::ConsumerCount(int id, int output) const {
+  int count = 0;
+  for (const LogicalNode& node : nodes_) {
+    for (const LogicalEdge& edge : node.inputs) {
+      count += edge.from == id && edge.from_output == output;
+    }
+  }
+  return count;
+}
+
 absl::StatusOr<std::vector<int>> LogicalGraph::TopologicalOrder() const {
   // Kahn's algorithm; nodes left over sit on a cycle.
   std::vector<int> pending_inputs(nodes_.size());
@@ -90,14 +100,27 @@ absl::Status LogicalGraph::Validate() const {
         return absl::InvalidArgumentError(
             absl::StrCat("operator '", node.name, "' reads from sink '", from.name, "'"));
       }
-      if (from.out_type != node.in_type) {
+      std::type_index type = from.out_type;
+      std::string type_name = from.out_type_name;
+      if (edge.from_output > 0) {
+        if (edge.from_output > static_cast<int>(from.side_outputs.size())) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "operator '", node.name, "' reads side output ", edge.from_output, " of '",
+              from.name,
+              "', which declares no such output (for a window's late "
+              "events, call LateDataSideOutput() before Aggregate or Process)"));
+        }
+        type = from.side_outputs[edge.from_output - 1].type;
+        type_name = from.side_outputs[edge.from_output - 1].type_name;
+      }
+      if (type != node.in_type) {
         return absl::InvalidArgumentError(
             absl::StrCat("type mismatch on edge '", from.name, "' -> '", node.name,
-                         "': '", from.name, "' produces ", from.out_type_name, " but '",
-                         node.name, "' expects ", node.in_type_name));
+                         "': '", from.name, "' produces ", type_name, " but '", node.name,
+                         "' expects ", node.in_type_name));
       }
     }
-    if (!node.is_sink && Consumers(node.id).empty()) {
+    if (!node.is_sink && ConsumerCount(node.id, 0) == 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("the stream of '", node.name, "' (", node.out_type_name,
                        ") goes nowhere: connect it to an operator or a Sink"));
@@ -124,8 +147,10 @@ std::string LogicalGraph::ToText() const {
                           node.kind, node.is_sink ? "(sink)" : node.out_type_name,
                           parallelism);
     for (const LogicalEdge& edge : node.inputs) {
-      absl::StrAppendFormat(&out, "    <- %s (%s)\n", nodes_[edge.from].name,
-                            PartitioningName(edge.partitioning));
+      std::string side =
+          edge.from_output > 0 ? absl::StrCat(", side output ", edge.from_output) : "";
+      absl::StrAppendFormat(&out, "    <- %s (%s%s)\n", nodes_[edge.from].name,
+                            PartitioningName(edge.partitioning), side);
     }
   }
   return out;

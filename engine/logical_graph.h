@@ -29,6 +29,15 @@ struct LogicalEdge {
   Partitioning partitioning = Partitioning::kForward;
   // Set for key-hash edges (typed: it extracts the key); others use ChannelOutput.
   OutputFactory make_key_hash_output;
+  // Which output of `from`: 0 its main stream, k >= 1 its side output k.
+  int from_output = 0;
+};
+
+// A second stream an operator may emit (late events of a window, say).
+struct SideOutput {
+  std::string name;
+  std::type_index type = typeid(void);
+  std::string type_name;
 };
 
 struct LogicalNode {
@@ -42,6 +51,7 @@ struct LogicalNode {
   std::string in_type_name;
   std::string out_type_name;
   std::vector<LogicalEdge> inputs;
+  std::vector<SideOutput> side_outputs;  // output k >= 1 is side_outputs[k - 1]
   bool is_sink = false;
   std::function<std::unique_ptr<SourceOperator>()> make_source;  // sources only
   std::function<std::unique_ptr<Operator>()> make_operator;      // everything else
@@ -57,8 +67,10 @@ class LogicalGraph {
   int size() const { return static_cast<int>(nodes_.size()); }
   const std::vector<LogicalNode>& nodes() const { return nodes_; }
 
-  // Ids of the nodes that read from `id`.
+  // Ids of the nodes that read from `id` (any of its outputs).
   std::vector<int> Consumers(int id) const;
+  // How many edges read output `output` of `id`.
+  int ConsumerCount(int id, int output) const;
 
   // Checks the graph: at least one source, every edge's types agree, no cycles, every
   // non-sink output is consumed, names are unique, connector options are valid.

@@ -49,7 +49,8 @@ absl::StatusOr<PhysicalPlan> Planner::Plan(const LogicalGraph& graph) const {
     if (options_.chaining && node.inputs.size() == 1) {
       const LogicalEdge& edge = node.inputs[0];
       int from_parallelism = plan.node_parallelism[edge.from];
-      fuse = EffectivePartitioning(edge.partitioning, from_parallelism, parallelism) ==
+      fuse = edge.from_output == 0 &&
+             EffectivePartitioning(edge.partitioning, from_parallelism, parallelism) ==
                  Partitioning::kForward &&
              from_parallelism == parallelism && graph.Consumers(edge.from).size() == 1;
     }

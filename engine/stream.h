@@ -52,9 +52,10 @@ class Stream {
  public:
   using value_type = T;
 
+  // `output`: 0 for the node's main stream, k >= 1 for its side output k.
   Stream(std::shared_ptr<LogicalGraph> graph, int node,
-         Partitioning next = Partitioning::kForward)
-      : graph_(std::move(graph)), node_(node), next_(next) {}
+         Partitioning next = Partitioning::kForward, int output = 0)
+      : graph_(std::move(graph)), node_(node), next_(next), output_(output) {}
 
   // fn(const T&) -> U, applied to every event.
   template <class F>
@@ -63,7 +64,7 @@ class Stream {
                   "Map(fn): fn must be callable as fn(const T&) and return the new "
                   "value, e.g. [](const Event& e) { return e.amount * 2; }");
     using U = MapResult<F, T>;
-    return Then<U>("map", LogicalEdge{node_, next_, {}},
+    return Then<U>("map", Edge(),
                    [fn] { return std::make_unique<MapOperator<T, U, F>>(fn); });
   }
 
@@ -73,7 +74,7 @@ class Stream {
     static_assert(FilterFunction<F, T>,
                   "Filter(fn): fn must be callable as fn(const T&) and return bool, "
                   "e.g. [](const Event& e) { return e.amount > 100; }");
-    return Then<T>("filter", LogicalEdge{node_, next_, {}},
+    return Then<T>("filter", Edge(),
                    [fn] { return std::make_unique<FilterOperator<T, F>>(fn); });
   }
 
@@ -84,7 +85,7 @@ class Stream {
     static_assert(FlatMapFunction<F, T, U>,
                   "FlatMap<U>(fn): fn must be callable as fn(const T&, "
                   "sluice::Collector<U>&) and call out.Emit(u) for each output");
-    return Then<U>("flat_map", LogicalEdge{node_, next_, {}},
+    return Then<U>("flat_map", Edge(),
                    [fn] { return std::make_unique<FlatMapOperator<T, U, F>>(fn); });
   }
 
@@ -112,10 +113,9 @@ class Stream {
                   "AssignTimestamps(fn, strategy): fn must be callable as fn(const T&) "
                   "and return an integer timestamp, e.g. [](const Txn& t) { return "
                   "t.time_ms; }");
-    Stream<T> out =
-        Then<T>("timestamps", LogicalEdge{node_, next_, {}}, [ts_fn, strategy] {
-          return std::make_unique<TimestampAssignerOperator<T, F>>(ts_fn, strategy);
-        });
+    Stream<T> out = Then<T>("timestamps", Edge(), [ts_fn, strategy] {
+      return std::make_unique<TimestampAssignerOperator<T, F>>(ts_fn, strategy);
+    });
     if constexpr (std::is_same_v<Strategy, WatermarkStrategy>) {
       graph_->node(out.node_).validate = [strategy] { return strategy.Validate(); };
     } else {
@@ -134,9 +134,9 @@ class Stream {
     static_assert((std::is_same_v<Others, Stream<T>> && ...),
                   "Union: every stream must have the same event type");
     LogicalNode node = NewNode<T>("union");
-    node.inputs.push_back(LogicalEdge{node_, next_, {}});
-    (node.inputs.push_back(
-         LogicalEdge{others.graph_ == graph_ ? others.node_ : -1, others.next_, {}}),
+    node.inputs.push_back(Edge());
+    (node.inputs.push_back(LogicalEdge{
+         others.graph_ == graph_ ? others.node_ : -1, others.next_, {}, others.output_}),
      ...);
     node.make_operator = [] { return std::make_unique<UnionOperator>(); };
     return Stream<T>(graph_, graph_->AddNode(std::move(node)));
@@ -144,11 +144,11 @@ class Stream {
 
   // The next operator receives batches round-robin across its instances.
   Stream<T> Rebalance() const {
-    return Stream<T>(graph_, node_, Partitioning::kRebalance);
+    return Stream<T>(graph_, node_, Partitioning::kRebalance, output_);
   }
   // The next operator's every instance receives every event.
   Stream<T> Broadcast() const {
-    return Stream<T>(graph_, node_, Partitioning::kBroadcast);
+    return Stream<T>(graph_, node_, Partitioning::kBroadcast, output_);
   }
 
   // Ends the stream in a sink: an io sink spec (CsvSink, CollectorSink, ...) or a
@@ -157,7 +157,7 @@ class Stream {
   SinkRef Sink(S sink) const {
     LogicalNode node = NewNode<T>("sink");
     node.is_sink = true;
-    node.inputs.push_back(LogicalEdge{node_, next_, {}});
+    node.inputs.push_back(Edge());
     if constexpr (std::is_base_of_v<SinkSpec<T>, S>) {
       auto spec = std::make_shared<const S>(std::move(sink));
       node.kind = spec->Kind();
@@ -187,7 +187,10 @@ class Stream {
   }
 
   int node_id() const { return node_; }
+  int output() const { return output_; }
   const std::shared_ptr<LogicalGraph>& graph() const { return graph_; }
+  // The edge from this stream into a next operator.
+  LogicalEdge Edge() const { return LogicalEdge{node_, next_, {}, output_}; }
 
   // Adds a node of `kind` reading from `edge` and producing U. For operator authors.
   template <class U, class Factory>
@@ -216,6 +219,7 @@ class Stream {
   std::shared_ptr<LogicalGraph> graph_;
   int node_;
   Partitioning next_;
+  int output_ = 0;
 };
 
 }  // namespace sluice

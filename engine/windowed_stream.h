@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "engine/stream.h"
+#include "engine/type_name.h"
 #include "operators/session_window_operator.h"
 #include "operators/session_windows.h"
 #include "operators/sliced_window_operator.h"
@@ -38,6 +39,22 @@ struct AggregateFinish {
   template <class K, class Acc>
   auto operator()(const K&, const TimeWindow&, const Acc& acc) const {
     return aggregate.Result(acc);
+  }
+};
+
+// The results of a window, and the side output of its late events (available when
+// the windowed stream was built with LateDataSideOutput()).
+template <class K, class R, class T>
+class WindowedResult : public Stream<WindowResult<K, R>> {
+ public:
+  explicit WindowedResult(Stream<WindowResult<K, R>> results)
+      : Stream<WindowResult<K, R>>(std::move(results)) {}
+
+  // The events that came too late for every window they belong to, with their
+  // timestamps.
+  Stream<T> LateData() const {
+    return Stream<T>(this->graph(), this->node_id(), Partitioning::kForward,
+                     /*output=*/1);
   }
 };
 
@@ -62,6 +79,15 @@ class WindowedStream {
     return AllowedLateness(EventTimeSpan(lateness));
   }
 
+  // Sends late events to a side output, read with LateData() on the result, instead
+  // of only counting them. (Windows then aggregate every event after the exchange:
+  // pre-aggregation folds events before their lateness is known.)
+  WindowedStream LateDataSideOutput() const {
+    WindowedStream copy = *this;
+    copy.late_output_ = true;
+    return copy;
+  }
+
   // An incremental aggregate: CreateAccumulator(), Add(Acc&, const T&),
   // Merge(Acc& earlier, const Acc& later), Result(const Acc&) -> R. See
   // operators/window_aggregates.h for the built-in ones.
@@ -71,11 +97,11 @@ class WindowedStream {
                   "Window(...).Aggregate(a): a must provide CreateAccumulator() -> Acc, "
                   "Add(Acc&, const T&), Merge(Acc& into, const Acc& from) and "
                   "Result(const Acc&) -> R, e.g. sluice::aggregates::Count()");
+    using Result = WindowedResult<K, WindowAggregateResult<A>, T>;
     if constexpr (std::is_same_v<Windows, SlicedWindows>) {
-      return BuildPreAggregated(aggregate);
-    } else {
-      return Build("window_aggregate", aggregate, AggregateFinish<A>{aggregate});
+      if (!late_output_) return Result(BuildPreAggregated(aggregate));
     }
+    return Result(Build("window_aggregate", aggregate, AggregateFinish<A>{aggregate}));
   }
 
   // A full-window function fn(const K&, const TimeWindow&, const std::vector<T>&) -> R
@@ -87,7 +113,10 @@ class WindowedStream {
         "Window(...).Process(fn): fn must be callable as fn(const K& key, const "
         "sluice::TimeWindow& window, const std::vector<T>& elements) and return "
         "the window's value");
-    return Build("window_process", aggregates::ListAggregate<T>{}, fn);
+    using R = std::decay_t<std::invoke_result_t<const F&, const K&, const TimeWindow&,
+                                                const std::vector<T>&>>;
+    return WindowedResult<K, R, T>(
+        Build("window_process", aggregates::ListAggregate<T>{}, fn));
   }
 
  private:
@@ -106,6 +135,11 @@ class WindowedStream {
                                                           windows, lateness);
         });
     SetValidate(out);
+    if (late_output_) {
+      out.graph()
+          ->node(out.node_id())
+          .side_outputs.push_back(SideOutput{"late", typeid(T), TypeName<T>()});
+    }
     return out;
   }
 
@@ -122,7 +156,8 @@ class WindowedStream {
     Windows windows = windows_;
     int64_t lateness = lateness_;
     Stream<Partial> partials = input_.template Then<Partial>(
-        "window_preaggregate", LogicalEdge{input_.node_id(), Partitioning::kForward, {}},
+        "window_preaggregate",
+        LogicalEdge{input_.node_id(), Partitioning::kForward, {}, input_.output()},
         [key_fn, aggregate, windows] {
           return std::make_unique<WindowPreAggregateOperator<K, T, KeyFn, A>>(
               key_fn, aggregate, windows);
@@ -179,6 +214,7 @@ class WindowedStream {
   KeyFn key_fn_;
   Windows windows_;
   int64_t lateness_ = 0;
+  bool late_output_ = false;
 };
 
 }  // namespace sluice

@@ -14,6 +14,7 @@
 #include "absl/container/inlined_vector.h"
 #include "operators/event_time_timers.h"
 #include "operators/keyed_state_table.h"
+#include "operators/late_events.h"
 #include "operators/session_windows.h"
 #include "operators/time_window.h"
 #include "runtime/batch_pool.h"
@@ -53,6 +54,7 @@ class SessionWindowOperator final : public Operator {
     for (size_t i = 0; i < in.items.size(); ++i) Add(in.items[i], in.timestamps[i]);
     keys_.MaybeSweep();
     if (results_) out.Emit(std::move(results_));
+    late_.Flush(out);
     if (metrics_ != nullptr) metrics_->SetStateEntries(keys_.live());
   }
 
@@ -128,6 +130,7 @@ class SessionWindowOperator final : public Operator {
     }
     if (Late(merged.end)) {
       if (metrics_ != nullptr) metrics_->late_records.Add(1);
+      late_.Add(item, timestamp);
       if (state.empty()) keys_.Emptied(keys_.find(key));
       return;  // the sessions it touched are left as they were
     }
@@ -199,6 +202,7 @@ class SessionWindowOperator final : public Operator {
   KeyedStateTable<K, KeyState> keys_;
   EventTimeTimers<K> timers_;
   BatchPtr results_;
+  LateEvents<T> late_;
 };
 
 }  // namespace sluice

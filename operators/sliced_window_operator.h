@@ -24,6 +24,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "operators/keyed_state_table.h"
+#include "operators/late_events.h"
 #include "operators/sliced_windows.h"
 #include "operators/sliding_aggregator.h"
 #include "operators/time_window.h"
@@ -71,6 +72,7 @@ class SlicedWindowOperator final : public Operator {
     for (size_t i = 0; i < in.items.size(); ++i) Add(in.items[i], in.timestamps[i]);
     FireDue();
     if (results_) out.Emit(std::move(results_));
+    late_.Flush(out);
   }
 
   void ProcessWatermark(int64_t watermark, Output& out) override {
@@ -106,6 +108,8 @@ class SlicedWindowOperator final : public Operator {
     }
     if (Expired(windows_.LastEnd(slice))) {
       if (metrics_ != nullptr) metrics_->late_records.Add(EventsIn(item));
+      // Partials are folded events: only raw events can go to the side output.
+      if constexpr (!kPartialInput) late_.Add(item, timestamp);
       return;
     }
     K key = KeyOf(item);
@@ -296,6 +300,7 @@ class SlicedWindowOperator final : public Operator {
   // With allowed lateness: sealed slices until their last window expires.
   std::map<int64_t, SliceMap> retained_;
   BatchPtr results_;
+  LateEvents<T> late_;
 };
 
 }  // namespace sluice

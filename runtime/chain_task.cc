@@ -75,6 +75,12 @@ class ChainTask::Link final : public Output {
 
   void Emit(BatchPtr batch) override { Deliver(0, std::move(batch)); }
 
+  // Only the chain's last operator can have a consumed side output: the planner ends
+  // a chain at an operator with more than one consumer.
+  void EmitSide(int output, BatchPtr batch) override {
+    if (stage_ == task_->stages_.size()) task_->tail_->EmitSide(output, std::move(batch));
+  }
+
   void EmitControl(ElementKind kind, int64_t value) override {
     if (stage_ == task_->stages_.size()) {
       task_->tail_->EmitControl(kind, value);

@@ -12,6 +12,12 @@ class Output {
   virtual ~Output() = default;
   // Takes ownership of a data batch. Empty batches are allowed and dropped cheaply.
   virtual void Emit(BatchPtr batch) = 0;
+  // Takes a batch for side output `output` (>= 1) of the operator, such as a window's
+  // late events. Dropped where nothing reads that output.
+  virtual void EmitSide(int output, BatchPtr batch) {
+    (void)output;
+    (void)batch;
+  }
   // Forwards a control element (watermark, barrier, end of input) downstream, after
   // everything emitted before it.
   virtual void EmitControl(ElementKind kind, int64_t value) = 0;

@@ -34,6 +34,21 @@ class CapturingOutput final : public Output {
   void EmitControl(ElementKind kind, int64_t value) override {
     entries_.push_back(Control{kind, value});
   }
+  void EmitSide(int output, BatchPtr batch) override {
+    side_.emplace_back(output, std::move(batch));
+  }
+
+  // The items of type U sent to side output `output`, flattened.
+  template <class U>
+  std::vector<U> SideItems(int output) const {
+    std::vector<U> items;
+    for (const auto& [index, batch] : side_) {
+      if (index != output) continue;
+      const auto& batch_items = BatchAs<U>(batch).items;
+      items.insert(items.end(), batch_items.begin(), batch_items.end());
+    }
+    return items;
+  }
 
   const std::vector<Entry>& entries() const { return entries_; }
   // The event timestamps of the data items, flattened (empty for untimed batches).
@@ -52,6 +67,7 @@ class CapturingOutput final : public Output {
  private:
   std::vector<Entry> entries_;
   std::vector<int64_t> timestamps_;
+  std::vector<std::pair<int, BatchPtr>> side_;
 };
 
 template <class In, class Out>

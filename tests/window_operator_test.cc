@@ -69,6 +69,8 @@ TEST_F(WindowOperatorTest, TumblingWithLatenessFiresAgainThenDropsLateEvents) {
                                      CountResult{1, 10, 20, 1}));
   EXPECT_THAT(h.Timestamps(), ElementsAre(9, 9, 19));
   EXPECT_EQ(metrics_.late_records.Get(), 1u);
+  // The late event went to side output 1.
+  EXPECT_EQ(h.output().SideItems<Event>(1).size(), 1u);
 }
 
 TEST_F(WindowOperatorTest, SlidingWithoutLatenessAddsToWindowsNotYetFired) {
@@ -101,6 +103,7 @@ TEST_F(WindowOperatorTest, SessionsMergeFireLateAndExpire) {
               ElementsAre(CountResult{1, 0, 15, 2}, CountResult{1, 0, 22, 3},
                           CountResult{1, 0, 22, 4}, CountResult{2, 30, 40, 1}));
   EXPECT_EQ(metrics_.late_records.Get(), 1u);
+  EXPECT_EQ(h.output().SideItems<Event>(1).size(), 1u);
 }
 
 TEST_F(WindowOperatorTest, SessionsBridgedByAnEventMerge) {
@@ -146,8 +149,8 @@ TEST(SlicedWindowsTest, SliceFinderAgreesWithSliceStart) {
   for (SlicedWindows w : {SlicedWindows(90, 60), SlicedWindows(100, 100, 30)}) {
     SliceFinder finder(w);
     // Forwards, backwards and across zero, with repeats.
-    for (int64_t t : {-1000, -999, -31, -30, -29, -1, 0, 0, 29, 30, 31, 59, 60, 61, 500,
-                      -5, 7, 7, 1000000, -1000000, 89, 90}) {
+    for (int64_t t : {-1000, -999, -31, -30, -29, -1, 0, 0,       29,       30, 31,
+                      59,    60,   61,  500, -5,  7,  7, 1000000, -1000000, 89, 90}) {
       EXPECT_EQ(finder.SliceStart(t), w.SliceStart(t)) << "t=" << t;
     }
   }

@@ -278,7 +278,9 @@ namespace {
 // Lateness end to end, through pre-aggregation and the exchange: one event per batch,
 // so the watermark after every event is known and a brute-force replay can decide
 // which events are late and which windows each one still reaches.
-class WindowLatenessTest : public ::testing::TestWithParam<int> {};
+// Parameters: parallelism, and whether late events go to a side output (which also
+// turns pre-aggregation off).
+class WindowLatenessTest : public ::testing::TestWithParam<std::tuple<int, bool>> {};
 
 TEST_P(WindowLatenessTest, FinalValuesAndLateCountMatchReplay) {
   constexpr int64_t kBound = 100, kSize = 200, kSlide = 100, kLateness = 150;
@@ -294,6 +296,7 @@ TEST_P(WindowLatenessTest, FinalValuesAndLateCountMatchReplay) {
   // watermark of the events before it; if none is left, it is late.
   std::map<Key, int64_t> expected;
   uint64_t expected_late = 0;
+  std::vector<int64_t> expected_late_times;
   int64_t max_ts = kMinWatermark, watermark = kMinWatermark;
   for (const Reading& r : readings) {
     bool reached = false;
@@ -304,25 +307,30 @@ TEST_P(WindowLatenessTest, FinalValuesAndLateCountMatchReplay) {
       reached = true;
     }
     expected_late += !reached;
+    if (!reached) expected_late_times.push_back(r.time);
     max_ts = std::max(max_ts, r.time);
     watermark = max_ts - kBound - 1;
   }
   ASSERT_GT(expected_late, 50u);  // the input really has late events
 
+  const auto [parallelism, side_output] = GetParam();
   Dataflow flow;
   CollectorSink<WindowResult<uint32_t, int64_t>> sink;
-  flow.Source(FromCollection(readings))
-      .Parallelism(1)
-      .AssignTimestamps([](const Reading& r) { return r.time; },
-                        WatermarkStrategy::BoundedOutOfOrderness(kBound))
-      .Parallelism(1)
-      .KeyBy([](const Reading& r) { return r.sensor; })
-      .Window(SlidingWindows(kSize, kSlide))
-      .AllowedLateness(kLateness)
-      .Aggregate(aggregates::Sum<int64_t>([](const Reading& r) { return r.value; }))
-      .Name("windows")
-      .Sink(sink);
-  JobOptions options = testing::QuietOptions(GetParam());
+  CollectorSink<Reading> late_sink;
+  auto windowed = flow.Source(FromCollection(readings))
+                      .Parallelism(1)
+                      .AssignTimestamps([](const Reading& r) { return r.time; },
+                                        WatermarkStrategy::BoundedOutOfOrderness(kBound))
+                      .Parallelism(1)
+                      .KeyBy([](const Reading& r) { return r.sensor; })
+                      .Window(SlidingWindows(kSize, kSlide))
+                      .AllowedLateness(kLateness);
+  if (side_output) windowed = windowed.LateDataSideOutput();
+  auto results = windowed.Aggregate(
+      aggregates::Sum<int64_t>([](const Reading& r) { return r.value; }));
+  results.Name("windows").Sink(sink);
+  if (side_output) results.LateData().Sink(late_sink);
+  JobOptions options = testing::QuietOptions(parallelism);
   options.batch_size = 1;
   auto job = flow.Build(options);
   ASSERT_TRUE(job.ok()) << job.status();
@@ -351,9 +359,32 @@ TEST_P(WindowLatenessTest, FinalValuesAndLateCountMatchReplay) {
     if (m.name == "windows") late += m.late_records;
   }
   EXPECT_EQ(late, expected_late);
+  if (side_output) {
+    std::vector<int64_t> late_times;
+    for (const Reading& r : late_sink.Items()) late_times.push_back(r.time);
+    std::sort(late_times.begin(), late_times.end());
+    std::sort(expected_late_times.begin(), expected_late_times.end());
+    EXPECT_EQ(late_times, expected_late_times);
+  }
 }
 
-INSTANTIATE_TEST_SUITE_P(Parallelism, WindowLatenessTest, ::testing::Values(1, 2));
+INSTANTIATE_TEST_SUITE_P(ParallelismAndSideOutput, WindowLatenessTest,
+                         ::testing::Combine(::testing::Values(1, 2), ::testing::Bool()));
+
+TEST(WindowGraphTest, LateDataNeedsTheSideOutputDeclared) {
+  Dataflow flow;
+  auto results = flow.Source(FromCollection(std::vector<Reading>{{1, 2, 3}}))
+                     .AssignTimestamps([](const Reading& r) { return r.time; },
+                                       WatermarkStrategy::Monotonous())
+                     .KeyBy([](const Reading& r) { return r.sensor; })
+                     .Window(TumblingWindows(10))
+                     .Aggregate(aggregates::Count());
+  results.Sink([](const WindowResult<uint32_t, int64_t>&) {});
+  results.LateData().Sink([](const Reading&) {});
+  EXPECT_THAT(flow.Build(testing::QuietOptions()).status(),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                "call LateDataSideOutput() before Aggregate or Process"));
+}
 
 }  // namespace
 }  // namespace sluice
