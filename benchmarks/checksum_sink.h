@@ -1,55 +1,11 @@
-// A sink that folds every event into Totals: each instance folds locally without
-// locking and merges into the shared result when it closes (before Job::Wait returns).
+// The sink of the pipeline and hand-off benchmarks: folds every event into Totals.
 #pragma once
 
-#include <memory>
-#include <mutex>
-#include <string>
-
 #include "benchmarks/benchmark_event.h"
-#include "runtime/batch.h"
-#include "runtime/connector_spec.h"
+#include "benchmarks/folding_sink.h"
 
 namespace sluice::bench {
 
-class ChecksumSink final : public SinkSpec<Event> {
- public:
-  ChecksumSink() : store_(std::make_shared<Store>()) {}
-
-  std::string Kind() const override { return "checksum"; }
-  std::unique_ptr<Operator> CreateInstance() const override {
-    return std::make_unique<Instance>(store_);
-  }
-
-  // Thread-safe. The merged totals of every instance closed so far.
-  Totals Result() const {
-    std::lock_guard<std::mutex> lock(store_->mutex);
-    return store_->totals;
-  }
-
- private:
-  struct Store {
-    std::mutex mutex;
-    Totals totals;
-  };
-  class Instance final : public Operator {
-   public:
-    explicit Instance(std::shared_ptr<Store> store) : store_(std::move(store)) {}
-    void ProcessBatch(int, BatchPtr batch, Output&) override {
-      for (const Event& e : BatchAs<Event>(batch).items) local_.Fold(e);
-    }
-    absl::Status Close() override {
-      std::lock_guard<std::mutex> lock(store_->mutex);
-      store_->totals.Merge(local_);
-      local_ = Totals{};
-      return absl::OkStatus();
-    }
-
-   private:
-    std::shared_ptr<Store> store_;
-    Totals local_;
-  };
-  std::shared_ptr<Store> store_;
-};
+using ChecksumSink = FoldingSink<Event, Totals>;
 
 }  // namespace sluice::bench

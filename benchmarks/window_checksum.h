@@ -1,5 +1,5 @@
 // What the window benchmarks compare: an order-independent fold of window results
-// (key, start, end, value), and a sink that folds them. The engine's fold must equal
+// (key, start, end, value), and the sink that folds them. The engine's fold must equal
 // its hand-written baseline's, so a wrong engine cannot look fast.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "benchmarks/folding_sink.h"
 #include "engine/sluice.h"
 #include "runtime/stable_hash.h"
 
@@ -20,6 +21,7 @@ struct WindowTotals {
   uint64_t windows = 0;
   uint64_t hash = 0;  // sum of a hash per result: independent of order
 
+  void Fold(const CountResult& r) { Fold(r.key, r.start, r.end, r.value); }
   void Fold(uint64_t key, int64_t start, int64_t end, int64_t value) {
     ++windows;
     hash += MixBits(key ^ MixBits(static_cast<uint64_t>(start) ^
@@ -41,44 +43,7 @@ struct WindowTotals {
   }
 };
 
-class WindowChecksumSink final : public SinkSpec<CountResult> {
- public:
-  WindowChecksumSink() : store_(std::make_shared<Store>()) {}
-
-  std::string Kind() const override { return "window_checksum"; }
-  std::unique_ptr<Operator> CreateInstance() const override {
-    return std::make_unique<Instance>(store_);
-  }
-  WindowTotals Result() const {
-    std::lock_guard<std::mutex> lock(store_->mutex);
-    return store_->totals;
-  }
-
- private:
-  struct Store {
-    std::mutex mutex;
-    WindowTotals totals;
-  };
-  class Instance final : public Operator {
-   public:
-    explicit Instance(std::shared_ptr<Store> store) : store_(std::move(store)) {}
-    void ProcessBatch(int, BatchPtr batch, Output&) override {
-      for (const CountResult& r : BatchAs<CountResult>(batch).items) {
-        local_.Fold(r.key, r.start, r.end, r.value);
-      }
-    }
-    absl::Status Close() override {
-      std::lock_guard<std::mutex> lock(store_->mutex);
-      store_->totals.Merge(local_);
-      local_ = WindowTotals{};
-      return absl::OkStatus();
-    }
-
-   private:
-    std::shared_ptr<Store> store_;
-    WindowTotals local_;
-  };
-  std::shared_ptr<Store> store_;
-};
+// Folds every window result it receives into WindowTotals.
+using WindowChecksumSink = FoldingSink<CountResult, WindowTotals>;
 
 }  // namespace sluice::bench

@@ -15,6 +15,7 @@
 #include "operators/event_time_timers.h"
 #include "operators/keyed_state_table.h"
 #include "operators/late_events.h"
+#include "operators/require_event_time.h"
 #include "operators/session_windows.h"
 #include "operators/time_window.h"
 #include "runtime/batch_pool.h"
@@ -47,10 +48,7 @@ class SessionWindowOperator final : public Operator {
 
   void ProcessBatch(int, BatchPtr batch, Output& out) override {
     const Batch<T>& in = BatchAs<T>(batch);
-    if (!in.has_timestamps() && !in.items.empty()) {
-      throw OperatorError(absl::FailedPreconditionError(
-          "the input stream has no event time: call AssignTimestamps before the window"));
-    }
+    RequireEventTime(in);
     for (size_t i = 0; i < in.items.size(); ++i) Add(in.items[i], in.timestamps[i]);
     keys_.MaybeSweep();
     if (results_) out.Emit(std::move(results_));

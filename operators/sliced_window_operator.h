@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "operators/keyed_state_table.h"
 #include "operators/late_events.h"
+#include "operators/require_event_time.h"
 #include "operators/sliced_windows.h"
 #include "operators/sliding_aggregator.h"
 #include "operators/time_window.h"
@@ -65,10 +66,7 @@ class SlicedWindowOperator final : public Operator {
 
   void ProcessBatch(int, BatchPtr batch, Output& out) override {
     const Batch<In>& in = BatchAs<In>(batch);
-    if (!in.has_timestamps() && !in.items.empty()) {
-      throw OperatorError(absl::FailedPreconditionError(
-          "the input stream has no event time: call AssignTimestamps before the window"));
-    }
+    RequireEventTime(in);
     for (size_t i = 0; i < in.items.size(); ++i) Add(in.items[i], in.timestamps[i]);
     FireDue();
     if (results_) out.Emit(std::move(results_));

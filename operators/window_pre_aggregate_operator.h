@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "operators/require_event_time.h"
 #include "operators/sliced_windows.h"
 #include "runtime/batch_pool.h"
 #include "runtime/operator.h"
@@ -45,10 +46,7 @@ class WindowPreAggregateOperator final : public Operator {
   void ProcessBatch(int, BatchPtr batch, Output& out) override {
     const Batch<T>& in = BatchAs<T>(batch);
     if (in.items.empty()) return;
-    if (!in.has_timestamps()) {
-      throw OperatorError(absl::FailedPreconditionError(
-          "the input stream has no event time: call AssignTimestamps before the window"));
-    }
+    RequireEventTime(in);
     BatchPtr result = AcquireBatch<Partial>();
     Batch<Partial>& partials = BatchAs<Partial>(result);
     if (fold_) {
