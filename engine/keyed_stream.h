@@ -9,6 +9,7 @@
 #include "engine/windowed_stream.h"
 #include "operators/function_concepts.h"
 #include "operators/keyed_aggregate_operator.h"
+#include "operators/keyed_process_operator.h"
 #include "operators/keyed_reduce_operator.h"
 #include "runtime/key_hash_output.h"
 
@@ -46,6 +47,23 @@ class KeyedStream {
     KeyFn key_fn = key_fn_;
     return input_.template Then<R>("aggregate", KeyedEdge(), [key_fn, aggregate] {
       return std::make_unique<KeyedAggregateOperator<K, T, KeyFn, A>>(key_fn, aggregate);
+    });
+  }
+
+  // A keyed process function: an object with nested types State and Output,
+  // ProcessElement(const T&, KeyedContext<K, State, Output>&) and
+  // OnTimer(int64_t time, KeyedContext<K, State, Output>&). See
+  // operators/keyed_process_operator.h. The input must have event time.
+  template <class F>
+  Stream<typename F::Output> Process(F fn) const {
+    static_assert(KeyedProcessFunction<F, K, T>,
+                  "Process(f): f must have nested types State (default-constructible) "
+                  "and Output, and methods ProcessElement(const T&, "
+                  "sluice::KeyedContext<K, State, Output>&) and OnTimer(int64_t, "
+                  "sluice::KeyedContext<K, State, Output>&)");
+    KeyFn key_fn = key_fn_;
+    return input_.template Then<typename F::Output>("process", KeyedEdge(), [key_fn, fn] {
+      return std::make_unique<KeyedProcessOperator<K, T, KeyFn, F>>(key_fn, fn);
     });
   }
 

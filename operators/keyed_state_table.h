@@ -20,10 +20,11 @@ class KeyedStateTable {
   using iterator = typename Map::iterator;
 
   // The key's state, created empty if missing.
-  V& operator[](const K& key) {
+  V& operator[](const K& key) { return FindOrCreate(key)->second; }
+  iterator FindOrCreate(const K& key) {
     auto [it, inserted] = map_.try_emplace(key);
     if (!inserted && it->second.empty() && empty_ > 0) --empty_;
-    return it->second;
+    return it;
   }
   iterator find(const K& key) { return map_.find(key); }
   iterator end() { return map_.end(); }

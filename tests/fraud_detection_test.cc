@@ -1,4 +1,5 @@
 // The fraud-detection example's dataflow against a brute-force replay of its rule.
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <tuple>
@@ -7,6 +8,7 @@
 #include "engine/sluice.h"
 #include "examples/fraud_detection/card_total_rule.h"
 #include "examples/fraud_detection/card_velocity_rule.h"
+#include "examples/fraud_detection/repeat_large_purchase_rule.h"
 #include "examples/fraud_detection/transaction.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -108,6 +110,52 @@ TEST_P(FraudDetectionTest, VelocityAlertsMatchBruteForceWindows) {
   }
   ASSERT_GT(expected.size(), 10u);
   EXPECT_EQ(got.size(), sink.Size());
+  EXPECT_EQ(got, expected);
+}
+
+// The repeat-large-purchase rule (a keyed process function with timers) against
+// every pair of large purchases on a card within the span, found by brute force.
+TEST_P(FraudDetectionTest, RepeatLargePurchaseAlertsMatchBruteForcePairs) {
+  constexpr uint64_t kTransactions = 300000;
+  constexpr int64_t kLarge = 150'000, kWithin = 30'000;
+  TransactionGeneratorOptions generator_options;
+  generator_options.cards = 20000;
+  TransactionGenerator generator(generator_options);
+
+  sluice::Dataflow flow;
+  sluice::CollectorSink<Alert> sink;
+  flow.Source(sluice::Generator(generator).Count(kTransactions))
+      .AssignTimestamps([](const Transaction& t) { return t.timestamp_ms; },
+                        sluice::WatermarkStrategy::BoundedOutOfOrderness(1000))
+      .KeyBy([](const Transaction& t) { return t.card; })
+      .Process(RepeatLargePurchaseRule(kLarge, kWithin))
+      .Sink(sink);
+  SLUICE_ASSERT_OK(flow.Run(Options()));
+
+  std::map<uint64_t, std::vector<Transaction>> large;
+  for (uint64_t i = 0; i < kTransactions; ++i) {
+    Transaction t = generator(i);
+    if (t.amount_cents >= kLarge) large[t.card].push_back(t);
+  }
+  std::multiset<std::tuple<uint64_t, int64_t, int64_t>> expected;
+  for (const auto& [card, purchases] : large) {
+    for (size_t i = 0; i < purchases.size(); ++i) {
+      for (size_t j = i + 1; j < purchases.size(); ++j) {
+        const Transaction& a = purchases[i];
+        const Transaction& b = purchases[j];
+        if (std::abs(a.timestamp_ms - b.timestamp_ms) <= kWithin) {
+          expected.emplace(card, a.amount_cents + b.amount_cents,
+                           std::max(a.timestamp_ms, b.timestamp_ms));
+        }
+      }
+    }
+  }
+  std::multiset<std::tuple<uint64_t, int64_t, int64_t>> got;
+  for (const Alert& a : sink.Items()) {
+    EXPECT_EQ(a.rule, "repeat_large");
+    got.emplace(a.card, a.total_cents, a.timestamp_ms);
+  }
+  ASSERT_GT(expected.size(), 10u);
   EXPECT_EQ(got, expected);
 }
 

@@ -1,14 +1,9 @@
-// The fraud-detection demo: generated card transactions keyed by card, with two
+// The fraud-detection demo: generated card transactions keyed by card, with three
 // rules: a rolling per-card total that alerts when a card's spend crosses a
-// threshold, and a 60 s event-time sliding window that alerts on spend velocity.
-// Alerts go to a JSON-lines file; a summary goes to stdout and per-operator metrics to
-// stderr. Runs on embedded defaults: no input files, no servers.
-#include <algorithm>
-#include <cstdio>
-#include <map>
-#include <mutex>
-#include <string>
-#include <vector>
+// threshold, a 60 s event-time sliding window that alerts on spend velocity, and a
+// keyed process function (state + timers) that alerts on two large purchases close
+// together. Alerts go to a JSON-lines file; a summary goes to stdout and per-operator
+// metrics to stderr. Runs on embedded defaults: no input files, no servers.
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -17,6 +12,7 @@
 #include "engine/sluice.h"
 #include "examples/fraud_detection/card_total_rule.h"
 #include "examples/fraud_detection/card_velocity_rule.h"
+#include "examples/fraud_detection/repeat_large_purchase_rule.h"
 #include "examples/fraud_detection/transaction.h"
 
 ABSL_FLAG(uint64_t, transactions, 20'000'000, "Transactions to generate (0: unbounded).");
@@ -26,6 +22,10 @@ ABSL_FLAG(int64_t, threshold_cents, 25'000'000,
           "Alert when a card's total reaches this.");
 ABSL_FLAG(int64_t, velocity_cents, 250'000,
           "Alert when a card spends this much within 60 s of event time.");
+ABSL_FLAG(int64_t, large_cents, 150'000,
+          "A purchase this large counts for the repeat-large-purchase rule.");
+ABSL_FLAG(int64_t, repeat_within_ms, 30'000,
+          "Alert on two large purchases on a card within this much event time.");
 ABSL_FLAG(std::string, alerts, "fraud_alerts.jsonl", "JSON-lines file for alerts.");
 ABSL_FLAG(int, parallelism, 2, "Parallel instances per operator.");
 ABSL_FLAG(int, threads, 0, "Worker threads (0: one per core).");
@@ -117,9 +117,15 @@ int Run() {
             return Alert{u.card, u.total_cents, u.count, u.timestamp_ms, "card_total"};
           })
           .Name("to_alert");
+  auto repeat_alerts =
+      transactions.KeyBy([](const Transaction& txn) { return txn.card; })
+          .Process(RepeatLargePurchaseRule(absl::GetFlag(FLAGS_large_cents),
+                                           absl::GetFlag(FLAGS_repeat_within_ms)))
+          .Name("repeat_large_purchase");
   auto alerts =
       total_alerts
-          .Union(VelocityAlerts(transactions, absl::GetFlag(FLAGS_velocity_cents)))
+          .Union(VelocityAlerts(transactions, absl::GetFlag(FLAGS_velocity_cents)),
+                 repeat_alerts)
           .Name("alerts");
   alerts.Sink(sluice::JsonLinesSink<Alert>(absl::GetFlag(FLAGS_alerts), AlertSchema()))
       .Name("alerts_file");
@@ -156,7 +162,8 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Fraud detection over generated card transactions: a rolling per-card total\n"
       "(alert when a card crosses --threshold_cents) and a 60 s sliding window of\n"
-      "spend (alert at --velocity_cents). Alerts go to --alerts as JSON\n"
+      "spend (alert at --velocity_cents), and two purchases of --large_cents within\n"
+      "--repeat_within_ms. Alerts go to --alerts as JSON\n"
       "lines, a summary to stdout, per-operator metrics to stderr.\n"
       "Example: fraud_detection --transactions=1000000 --parallelism=2");
   absl::ParseCommandLine(argc, argv);

@@ -1,0 +1,160 @@
+// Keyed process functions: per-key state and event-time timers, checked end to end
+// against a brute-force computation (parallelism 1 and 2, re-cut batches) and
+// through the operator harness for timer deletion and state clean-up.
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <tuple>
+#include <vector>
+
+#include "engine/sluice.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "runtime/stable_hash.h"
+#include "tests/operator_harness.h"
+#include "tests/run_config.h"
+#include "tests/status_matchers.h"
+
+namespace sluice {
+namespace {
+
+using ::sluice::testing::RunConfig;
+using ::sluice::testing::RunConfigName;
+using ::sluice::testing::RunConfigTest;
+
+struct Ping {
+  uint32_t device = 0;
+  int64_t time = 0;
+};
+
+struct Burst {
+  uint32_t device = 0;
+  int64_t time = 0;   // the timer's time
+  int64_t count = 0;  // pings in [time - kSpan, time]
+  bool operator==(const Burst&) const = default;
+};
+
+constexpr int64_t kSpan = 40;
+constexpr int64_t kBound = 30;
+
+// Each ping sets a timer kSpan later; the timer reports how many of the device's
+// pings fall in the kSpan before it. State: the pings not yet too old to count.
+struct BurstCounter {
+  struct State {
+    std::vector<int64_t> times;
+  };
+  using Output = Burst;
+
+  void ProcessElement(const Ping& ping, KeyedContext<uint32_t, State, Burst>& ctx) {
+    ctx.state().times.push_back(ping.time);
+    ctx.RegisterEventTimeTimer(ping.time + kSpan);
+  }
+  void OnTimer(int64_t time, KeyedContext<uint32_t, State, Burst>& ctx) {
+    auto& times = ctx.state().times;
+    int64_t count = std::count_if(times.begin(), times.end(), [&](int64_t t) {
+      return t >= time - kSpan && t <= time;
+    });
+    ctx.Emit(Burst{ctx.key(), time, count});
+    // Later timers only count pings from time - kSpan + 1 on.
+    std::erase_if(times, [&](int64_t t) { return t <= time - kSpan; });
+    if (times.empty()) ctx.ClearState();
+  }
+};
+
+Ping MakePing(uint64_t i) {
+  uint64_t h = StableHash(i ^ 0xabcdef);
+  return Ping{static_cast<uint32_t>(h % 13),
+              static_cast<int64_t>(i) * 2 - static_cast<int64_t>((h >> 20) % kBound)};
+}
+
+class KeyedProcessTest : public RunConfigTest {};
+
+TEST_P(KeyedProcessTest, TimersAndStateMatchBruteForce) {
+  constexpr uint64_t kPings = 20000;
+  std::map<uint32_t, std::vector<int64_t>> times;
+  for (uint64_t i = 0; i < kPings; ++i) {
+    Ping p = MakePing(i);
+    times[p.device].push_back(p.time);
+  }
+  std::vector<Burst> expected;
+  for (const auto& [device, ts] : times) {
+    std::set<int64_t> timers;
+    for (int64_t t : ts) timers.insert(t + kSpan);  // one timer per (key, time)
+    for (int64_t timer : timers) {
+      int64_t count = std::count_if(ts.begin(), ts.end(), [&](int64_t t) {
+        return t >= timer - kSpan && t <= timer;
+      });
+      expected.push_back(Burst{device, timer, count});
+    }
+  }
+
+  Dataflow flow;
+  CollectorSink<Burst> sink;
+  flow.Source(Generator(MakePing).Count(kPings))
+      .AssignTimestamps([](const Ping& p) { return p.time; },
+                        WatermarkStrategy::BoundedOutOfOrderness(kBound))
+      .KeyBy([](const Ping& p) { return p.device; })
+      .Process(BurstCounter{})
+      .Sink(sink);
+  SLUICE_ASSERT_OK(flow.Run(Options()));
+
+  auto order = [](const Burst& a, const Burst& b) {
+    return std::tie(a.device, a.time) < std::tie(b.device, b.time);
+  };
+  std::vector<Burst> got = sink.Items();
+  std::sort(got.begin(), got.end(), order);
+  std::sort(expected.begin(), expected.end(), order);
+  EXPECT_EQ(got, expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(Configs, KeyedProcessTest,
+                         ::testing::Values(RunConfig{1, 1024, 0}, RunConfig{2, 1024, 0},
+                                           RunConfig{1, 7, 3}, RunConfig{2, 5, 17}),
+                         RunConfigName);
+
+// A timer that is set then deleted never fires; a key with no state and no timer is
+// dropped.
+struct Toggle {
+  struct State {
+    int64_t seen = 0;
+  };
+  using Output = int64_t;
+  void ProcessElement(const Ping& ping, KeyedContext<uint32_t, State, int64_t>& ctx) {
+    if (ping.time < 0) {  // a negative time cancels the key's timer and state
+      ctx.DeleteEventTimeTimer(100);
+      ctx.ClearState();
+      return;
+    }
+    ++ctx.state().seen;
+    ctx.RegisterEventTimeTimer(100);
+    ctx.RegisterEventTimeTimer(100);  // registered once
+  }
+  void OnTimer(int64_t time, KeyedContext<uint32_t, State, int64_t>& ctx) {
+    ctx.Emit(time * 1000 + ctx.state().seen);
+    ctx.ClearState();
+  }
+};
+
+TEST(KeyedProcessOperatorTest, DeletedTimersDoNotFireAndEmptyKeysGo) {
+  auto key_of = [](const Ping& p) { return p.device; };
+  OperatorMetrics metrics("process", 0, 1);
+  OperatorContext context;
+  context.metrics = &metrics;
+  ::sluice::testing::OperatorHarness<Ping, int64_t> h(
+      std::make_unique<KeyedProcessOperator<uint32_t, Ping, decltype(key_of), Toggle>>(
+          key_of, Toggle{}),
+      context);
+  SLUICE_ASSERT_OK(h.Open());
+  h.ProcessTimed({{1, 5}, {2, 6}, {1, 7}}, {5, 6, 7});
+  EXPECT_EQ(metrics.state_entries.load(), 2u);
+  h.ProcessTimed({{2, -1}}, {8});  // device 2: timer deleted, state cleared
+  EXPECT_EQ(metrics.state_entries.load(), 1u);
+  h.Watermark(100);
+  EXPECT_THAT(h.Items(), ::testing::ElementsAre(100 * 1000 + 2));
+  EXPECT_THAT(h.Timestamps(), ::testing::ElementsAre(100));
+  EXPECT_EQ(metrics.state_entries.load(), 0u);
+}
+
+}  // namespace
+}  // namespace sluice
