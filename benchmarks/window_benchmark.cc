@@ -87,17 +87,30 @@ WindowCase Tumbling(const TumblingCase& c) {
                     }};
 }
 
-// --- sliding sum: 60 s windows every 1 s ---
+// --- sliding (and tumbling) sums ---
 
-constexpr uint64_t kSlidingEvents = 20'000'000;
-constexpr uint64_t kSlidingKeys = 1000;
-constexpr uint64_t kSlidingEventsPerMs = 100;  // 200 s of event time
-constexpr int64_t kSlidingSize = 60'000;
-constexpr int64_t kSlidingSlide = 1'000;
+struct SlidingCase {
+  const char* name;
+  uint64_t events;
+  uint64_t keys;
+  uint64_t events_per_ms;
+  int64_t size_ms;
+  int64_t slide_ms;  // size_ms for a tumbling window
+};
 
-// Per-second slices of per-key sums, and a running per-key total over the last 60
-// slices (sums are invertible: add the slice that enters, subtract the one that leaves).
-WindowTotals SlidingBaseline() {
+// 60 s every 1 s over 200 s of event time; and a 1 h window every 1 s next to a 1 s
+// tumbling window over the same input, to show that slices make the window's size
+// cost (almost) nothing.
+constexpr SlidingCase kSliding60s{
+    "sliding_sum_60s_1s", 20'000'000, 1000, 100, 60'000, 1'000};
+constexpr SlidingCase kSliding1h{"sliding_sum_1h_1s", 20'000'000, 100, 100,
+                                 3'600'000,           1'000};
+constexpr SlidingCase kTumbling1s{"tumbling_sum_1s", 20'000'000, 100, 100, 1'000, 1'000};
+
+// Per-slide slices of per-key sums, and a running per-key total over the slices in
+// the window (sums are invertible: add the slice that enters, subtract the one that
+// leaves).
+WindowTotals SlidingBaseline(const SlidingCase& c) {
   struct Running {
     int64_t sum = 0;
     int slices = 0;  // slices in the window where the key has events
@@ -110,10 +123,10 @@ WindowTotals SlidingBaseline() {
   int64_t next_end = kMinWatermark;  // the next window end to fire
   auto fire_until = [&](int64_t watermark) {
     while (!open.empty() || !in_window.empty()) {
-      if (next_end == kMinWatermark) next_end = open.begin()->first + kSlidingSlide;
+      if (next_end == kMinWatermark) next_end = open.begin()->first + c.slide_ms;
       if (next_end - 1 > watermark) return;
       // The slice ending at next_end enters the window...
-      if (!open.empty() && open.begin()->first + kSlidingSlide == next_end) {
+      if (!open.empty() && open.begin()->first + c.slide_ms == next_end) {
         auto node = open.extract(open.begin());
         for (const auto& [key, sum] : node.mapped()) {
           Running& r = running[key];
@@ -123,7 +136,7 @@ WindowTotals SlidingBaseline() {
         in_window.emplace_back(node.key(), std::move(node.mapped()));
       }
       // ... the one that fell out of it leaves ...
-      while (!in_window.empty() && in_window.front().first < next_end - kSlidingSize) {
+      while (!in_window.empty() && in_window.front().first < next_end - c.size_ms) {
         for (const auto& [key, sum] : in_window.front().second) {
           auto it = running.find(key);
           it->second.sum -= sum;
@@ -132,32 +145,33 @@ WindowTotals SlidingBaseline() {
         in_window.pop_front();
       }
       for (const auto& [key, r] : running) {
-        totals.Fold(key, next_end - kSlidingSize, next_end, r.sum);
+        totals.Fold(key, next_end - c.size_ms, next_end, r.sum);
       }
-      next_end += kSlidingSlide;
+      next_end += c.slide_ms;
     }
   };
-  for (uint64_t i = 0; i < kSlidingEvents; ++i) {
-    Event e = TimedEvent(i, kSlidingKeys, kSlidingEventsPerMs);
+  for (uint64_t i = 0; i < c.events; ++i) {
+    Event e = TimedEvent(i, c.keys, c.events_per_ms);
     max_ts = std::max(max_ts, e.ts);
-    open[FloorTo(e.ts, kSlidingSlide)][e.key] += e.value;
+    open[FloorTo(e.ts, c.slide_ms)][e.key] += e.value;
     if ((i + 1) % 1024 == 0) fire_until(WatermarkAfter(max_ts));
   }
   fire_until(kMaxWatermark);
   return totals;
 }
 
-WindowCase Sliding() {
+WindowCase Sliding(const SlidingCase& c) {
   return WindowCase{
-      "sliding_sum_60s_1s", kSlidingEvents, [] { return SlidingBaseline(); },
-      [](Dataflow& flow, const WindowChecksumSink& sink) {
-        flow.Source(Generator([](uint64_t i) {
-                      return TimedEvent(i, kSlidingKeys, kSlidingEventsPerMs);
-                    }).Count(kSlidingEvents))
+      c.name, c.events, [c] { return SlidingBaseline(c); },
+      [c](Dataflow& flow, const WindowChecksumSink& sink) {
+        const uint64_t keys = c.keys, rate = c.events_per_ms;
+        flow.Source(Generator([keys, rate](uint64_t i) {
+                      return TimedEvent(i, keys, rate);
+                    }).Count(c.events))
             .AssignTimestamps([](const Event& e) { return e.ts; },
                               WatermarkStrategy::BoundedOutOfOrderness(kDisorderMs))
             .KeyBy([](const Event& e) { return e.key; })
-            .Window(SlidingWindows(kSlidingSize, kSlidingSlide))
+            .Window(SlidingWindows(c.size_ms, c.slide_ms))
             .Aggregate(aggregates::Sum<int64_t>([](const Event& e) { return e.value; }))
             .Sink(sink);
       }};
@@ -216,7 +230,9 @@ WindowCase Sessions() {
 const bool kRegistered = [] {
   RegisterWindowCase(Tumbling(kTumbling100));
   RegisterWindowCase(Tumbling(kTumbling1M));
-  RegisterWindowCase(Sliding());
+  RegisterWindowCase(Sliding(kSliding60s));
+  RegisterWindowCase(Sliding(kSliding1h));
+  RegisterWindowCase(Sliding(kTumbling1s));
   RegisterWindowCase(Sessions());
   return true;
 }();
