@@ -12,6 +12,7 @@
 #include "engine/planner.h"
 #include "runtime/chain_task.h"
 #include "runtime/fan_output.h"
+#include "runtime/scheduler_clock.h"
 #include "runtime/status_macros.h"
 
 namespace sluice {
@@ -102,7 +103,6 @@ class Job::Impl {
   std::vector<std::vector<OperatorMetrics*>> metrics_of_node_;
   std::vector<std::unique_ptr<Channel>> channels_;
   std::vector<std::vector<Channel*>> exchange_channels_;  // [exchange][p * C + c]
-  std::vector<std::unique_ptr<ChainTask>> tasks_;
   std::vector<std::pair<int, int>> task_chain_instance_;
   mutable std::mutex metrics_mutex_;  // guards metrics_ while Start() fills it
 
@@ -116,6 +116,9 @@ class Job::Impl {
   bool waited_ = false;
   std::chrono::steady_clock::time_point started_at_;
   std::optional<std::chrono::steady_clock::time_point> finished_at_;
+  // Destroyed after the tasks, which forget their wake-ups in it.
+  std::shared_ptr<ProcessingClock> clock_;
+  std::vector<std::unique_ptr<ChainTask>> tasks_;
   // Last: destroyed first, while the tasks and the state its callback uses still exist.
   std::unique_ptr<Scheduler> scheduler_;
 };
@@ -174,6 +177,7 @@ absl::StatusOr<std::unique_ptr<ChainTask>> Job::Impl::CreateTask(int chain_index
   const PlannedChain& chain = plan_.chains[chain_index];
   TaskEnvironment env;
   env.scheduler = scheduler_.get();
+  env.clock = clock_.get();
   env.cancelled = &cancelled_;
   env.fail = [this](absl::Status status) { Fail(std::move(status)); };
 
@@ -237,6 +241,8 @@ absl::Status Job::Impl::Launch() {
     std::lock_guard<std::mutex> lock(mutex_);
     if (--running_tasks_ == 0) done_cv_.notify_all();
   });
+  clock_ = options_.clock ? options_.clock
+                          : std::make_shared<SchedulerClock>(scheduler_.get());
 
   metrics_of_node_.resize(graph_.size());
   std::unique_lock<std::mutex> metrics_lock(metrics_mutex_);

@@ -3,6 +3,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+
+#include "runtime/processing_clock.h"
 
 namespace sluice {
 
@@ -23,6 +26,8 @@ struct JobOptions {
   bool chaining = true;
   // Print the per-operator metrics table to stderr when the job ends.
   bool print_metrics = true;
+  // Processing time for timers. Null: the steady clock. Tests pass a ManualClock.
+  std::shared_ptr<ProcessingClock> clock;
 };
 
 }  // namespace sluice

@@ -21,4 +21,5 @@
 #include "operators/collector.h"
 #include "operators/window_aggregates.h"
 #include "runtime/event_time.h"
+#include "runtime/manual_clock.h"
 #include "runtime/watermark_strategy.h"

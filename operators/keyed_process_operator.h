@@ -28,6 +28,7 @@
 #include "runtime/batch_pool.h"
 #include "runtime/event_time.h"
 #include "runtime/operator.h"
+#include "runtime/processing_clock.h"
 
 namespace sluice {
 
@@ -63,6 +64,29 @@ class KeyedContext {
     timers.erase(std::remove(timers.begin(), timers.end(), time), timers.end());
   }
 
+  // Processing time: the job's clock (JobOptions::clock), in milliseconds.
+  int64_t processing_time() const {
+    if (processing_ == nullptr) {
+      throw OperatorError(absl::FailedPreconditionError(
+          "processing time is not available to this operator (no processing clock)"));
+    }
+    return processing_->NowMillis();
+  }
+  // Calls OnTimer(time) once processing time reaches `time` (once per key and time).
+  // In that call, processing_timer() is true and timestamp() is the watermark.
+  void RegisterProcessingTimeTimer(int64_t time) {
+    auto& timers = entry_->processing_timers;
+    if (std::find(timers.begin(), timers.end(), time) != timers.end()) return;
+    timers.push_back(time);
+    new_processing_timers_->push_back(time);
+  }
+  void DeleteProcessingTimeTimer(int64_t time) {
+    auto& timers = entry_->processing_timers;
+    timers.erase(std::remove(timers.begin(), timers.end(), time), timers.end());
+  }
+  // In OnTimer: whether a processing-time timer (rather than an event-time one) fired.
+  bool processing_timer() const { return processing_timer_; }
+
   // Emits `value` with the current timestamp.
   void Emit(R value) {
     out_->items.push_back(std::move(value));
@@ -76,7 +100,8 @@ class KeyedContext {
   struct Entry {
     std::optional<S> state;
     absl::InlinedVector<int64_t, 2> timers;  // pending event-time timers
-    bool empty() const { return !state && timers.empty(); }
+    absl::InlinedVector<int64_t, 1> processing_timers;
+    bool empty() const { return !state && timers.empty() && processing_timers.empty(); }
   };
 
   const K* key_ = nullptr;
@@ -84,6 +109,9 @@ class KeyedContext {
   int64_t timestamp_ = 0;
   int64_t watermark_ = kMinWatermark;
   std::vector<int64_t>* new_timers_ = nullptr;
+  std::vector<int64_t>* new_processing_timers_ = nullptr;
+  const ProcessingTimers* processing_ = nullptr;
+  bool processing_timer_ = false;
   Batch<R>* out_ = nullptr;
 };
 
@@ -114,6 +142,7 @@ class KeyedProcessOperator final : public Operator {
 
   absl::Status Open(const OperatorContext& context) override {
     metrics_ = context.metrics;
+    processing_ = context.processing_timers;
     return absl::OkStatus();
   }
 
@@ -153,6 +182,25 @@ class KeyedProcessOperator final : public Operator {
     out.EmitControl(ElementKind::kWatermark, watermark);
   }
 
+  void OnProcessingTime(int64_t now_millis, Output& out) override {
+    BatchPtr results = AcquireBatch<R>();
+    processing_heap_.PopDue(now_millis, [&](const K& key, int64_t time) {
+      auto it = keys_.find(key);
+      if (it == keys_.end()) return;
+      auto& pending = it->second.processing_timers;
+      auto found = std::find(pending.begin(), pending.end(), time);
+      if (found == pending.end()) return;  // deleted, or already fired
+      pending.erase(found);
+      Context context = ContextFor(it, watermark_, results);
+      context.processing_timer_ = true;
+      fn_.OnTimer(time, context);
+      AfterCall(it);
+    });
+    keys_.MaybeSweep();
+    out.Emit(std::move(results));
+    if (metrics_ != nullptr) metrics_->SetStateEntries(keys_.live());
+  }
+
  private:
   using Table = KeyedStateTable<K, Entry>;
 
@@ -163,6 +211,8 @@ class KeyedProcessOperator final : public Operator {
     context.timestamp_ = timestamp;
     context.watermark_ = watermark_;
     context.new_timers_ = &new_timers_;
+    context.new_processing_timers_ = &new_processing_timers_;
+    context.processing_ = processing_;
     context.out_ = &BatchAs<R>(results);
     return context;
   }
@@ -171,6 +221,16 @@ class KeyedProcessOperator final : public Operator {
   void AfterCall(typename Table::iterator it) {
     for (int64_t time : new_timers_) timers_.Add(time, it->first);
     new_timers_.clear();
+    for (int64_t time : new_processing_timers_) {
+      if (processing_ == nullptr) {
+        throw OperatorError(absl::FailedPreconditionError(
+            "a processing-time timer needs a processing clock, which this operator "
+            "was not given"));
+      }
+      processing_heap_.Add(time, it->first);
+      processing_->Register(time);
+    }
+    new_processing_timers_.clear();
     if (it->second.empty()) keys_.Emptied(it);
   }
 
@@ -180,7 +240,10 @@ class KeyedProcessOperator final : public Operator {
   int64_t watermark_ = kMinWatermark;
   Table keys_;
   EventTimeTimers<K> timers_;
+  EventTimeTimers<K> processing_heap_;  // the same heap, on processing time
   std::vector<int64_t> new_timers_;
+  std::vector<int64_t> new_processing_timers_;
+  ProcessingTimers* processing_ = nullptr;
 };
 
 }  // namespace sluice

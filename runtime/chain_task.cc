@@ -107,6 +107,20 @@ class ChainTask::Link final : public Output {
   uint32_t calls_ = 0;
 };
 
+// The processing-time timer service one stage's operator sees.
+class ChainTask::StageTimers final : public ProcessingTimers {
+ public:
+  StageTimers(ChainTask* task, int stage) : task_(task), stage_(stage) {}
+  int64_t NowMillis() const override { return task_->env_.clock->NowMillis(); }
+  void Register(int64_t millis) override {
+    task_->RegisterProcessingTimer(stage_, millis);
+  }
+
+ private:
+  ChainTask* task_;
+  int stage_;
+};
+
 ChainTask::ChainTask(std::string name, TaskEnvironment env,
                      std::optional<SourceStage> source, std::vector<Stage> stages,
                      std::vector<Channel*> inputs, std::unique_ptr<Output> tail)
@@ -132,9 +146,34 @@ ChainTask::ChainTask(std::string name, TaskEnvironment env,
     for (Channel* input : inputs_) stages_[0].metrics->AddInput(input);
   }
   head_ = links_[0].get();
+  if (env_.clock != nullptr) {
+    for (size_t i = 0; i < stages_.size(); ++i) {
+      stage_timers_.push_back(std::make_unique<StageTimers>(this, static_cast<int>(i)));
+      stages_[i].context.processing_timers = stage_timers_.back().get();
+    }
+  }
 }
 
-ChainTask::~ChainTask() { (void)CloseAll(); }
+ChainTask::~ChainTask() {
+  if (env_.clock != nullptr) env_.clock->Forget(this);
+  (void)CloseAll();
+}
+
+void ChainTask::RegisterProcessingTimer(int stage, int64_t millis) {
+  processing_timers_.emplace(millis, stage);
+  env_.clock->WakeAt(this, millis);
+}
+
+void ChainTask::FireProcessingTimers() {
+  if (processing_timers_.empty()) return;
+  const int64_t now = env_.clock->NowMillis();
+  while (!processing_timers_.empty() && processing_timers_.top().first <= now) {
+    int stage = processing_timers_.top().second;
+    processing_timers_.pop();
+    current_stage_ = stage;
+    stages_[stage].op->OnProcessingTime(now, *links_[stage + 1]);
+  }
+}
 
 absl::Status ChainTask::Open() {
   // Opens in chain order and remembers how far it got, so that only opened operators
@@ -197,6 +236,7 @@ TaskState ChainTask::RunQuantum() {
   }
   Clock::time_point deadline = Clock::now() + kQuantumTime;
   try {
+    FireProcessingTimers();
     TaskState state = source_ ? RunSource(deadline) : RunOperators(deadline);
     if (state != TaskState::kFinished) tail_->Flush();
     return state;

@@ -8,12 +8,15 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <queue>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "runtime/channel.h"
 #include "runtime/operator.h"
 #include "runtime/operator_metrics.h"
+#include "runtime/processing_clock.h"
 #include "runtime/scheduler.h"
 #include "runtime/task.h"
 
@@ -22,6 +25,7 @@ namespace sluice {
 // Job-wide services a task needs.
 struct TaskEnvironment {
   Scheduler* scheduler = nullptr;
+  ProcessingClock* clock = nullptr;  // processing time for operator timers
   const std::atomic<bool>* cancelled = nullptr;
   // Records the first failure and cancels the job. Thread-safe.
   std::function<void(absl::Status)> fail;
@@ -63,6 +67,10 @@ class ChainTask final : public Task {
   TaskState Fail(absl::Status status);
   std::string CurrentOperatorDescription() const;
   TaskState Park(TaskState state);
+  // Processing-time timers of the chain's operators.
+  class StageTimers;
+  void RegisterProcessingTimer(int stage, int64_t millis);
+  void FireProcessingTimers();
 
   TaskEnvironment env_;
   std::optional<SourceStage> source_;
@@ -82,6 +90,11 @@ class ChainTask final : public Task {
   bool closed_ = false;
   int opened_ = 0;  // operators (source first) whose Open succeeded
   std::atomic<bool> completed_{false};
+  std::vector<std::unique_ptr<StageTimers>> stage_timers_;  // one per stage
+  // (time, stage), earliest first.
+  std::priority_queue<std::pair<int64_t, int>, std::vector<std::pair<int64_t, int>>,
+                      std::greater<>>
+      processing_timers_;
 };
 
 }  // namespace sluice

@@ -31,6 +31,12 @@ class Operator {
   virtual void ProcessWatermark(int64_t watermark, Output& out) {
     out.EmitControl(ElementKind::kWatermark, watermark);
   }
+  // Processing time reached a timer registered through
+  // OperatorContext::processing_timers (`now_millis` is the clock's time).
+  virtual void OnProcessingTime(int64_t now_millis, Output& out) {
+    (void)now_millis;
+    (void)out;
+  }
   // Every input has ended: emit whatever is buffered. End-of-input is forwarded by
   // the runtime afterwards.
   virtual void Finish(Output& out) { (void)out; }

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "runtime/operator_metrics.h"
+#include "runtime/processing_clock.h"
 
 namespace sluice {
 
@@ -19,6 +20,9 @@ struct OperatorContext {
   // This instance's metrics, for operators that count late events or state size.
   // Null when the operator runs outside a job (the operator harness).
   OperatorMetrics* metrics = nullptr;
+  // Processing time and processing-time timers (calls back Operator::
+  // OnProcessingTime). Null outside a job unless a test sets one.
+  ProcessingTimers* processing_timers = nullptr;
 };
 
 }  // namespace sluice

@@ -2,15 +2,19 @@
 // against a brute-force computation (parallelism 1 and 2, re-cut batches) and
 // through the operator harness for timer deletion and state clean-up.
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <set>
+#include <thread>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "engine/sluice.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "runtime/manual_clock.h"
 #include "runtime/stable_hash.h"
 #include "tests/operator_harness.h"
 #include "tests/run_config.h"
@@ -155,6 +159,109 @@ TEST(KeyedProcessOperatorTest, DeletedTimersDoNotFireAndEmptyKeysGo) {
   EXPECT_THAT(h.Timestamps(), ::testing::ElementsAre(100));
   EXPECT_EQ(metrics.state_entries.load(), 0u);
 }
+
+}  // namespace
+}  // namespace sluice
+
+namespace sluice {
+namespace {
+
+// A source that emits its events once, then idles without ending (an unbounded
+// stream with nothing more to say), so only processing time moves the job.
+class IdleAfter final : public SourceSpec<Ping> {
+ public:
+  explicit IdleAfter(std::vector<Ping> pings) : pings_(std::move(pings)) {}
+  std::string Kind() const override { return "idle_after"; }
+  int MaxParallelism() const override { return 1; }
+  std::unique_ptr<SourceOperator> CreateInstance() const override {
+    return std::make_unique<Instance>(pings_);
+  }
+
+ private:
+  class Instance final : public SourceOperator {
+   public:
+    explicit Instance(std::vector<Ping> pings) : pings_(std::move(pings)) {}
+    absl::Status Open(const OperatorContext&) override { return absl::OkStatus(); }
+    absl::StatusOr<SourceStep> Produce(Output& out) override {
+      if (!sent_) {
+        BatchPtr batch = AcquireBatch<Ping>();
+        BatchAs<Ping>(batch).items = pings_;
+        out.Emit(std::move(batch));
+        sent_ = true;
+      }
+      auto hour = std::chrono::steady_clock::now() + std::chrono::hours(1);
+      return SourceStep::WaitUntil(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(hour.time_since_epoch())
+              .count());
+    }
+
+   private:
+    std::vector<Ping> pings_;
+    bool sent_ = false;
+  };
+  std::vector<Ping> pings_;
+};
+
+// Counts a device's pings and reports the count one second of processing time after
+// its first ping.
+struct Reminder {
+  struct State {
+    int64_t count = 0;
+  };
+  using Output = std::pair<uint32_t, int64_t>;
+  void ProcessElement(const Ping&, KeyedContext<uint32_t, State, Output>& ctx) {
+    if (ctx.state().count++ == 0) {
+      ctx.RegisterProcessingTimeTimer(ctx.processing_time() + 1000);
+    }
+  }
+  void OnTimer(int64_t, KeyedContext<uint32_t, State, Output>& ctx) {
+    EXPECT_TRUE(ctx.processing_timer());
+    ctx.Emit({ctx.key(), ctx.state().count});
+    ctx.ClearState();
+  }
+};
+
+class ProcessingTimeTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(ProcessingTimeTest, ManualClockFiresProcessingTimers) {
+  auto clock = std::make_shared<ManualClock>(5000);
+  Dataflow flow;
+  CollectorSink<std::pair<uint32_t, int64_t>> sink;
+  flow.Source(IdleAfter({{1, 10}, {2, 11}, {1, 12}, {3, 13}, {1, 14}}))
+      .AssignTimestamps([](const Ping& p) { return p.time; },
+                        WatermarkStrategy::Monotonous())
+      .KeyBy([](const Ping& p) { return p.device; })
+      .Process(Reminder{})
+      .Sink(sink);
+  JobOptions options = testing::QuietOptions(GetParam());
+  options.clock = clock;
+  auto job = flow.Build(options);
+  ASSERT_TRUE(job.ok()) << job.status();
+  SLUICE_ASSERT_OK(job->Start());
+
+  auto wait_for = [&](size_t n) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (sink.Size() < n && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  };
+  // Give the events time to reach the process function, then move the clock to just
+  // before the timers: nothing fires.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  clock->Advance(999);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(sink.Size(), 0u);
+  clock->Advance(1);
+  wait_for(3);
+  job->Cancel();
+  (void)job->Wait();
+  EXPECT_THAT(sink.Items(),
+              ::testing::UnorderedElementsAre(std::pair<uint32_t, int64_t>{1, 3},
+                                              std::pair<uint32_t, int64_t>{2, 1},
+                                              std::pair<uint32_t, int64_t>{3, 1}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Parallelism, ProcessingTimeTest, ::testing::Values(1, 2));
 
 }  // namespace
 }  // namespace sluice
