@@ -11,6 +11,7 @@
 
 #include "runtime/event_time.h"
 #include "runtime/operator.h"
+#include "runtime/processing_clock.h"
 #include "runtime/watermark_strategy.h"
 
 namespace sluice {
@@ -29,7 +30,16 @@ class TimestampAssignerOperator final : public Operator {
         strategy_(WatermarkStrategy::Monotonous()),
         factory_(std::move(factory)) {}
 
-  absl::Status Open(const OperatorContext&) override {
+  absl::Status Open(const OperatorContext& context) override {
+    processing_ = context.processing_timers;
+    if (strategy_.idle_timeout() > 0) {
+      if (processing_ == nullptr) {
+        return absl::FailedPreconditionError(
+            "watermark idleness needs a processing clock, which this operator lacks");
+      }
+      last_active_ = processing_->NowMillis();
+      processing_->Register(last_active_ + strategy_.idle_timeout());
+    }
     if (factory_) {
       generator_ = factory_();
       if (generator_ == nullptr) {
@@ -42,6 +52,14 @@ class TimestampAssignerOperator final : public Operator {
 
   void ProcessBatch(int, BatchPtr batch, Output& out) override {
     Batch<T>& in = BatchAs<T>(batch);
+    if (strategy_.idle_timeout() > 0 && !in.items.empty()) {
+      last_active_ = processing_->NowMillis();
+      // Active again before the events, so none arrives while marked idle.
+      if (idle_) {
+        idle_ = false;
+        out.EmitControl(ElementKind::kIdleness, 0);
+      }
+    }
     const size_t n = in.items.size();
     in.timestamps.resize(n);
     int64_t* timestamps = in.timestamps.data();
@@ -68,6 +86,22 @@ class TimestampAssignerOperator final : public Operator {
     }
   }
 
+  // The idleness check: idle if nothing arrived for the timeout, else look again
+  // when the timeout after the last batch runs out.
+  void OnProcessingTime(int64_t now_millis, Output& out) override {
+    const int64_t due = last_active_ + strategy_.idle_timeout();
+    if (now_millis < due) {
+      processing_->Register(due);
+      return;
+    }
+    if (!idle_) {
+      idle_ = true;
+      out.EmitControl(ElementKind::kIdleness, 1);
+    }
+    // Checked again one timeout after it wakes up.
+    processing_->Register(now_millis + strategy_.idle_timeout());
+  }
+
   void ProcessWatermark(int64_t watermark, Output& out) override {
     if (watermark == kMaxWatermark && emitted_ < kMaxWatermark) {
       emitted_ = kMaxWatermark;
@@ -82,6 +116,9 @@ class TimestampAssignerOperator final : public Operator {
   std::unique_ptr<WatermarkGenerator<T>> generator_;
   int64_t max_timestamp_ = kMinWatermark;
   int64_t emitted_ = kMinWatermark;
+  ProcessingTimers* processing_ = nullptr;
+  int64_t last_active_ = 0;
+  bool idle_ = false;
 };
 
 }  // namespace sluice

@@ -132,6 +132,7 @@ ChainTask::ChainTask(std::string name, TaskEnvironment env,
       tail_(std::move(tail)),
       input_watermarks_(inputs_.size(), kMinWatermark),
       input_ended_(inputs_.size(), false),
+      input_idle_(inputs_.size(), false),
       watermark_(kMinWatermark) {
   OperatorMetrics* previous = source_ ? source_->metrics : nullptr;
   for (size_t i = 0; i <= stages_.size(); ++i) {
@@ -319,14 +320,42 @@ void ChainTask::HandleControl(size_t input, const Element& element) {
     case ElementKind::kWatermark:
       input_watermarks_[input] = std::max(input_watermarks_[input], element.value);
       break;
+    case ElementKind::kIdleness:
+      input_idle_[input] = element.value != 0;
+      break;
     default:
       // Barriers are aligned by the checkpoint layer; until then pass them on.
       links_[0]->EmitControl(element.kind, element.value);
       return;
   }
-  int64_t combined =
-      *std::min_element(input_watermarks_.begin(), input_watermarks_.end());
-  if (combined > watermark_ && inputs_ended_ < inputs_.size()) {
+  if (inputs_ended_ == inputs_.size()) return;  // FinishChain sends +infinity
+  // The minimum over the inputs still expected to move event time: ended inputs
+  // are done, idle ones are not waited for.
+  int64_t combined = kMaxWatermark;
+  bool any_active = false;
+  bool any_idle = false;
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    if (input_ended_[i]) continue;
+    if (input_idle_[i]) {
+      any_idle = true;
+      continue;
+    }
+    any_active = true;
+    combined = std::min(combined, input_watermarks_[i]);
+  }
+  if (!any_active) {
+    // Every live input is idle: so is this task, until one of them wakes up.
+    if (any_idle && !idle_) {
+      idle_ = true;
+      links_[0]->EmitControl(ElementKind::kIdleness, 1);
+    }
+    return;
+  }
+  if (idle_) {
+    idle_ = false;
+    links_[0]->EmitControl(ElementKind::kIdleness, 0);
+  }
+  if (combined > watermark_) {
     watermark_ = combined;
     links_[0]->EmitControl(ElementKind::kWatermark, combined);
   }

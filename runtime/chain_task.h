@@ -81,6 +81,8 @@ class ChainTask final : public Task {
   Output* head_ = nullptr;                    // where the source or input goes
   std::vector<int64_t> input_watermarks_;
   std::vector<bool> input_ended_;
+  std::vector<bool> input_idle_;
+  bool idle_ = false;  // this task told its consumers that its event time is idle
   size_t inputs_ended_ = 0;
   int64_t watermark_;
   size_t next_input_ = 0;

@@ -15,6 +15,8 @@ enum class ElementKind : uint8_t {
   kWatermark,   // value = event time (reserved for the event-time layer)
   kBarrier,     // value = checkpoint id (reserved for checkpoints)
   kEndOfInput,  // the producer will send nothing more on this channel
+  kIdleness,    // value 1: the producer's event time is idle (do not wait for its
+                // watermark); value 0: it is active again
 };
 
 struct Element {

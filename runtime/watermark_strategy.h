@@ -45,10 +45,29 @@ class WatermarkStrategy {
   // Timestamps never decrease: watermark = highest timestamp seen - 1.
   static WatermarkStrategy Monotonous() { return WatermarkStrategy(0); }
 
+  // A source instance with no events for `timeout` of processing time is marked
+  // idle: downstream operators stop waiting for its watermark until it has events
+  // again. Without this, one quiet partition holds every window back.
+  template <class Rep, class Period>
+  WatermarkStrategy WithIdleness(std::chrono::duration<Rep, Period> timeout) const {
+    return WithIdleness(
+        std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count());
+  }
+  WatermarkStrategy WithIdleness(int64_t timeout_millis) const {
+    WatermarkStrategy copy = *this;
+    copy.idle_timeout_ = timeout_millis;
+    return copy;
+  }
+
   int64_t bound() const { return bound_; }
+  int64_t idle_timeout() const { return idle_timeout_; }  // 0: never idle
 
   // Checked when the job is built.
   absl::Status Validate() const {
+    if (idle_timeout_ < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "watermark strategy: the idleness timeout must be >= 0, got ", idle_timeout_));
+    }
     if (bound_ < 0) {
       return absl::InvalidArgumentError(absl::StrCat(
           "watermark strategy: the out-of-orderness bound must be >= 0, got ", bound_));
@@ -68,6 +87,7 @@ class WatermarkStrategy {
  private:
   explicit WatermarkStrategy(int64_t bound) : bound_(bound) {}
   int64_t bound_;
+  int64_t idle_timeout_ = 0;
 };
 
 }  // namespace sluice

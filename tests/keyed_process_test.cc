@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "runtime/manual_clock.h"
 #include "runtime/stable_hash.h"
+#include "tests/idle_after_source.h"
 #include "tests/operator_harness.h"
 #include "tests/run_config.h"
 #include "tests/status_matchers.h"
@@ -166,41 +167,7 @@ TEST(KeyedProcessOperatorTest, DeletedTimersDoNotFireAndEmptyKeysGo) {
 namespace sluice {
 namespace {
 
-// A source that emits its events once, then idles without ending (an unbounded
-// stream with nothing more to say), so only processing time moves the job.
-class IdleAfter final : public SourceSpec<Ping> {
- public:
-  explicit IdleAfter(std::vector<Ping> pings) : pings_(std::move(pings)) {}
-  std::string Kind() const override { return "idle_after"; }
-  int MaxParallelism() const override { return 1; }
-  std::unique_ptr<SourceOperator> CreateInstance() const override {
-    return std::make_unique<Instance>(pings_);
-  }
-
- private:
-  class Instance final : public SourceOperator {
-   public:
-    explicit Instance(std::vector<Ping> pings) : pings_(std::move(pings)) {}
-    absl::Status Open(const OperatorContext&) override { return absl::OkStatus(); }
-    absl::StatusOr<SourceStep> Produce(Output& out) override {
-      if (!sent_) {
-        BatchPtr batch = AcquireBatch<Ping>();
-        BatchAs<Ping>(batch).items = pings_;
-        out.Emit(std::move(batch));
-        sent_ = true;
-      }
-      auto hour = std::chrono::steady_clock::now() + std::chrono::hours(1);
-      return SourceStep::WaitUntil(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(hour.time_since_epoch())
-              .count());
-    }
-
-   private:
-    std::vector<Ping> pings_;
-    bool sent_ = false;
-  };
-  std::vector<Ping> pings_;
-};
+using ::sluice::testing::IdleAfter;
 
 // Counts a device's pings and reports the count one second of processing time after
 // its first ping.
@@ -227,7 +194,7 @@ TEST_P(ProcessingTimeTest, ManualClockFiresProcessingTimers) {
   auto clock = std::make_shared<ManualClock>(5000);
   Dataflow flow;
   CollectorSink<std::pair<uint32_t, int64_t>> sink;
-  flow.Source(IdleAfter({{1, 10}, {2, 11}, {1, 12}, {3, 13}, {1, 14}}))
+  flow.Source(IdleAfter<Ping>({{1, 10}, {2, 11}, {1, 12}, {3, 13}, {1, 14}}))
       .AssignTimestamps([](const Ping& p) { return p.time; },
                         WatermarkStrategy::Monotonous())
       .KeyBy([](const Ping& p) { return p.device; })
