@@ -1,6 +1,7 @@
 // Keeps the events a predicate accepts, compacting the batch in place.
 #pragma once
 
+#include <cstdint>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -17,15 +18,19 @@ class FilterOperator final : public Operator {
   void ProcessBatch(int, BatchPtr batch, Output& out) override {
     Batch<T>& in = BatchAs<T>(batch);
     if (in.has_timestamps()) {
-      CompactWithTimestamps(in);
+      Compact<true>(in);
     } else {
-      Compact(in.items);
+      Compact<false>(in);
     }
     out.Emit(std::move(batch));
   }
 
  private:
-  void Compact(std::vector<T>& items) {
+  // kTimed: each kept event's timestamp moves along with it.
+  template <bool kTimed>
+  void Compact(Batch<T>& batch) {
+    auto& items = batch.items;
+    int64_t* timestamps = batch.timestamps.data();
     size_t kept = 0;
     if constexpr (std::is_trivially_copyable_v<T>) {
       // Branch-free: always copy, advance only on a match. A filter passing a third of
@@ -33,29 +38,7 @@ class FilterOperator final : public Operator {
       for (size_t i = 0; i < items.size(); ++i) {
         T item = items[i];
         items[kept] = item;
-        kept += static_cast<bool>(fn_(std::as_const(item)));
-      }
-    } else {
-      for (size_t i = 0; i < items.size(); ++i) {
-        if (fn_(std::as_const(items[i]))) {
-          if (kept != i) items[kept] = std::move(items[i]);
-          ++kept;
-        }
-      }
-    }
-    items.resize(kept);
-  }
-
-  // The same, moving each kept event's timestamp along with it.
-  void CompactWithTimestamps(Batch<T>& batch) {
-    auto& items = batch.items;
-    auto& timestamps = batch.timestamps;
-    size_t kept = 0;
-    if constexpr (std::is_trivially_copyable_v<T>) {
-      for (size_t i = 0; i < items.size(); ++i) {
-        T item = items[i];
-        items[kept] = item;
-        timestamps[kept] = timestamps[i];
+        if constexpr (kTimed) timestamps[kept] = timestamps[i];
         kept += static_cast<bool>(fn_(std::as_const(item)));
       }
     } else {
@@ -63,14 +46,14 @@ class FilterOperator final : public Operator {
         if (fn_(std::as_const(items[i]))) {
           if (kept != i) {
             items[kept] = std::move(items[i]);
-            timestamps[kept] = timestamps[i];
+            if constexpr (kTimed) timestamps[kept] = timestamps[i];
           }
           ++kept;
         }
       }
     }
     items.resize(kept);
-    timestamps.resize(kept);
+    if constexpr (kTimed) batch.timestamps.resize(kept);
   }
 
   F fn_;

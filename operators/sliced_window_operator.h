@@ -22,7 +22,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/str_cat.h"
 #include "operators/keyed_state_table.h"
 #include "operators/late_events.h"
 #include "operators/require_event_time.h"

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <exception>
-#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "runtime/event_time.h"
