@@ -3,8 +3,11 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <tuple>
 #include <utility>
 
+#include "engine/processed_stream.h"
 #include "engine/stream.h"
 #include "engine/windowed_stream.h"
 #include "operators/function_concepts.h"
@@ -53,18 +56,23 @@ class KeyedStream {
   // A keyed process function: an object with nested types State and Output,
   // ProcessElement(const T&, KeyedContext<K, State, Output>&) and
   // OnTimer(int64_t time, KeyedContext<K, State, Output>&). See
-  // operators/keyed_process_operator.h. The input must have event time.
+  // operators/keyed_process_operator.h. The input must have event time. Side outputs
+  // declared by the function are read with SideOutput<I>() on the result.
   template <class F>
-  Stream<typename F::Output> Process(F fn) const {
+  auto Process(F fn) const {
     static_assert(KeyedProcessFunction<F, K, T>,
                   "Process(f): f must have nested types State (default-constructible) "
                   "and Output, and methods ProcessElement(const T&, "
                   "sluice::KeyedContext<K, State, Output>&) and OnTimer(int64_t, "
                   "sluice::KeyedContext<K, State, Output>&)");
+    using Sides = typename SideOutputsOf<F>::type;
     KeyFn key_fn = key_fn_;
-    return input_.template Then<typename F::Output>("process", KeyedEdge(), [key_fn, fn] {
-      return std::make_unique<KeyedProcessOperator<K, T, KeyFn, F>>(key_fn, fn);
-    });
+    Stream<typename F::Output> out =
+        input_.template Then<typename F::Output>("process", KeyedEdge(), [key_fn, fn] {
+          return std::make_unique<KeyedProcessOperator<K, T, KeyFn, F>>(key_fn, fn);
+        });
+    AddSideOutputs<Sides>(out, std::make_index_sequence<std::tuple_size_v<Sides>>{});
+    return ProcessedStream<typename F::Output, Sides>(std::move(out));
   }
 
   // Cuts the stream into event-time windows per key: TumblingWindows(size),
@@ -97,6 +105,15 @@ class KeyedStream {
   }
 
  private:
+  template <class Sides, class R, size_t... I>
+  static void AddSideOutputs(const Stream<R>& out, std::index_sequence<I...>) {
+    auto& node = out.graph()->node(out.node_id());
+    (node.side_outputs.push_back(SideOutput{"side" + std::to_string(I),
+                                            typeid(std::tuple_element_t<I, Sides>),
+                                            TypeName<std::tuple_element_t<I, Sides>>()}),
+     ...);
+  }
+
   Stream<T> input_;
   KeyFn key_fn_;
 };

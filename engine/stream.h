@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "engine/logical_graph.h"
-#include "engine/type_name.h"
+#include "runtime/type_name.h"
 #include "operators/filter_operator.h"
 #include "operators/flat_map_operator.h"
 #include "operators/function_concepts.h"

@@ -19,7 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "engine/stream.h"
-#include "engine/type_name.h"
+#include "runtime/type_name.h"
 #include "operators/session_window_operator.h"
 #include "operators/session_windows.h"
 #include "operators/sliced_window_operator.h"

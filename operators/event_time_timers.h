@@ -18,6 +18,8 @@ class EventTimeTimers {
   void Add(int64_t time, K key) { heap_.emplace(time, std::move(key)); }
   bool empty() const { return heap_.empty(); }
   size_t size() const { return heap_.size(); }
+  // The earliest pending time; the heap must not be empty.
+  int64_t next_time() const { return heap_.top().first; }
 
   // Calls fn(key, time) for every timer with time <= `watermark`, earliest first.
   // `fn` may add timers; those that are due are popped in this call too.

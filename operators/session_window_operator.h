@@ -12,7 +12,7 @@
 
 #include "absl/container/inlined_vector.h"
 #include "operators/event_time_timers.h"
-#include "operators/keyed_state_table.h"
+#include "runtime/state/keyed_state_table.h"
 #include "operators/late_events.h"
 #include "operators/require_event_time.h"
 #include "operators/session_windows.h"

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "operators/keyed_state_table.h"
+#include "runtime/state/keyed_state_table.h"
 #include "operators/late_events.h"
 #include "operators/require_event_time.h"
 #include "operators/sliced_windows.h"

@@ -11,6 +11,7 @@
 #include "runtime/operator_context.h"
 #include "runtime/operator_error.h"
 #include "runtime/output.h"
+#include "runtime/state/keyed_state_backend.h"
 
 namespace sluice {
 
@@ -40,6 +41,9 @@ class Operator {
   // Every input has ended: emit whatever is buffered. End-of-input is forwarded by
   // the runtime afterwards.
   virtual void Finish(Output& out) { (void)out; }
+  // The operator's keyed state, for snapshots and restores by key group (nullptr
+  // when it keeps none).
+  virtual KeyedStateBackend* keyed_state() { return nullptr; }
   // Called once after the last element or on cancellation; release resources here.
   // A non-OK status (a sink failing to flush, say) fails the job.
   virtual absl::Status Close() { return absl::OkStatus(); }

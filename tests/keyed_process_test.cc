@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <thread>
@@ -111,6 +112,71 @@ TEST_P(KeyedProcessTest, TimersAndStateMatchBruteForce) {
   std::sort(got.begin(), got.end(), order);
   std::sort(expected.begin(), expected.end(), order);
   EXPECT_EQ(got, expected);
+}
+
+// Routes pings: those with a time divisible by 3 go to side output 0, those with
+// an odd time to side output 1 (as their time); the main output gives each device's
+// ping count and latest time, from state, at the end of input.
+struct Router {
+  struct State {
+    ValueState<int64_t> latest;
+    ReducingState<int64_t, std::plus<>> count;
+    auto Fields() { return std::tie(latest, count); }
+  };
+  using Output = std::tuple<uint32_t, int64_t, int64_t>;
+  using SideOutputs = std::tuple<Ping, int64_t>;
+  using Context = KeyedContext<uint32_t, State, Output, Ping, int64_t>;
+
+  void ProcessElement(const Ping& ping, Context& ctx) {
+    if (ping.time % 3 == 0) ctx.EmitSide<0>(ping);
+    if (ping.time % 2 != 0) ctx.EmitSide<1>(ping.time);
+    const int64_t* latest = ctx.state().latest.Get();
+    if (latest == nullptr || ping.time > *latest) ctx.state().latest.Set(ping.time);
+    ctx.state().count.Add(1);
+    ctx.RegisterEventTimeTimer(kMaxWatermark - 1);  // fires at end of input
+  }
+  void OnTimer(int64_t, Context& ctx) {
+    ctx.Emit({ctx.key(), *ctx.state().count.Get(), *ctx.state().latest.Get()});
+  }
+};
+
+TEST_P(KeyedProcessTest, SideOutputsCarryWhatTheFunctionSent) {
+  constexpr uint64_t kPings = 5000;
+  std::map<uint32_t, std::pair<int64_t, int64_t>> per_device;  // count, latest
+  std::vector<std::pair<uint32_t, int64_t>> thirds;
+  std::vector<int64_t> odd_times;
+  for (uint64_t i = 0; i < kPings; ++i) {
+    Ping p = MakePing(i);
+    auto [it, fresh] = per_device.try_emplace(p.device, 0, p.time);
+    ++it->second.first;
+    it->second.second = std::max(it->second.second, p.time);
+    if (p.time % 3 == 0) thirds.push_back({p.device, p.time});
+    if (p.time % 2 != 0) odd_times.push_back(p.time);
+  }
+  std::vector<Router::Output> totals;
+  for (const auto& [device, c] : per_device)
+    totals.push_back({device, c.first, c.second});
+
+  Dataflow flow;
+  CollectorSink<Router::Output> main_sink;
+  CollectorSink<Ping> thirds_sink;
+  CollectorSink<int64_t> odd_sink;
+  auto routed = flow.Source(Generator(MakePing).Count(kPings))
+                    .AssignTimestamps([](const Ping& p) { return p.time; },
+                                      WatermarkStrategy::BoundedOutOfOrderness(kBound))
+                    .KeyBy([](const Ping& p) { return p.device; })
+                    .Process(Router{});
+  routed.Sink(main_sink);
+  routed.SideOutput<0>().Sink(thirds_sink);
+  routed.SideOutput<1>().Sink(odd_sink);
+  SLUICE_ASSERT_OK(flow.Run(Options()));
+
+  using ::testing::UnorderedElementsAreArray;
+  EXPECT_THAT(main_sink.Items(), UnorderedElementsAreArray(totals));
+  std::vector<std::pair<uint32_t, int64_t>> got_thirds;
+  for (const Ping& p : thirds_sink.Items()) got_thirds.push_back({p.device, p.time});
+  EXPECT_THAT(got_thirds, UnorderedElementsAreArray(thirds));
+  EXPECT_THAT(odd_sink.Items(), UnorderedElementsAreArray(odd_times));
 }
 
 INSTANTIATE_TEST_SUITE_P(Configs, KeyedProcessTest,

@@ -93,6 +93,9 @@ class OperatorHarness {
     op_->ProcessBatch(port, std::move(batch), output_);
   }
   void Watermark(int64_t watermark) { op_->ProcessWatermark(watermark, output_); }
+  // Processing time reached `now` (as the task does when a registered timer is due).
+  void ProcessingTime(int64_t now) { op_->OnProcessingTime(now, output_); }
+  Operator& op() { return *op_; }
   void Finish() { op_->Finish(output_); }
   absl::Status Close() { return op_->Close(); }
 

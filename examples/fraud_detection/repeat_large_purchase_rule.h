@@ -5,9 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <tuple>
 #include <utility>
 
-#include "absl/container/inlined_vector.h"
 #include "engine/sluice.h"
 #include "examples/fraud_detection/card_total_rule.h"
 #include "examples/fraud_detection/transaction.h"
@@ -21,7 +21,8 @@ class RepeatLargePurchaseRule {
     int64_t amount_cents;
   };
   struct State {
-    absl::InlinedVector<Purchase, 2> recent;  // large purchases within `within_ms`
+    sluice::ListState<Purchase> recent;  // large purchases within `within_ms`
+    auto Fields() { return std::tie(recent); }
   };
   using Output = Alert;
   using Context = sluice::KeyedContext<uint64_t, State, Alert>;
@@ -33,26 +34,22 @@ class RepeatLargePurchaseRule {
   // arrives first, so the alerts do not depend on arrival order.
   void ProcessElement(const Transaction& txn, Context& ctx) const {
     if (txn.amount_cents < large_cents_) return;
-    for (const Purchase& p : ctx.state().recent) {
+    for (const Purchase& p : ctx.state().recent.Get()) {
       int64_t gap = txn.timestamp_ms - p.timestamp_ms;
       if (gap <= within_ms_ && -gap <= within_ms_) {
         ctx.Emit(Alert{ctx.key(), p.amount_cents + txn.amount_cents, 2,
                        std::max(p.timestamp_ms, txn.timestamp_ms), "repeat_large"});
       }
     }
-    ctx.state().recent.push_back(Purchase{txn.timestamp_ms, txn.amount_cents});
+    ctx.state().recent.Add(Purchase{txn.timestamp_ms, txn.amount_cents});
     ctx.RegisterEventTimeTimer(txn.timestamp_ms + within_ms_);
   }
 
-  // Once the watermark is past t + within, no purchase can still pair with t.
+  // Once the watermark is past t + within, no purchase can still pair with t. A card
+  // left with no recent purchase and no timer is dropped.
   void OnTimer(int64_t time, Context& ctx) const {
-    auto& recent = ctx.state().recent;
-    recent.erase(std::remove_if(recent.begin(), recent.end(),
-                                [&](const Purchase& p) {
-                                  return p.timestamp_ms + within_ms_ <= time;
-                                }),
-                 recent.end());
-    if (recent.empty()) ctx.ClearState();
+    ctx.state().recent.RemoveIf(
+        [&](const Purchase& p) { return p.timestamp_ms + within_ms_ <= time; });
   }
 
  private:
