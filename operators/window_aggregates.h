@@ -5,9 +5,16 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
+
+#include "operators/hyper_log_log.h"
+#include "operators/kll_sketch.h"
+#include "runtime/stable_hash.h"
 
 namespace sluice::aggregates {
 
@@ -107,6 +114,74 @@ ExtremumAggregate<V, F, true> Max(F fn) {
 template <class F>
 AverageAggregate<F> Average(F fn) {
   return {std::move(fn)};
+}
+
+// Approximate distinct count of fn(event) over the window: a HyperLogLog sketch per
+// accumulator, whose merge is exact, so slices and parallel partials combine with no
+// loss beyond the sketch's own (~1.04 / sqrt(2^precision) relative standard error).
+template <class F>
+struct ApproxDistinctAggregate {
+  F fn;
+  int precision = HyperLogLog::kDefaultPrecision;
+  HyperLogLog CreateAccumulator() const { return HyperLogLog(precision); }
+  template <class T>
+  void Add(HyperLogLog& sketch, const T& event) const {
+    sketch.Add(StableHash(fn(event)));
+  }
+  void Merge(HyperLogLog& into, const HyperLogLog& from) const { into.Merge(from); }
+  int64_t Result(const HyperLogLog& sketch) const {
+    return std::llround(sketch.Estimate());
+  }
+};
+
+// Approximate quantiles of fn(event) over the window, one value per entry of
+// `quantiles`: a KLL sketch per accumulator, merged across slices and partials.
+template <class V, class F>
+struct ApproxQuantilesAggregate {
+  F fn;
+  std::vector<double> quantiles;
+  int k = KllSketch<V>::kDefaultK;
+  KllSketch<V> CreateAccumulator() const { return KllSketch<V>(k); }
+  template <class T>
+  void Add(KllSketch<V>& sketch, const T& event) const {
+    sketch.Add(static_cast<V>(fn(event)));
+  }
+  void Merge(KllSketch<V>& into, const KllSketch<V>& from) const { into.Merge(from); }
+  // A window fires only once it holds an element, so the sketch is not empty unless
+  // every value was NaN; then there is no quantile to give and the result is empty.
+  std::vector<V> Result(const KllSketch<V>& sketch) const {
+    if (sketch.empty()) return {};
+    return sketch.Quantiles(quantiles);
+  }
+};
+
+// fn(event) must be StablyHashable (runtime/stable_hash.h): the estimate then does not
+// depend on the process or run. Throws std::invalid_argument unless precision is in
+// [HyperLogLog::kMinPrecision, HyperLogLog::kMaxPrecision].
+template <class F>
+ApproxDistinctAggregate<F> ApproxDistinct(
+    F fn, int precision = HyperLogLog::kDefaultPrecision) {
+  static_cast<void>(HyperLogLog(precision));  // validates while the dataflow is built
+  return {std::move(fn), precision};
+}
+
+// Throws std::invalid_argument if `quantiles` is empty or holds a value outside
+// [0, 1], or if k is too small for a KllSketch: a mistake is reported while the
+// dataflow is built, not when the first window fires.
+template <class V, class F>
+ApproxQuantilesAggregate<V, F> ApproxQuantiles(F fn, std::vector<double> quantiles,
+                                               int k = KllSketch<V>::kDefaultK) {
+  if (quantiles.empty()) {
+    throw std::invalid_argument("ApproxQuantiles: no quantiles requested");
+  }
+  for (double q : quantiles) {
+    if (!(q >= 0.0 && q <= 1.0)) {
+      throw std::invalid_argument("ApproxQuantiles: quantile " + std::to_string(q) +
+                                  " is outside [0, 1]");
+    }
+  }
+  static_cast<void>(KllSketch<V>(k));  // validates k
+  return {std::move(fn), std::move(quantiles), k};
 }
 
 }  // namespace sluice::aggregates
