@@ -7,8 +7,11 @@
 #include <tuple>
 #include <utility>
 
+#include "engine/interval_join_builder.h"
 #include "engine/processed_stream.h"
 #include "engine/stream.h"
+#include "engine/table_join_builder.h"
+#include "engine/window_join_builder.h"
 #include "engine/windowed_stream.h"
 #include "operators/function_concepts.h"
 #include "operators/keyed_aggregate_operator.h"
@@ -84,6 +87,31 @@ class KeyedStream {
   WindowedStream<K, T, KeyFn, SessionWindowSpec> Window(SessionWindowSpec windows) const {
     return WindowedStream<K, T, KeyFn, SessionWindowSpec>(input_, KeyedEdge(), key_fn_,
                                                           windows);
+  }
+
+  // Joins with another keyed stream (same key type): every pair of events whose
+  // timestamps are within bounds. Then .Between(lower, upper).Process(fn).
+  template <class B, class KeyB>
+  auto IntervalJoin(const KeyedStream<K, B, KeyB>& other) const {
+    return IntervalJoinBuilder<K, T, KeyFn, B, KeyB>(input_, KeyedEdge(), key_fn_,
+                                                     other.input(), other.KeyedEdge(),
+                                                     other.key_function());
+  }
+  // Joins with another keyed stream window by window: every pair of events of a key
+  // in the same window. Then .Window(windows).Apply(fn).
+  template <class B, class KeyB>
+  auto Join(const KeyedStream<K, B, KeyB>& other) const {
+    return WindowJoinBuilder<K, T, KeyFn, B, KeyB>(input_, KeyedEdge(), key_fn_,
+                                                   other.input(), other.KeyedEdge(),
+                                                   other.key_function());
+  }
+  // Enriches each event with its key's row, as of the event's time, from a changelog
+  // stream of rows keyed the same way. Then .Ttl(...), .Deletes(pred), .Process(fn).
+  template <class B, class KeyB>
+  auto JoinTable(const KeyedStream<K, B, KeyB>& table) const {
+    return TableJoinBuilder<K, T, KeyFn, B, KeyB>(input_, KeyedEdge(), key_fn_,
+                                                  table.input(), table.KeyedEdge(),
+                                                  table.key_function());
   }
 
   const KeyFn& key_function() const { return key_fn_; }

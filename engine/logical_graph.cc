@@ -90,7 +90,8 @@ absl::Status LogicalGraph::Validate() const {
                        node.max_parallelism, " instance(s), but parallelism ",
                        node.parallelism, " was requested"));
     }
-    for (const LogicalEdge& edge : node.inputs) {
+    for (size_t port = 0; port < node.inputs.size(); ++port) {
+      const LogicalEdge& edge = node.inputs[port];
       if (edge.from < 0 || edge.from >= size()) {
         return absl::InvalidArgumentError(absl::StrCat(
             "operator '", node.name, "' reads from a stream of another dataflow"));
@@ -113,11 +114,16 @@ absl::Status LogicalGraph::Validate() const {
         type = from.side_outputs[edge.from_output - 1].type;
         type_name = from.side_outputs[edge.from_output - 1].type_name;
       }
-      if (type != node.in_type) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("type mismatch on edge '", from.name, "' -> '", node.name,
-                         "': '", from.name, "' produces ", type_name, " but '", node.name,
-                         "' expects ", node.in_type_name));
+      std::type_index expected = node.in_type;
+      std::string expected_name = node.in_type_name;
+      if (port < node.input_types.size()) {
+        expected = node.input_types[port].first;
+        expected_name = node.input_types[port].second;
+      }
+      if (type != expected) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "type mismatch on edge '", from.name, "' -> '", node.name, "': '", from.name,
+            "' produces ", type_name, " but '", node.name, "' expects ", expected_name));
       }
     }
     if (!node.is_sink && ConsumerCount(node.id, 0) == 0) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <typeindex>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -51,6 +52,9 @@ struct LogicalNode {
   std::string in_type_name;
   std::string out_type_name;
   std::vector<LogicalEdge> inputs;
+  // Per input, the type it expects, for operators whose inputs differ (joins);
+  // empty: every input expects in_type.
+  std::vector<std::pair<std::type_index, std::string>> input_types;
   std::vector<SideOutput> side_outputs;  // output k >= 1 is side_outputs[k - 1]
   bool is_sink = false;
   std::function<std::unique_ptr<SourceOperator>()> make_source;  // sources only

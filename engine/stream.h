@@ -9,7 +9,6 @@
 #include <utility>
 
 #include "engine/logical_graph.h"
-#include "runtime/type_name.h"
 #include "operators/filter_operator.h"
 #include "operators/flat_map_operator.h"
 #include "operators/function_concepts.h"
@@ -20,6 +19,7 @@
 #include "operators/window_function_concepts.h"
 #include "runtime/connector_spec.h"
 #include "runtime/stable_hash.h"
+#include "runtime/type_name.h"
 #include "runtime/watermark_strategy.h"
 
 namespace sluice {
@@ -141,6 +141,13 @@ class Stream {
     node.make_operator = [] { return std::make_unique<UnionOperator>(); };
     return Stream<T>(graph_, graph_->AddNode(std::move(node)));
   }
+
+  // Enriches each event with the row of its key from a small changelog table
+  // stream copied to every instance: event_key(const T&) and row_key(const B&) give
+  // the keys. Then .Ttl(...), .Deletes(pred) and .Process(fn); see
+  // engine/table_join_builder.h.
+  template <class B, class KeyA, class KeyB>
+  auto JoinBroadcastTable(const Stream<B>& table, KeyA event_key, KeyB row_key) const;
 
   // The next operator receives batches round-robin across its instances.
   Stream<T> Rebalance() const {

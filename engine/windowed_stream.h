@@ -19,7 +19,6 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "engine/stream.h"
-#include "runtime/type_name.h"
 #include "operators/session_window_operator.h"
 #include "operators/session_windows.h"
 #include "operators/sliced_window_operator.h"
@@ -29,6 +28,7 @@
 #include "operators/window_pre_aggregate_operator.h"
 #include "runtime/event_time.h"
 #include "runtime/key_hash_output.h"
+#include "runtime/type_name.h"
 
 namespace sluice {
 

@@ -12,7 +12,6 @@
 
 #include "absl/container/inlined_vector.h"
 #include "operators/event_time_timers.h"
-#include "runtime/state/keyed_state_table.h"
 #include "operators/late_events.h"
 #include "operators/require_event_time.h"
 #include "operators/session_windows.h"
@@ -20,6 +19,7 @@
 #include "runtime/batch_pool.h"
 #include "runtime/event_time.h"
 #include "runtime/operator.h"
+#include "runtime/state/keyed_state_table.h"
 
 namespace sluice {
 

@@ -22,7 +22,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "runtime/state/keyed_state_table.h"
 #include "operators/late_events.h"
 #include "operators/require_event_time.h"
 #include "operators/sliced_windows.h"
@@ -32,6 +31,7 @@
 #include "runtime/batch_pool.h"
 #include "runtime/event_time.h"
 #include "runtime/operator.h"
+#include "runtime/state/keyed_state_table.h"
 
 namespace sluice {
 

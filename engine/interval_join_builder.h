@@ -1,0 +1,84 @@
+// left.KeyBy(ka).IntervalJoin(right.KeyBy(kb)).Between(lower, upper).Process(fn):
+// fn(const A&, const B&) -> R for every pair of the same key with
+// a.timestamp + lower <= b.timestamp <= a.timestamp + upper. See
+// operators/interval_join_operator.h.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "engine/stream.h"
+#include "engine/two_input_node.h"
+#include "operators/interval_join_operator.h"
+#include "runtime/event_time.h"
+
+namespace sluice {
+
+template <class K, class A, class KeyA, class B, class KeyB>
+class IntervalJoinBuilder {
+ public:
+  IntervalJoinBuilder(Stream<A> left, LogicalEdge left_edge, KeyA key_a, Stream<B> right,
+                      LogicalEdge right_edge, KeyB key_b)
+      : left_(std::move(left)),
+        left_edge_(std::move(left_edge)),
+        key_a_(std::move(key_a)),
+        right_(std::move(right)),
+        right_edge_(std::move(right_edge)),
+        key_b_(std::move(key_b)) {}
+
+  // The bounds, in event-time milliseconds (either may be negative; lower <= upper).
+  IntervalJoinBuilder Between(int64_t lower, int64_t upper) const {
+    IntervalJoinBuilder copy = *this;
+    copy.lower_ = lower;
+    copy.upper_ = upper;
+    return copy;
+  }
+  template <class R1, class P1, class R2, class P2>
+  IntervalJoinBuilder Between(std::chrono::duration<R1, P1> lower,
+                              std::chrono::duration<R2, P2> upper) const {
+    return Between(EventTimeSpan(lower), EventTimeSpan(upper));
+  }
+
+  template <class F>
+  auto Process(F fn) const {
+    static_assert(std::is_invocable_v<const F&, const A&, const B&>,
+                  "IntervalJoin(...).Process(fn): fn must be callable as "
+                  "fn(const Left&, const Right&) and return the joined value");
+    using R = std::decay_t<std::invoke_result_t<const F&, const A&, const B&>>;
+    KeyA key_a = key_a_;
+    KeyB key_b = key_b_;
+    int64_t lower = lower_;
+    int64_t upper = upper_;
+    return AddTwoInputNode<R>(
+        "interval_join", left_, left_edge_, right_, right_edge_,
+        [=] {
+          return std::make_unique<IntervalJoinOperator<K, A, B, KeyA, KeyB, F>>(
+              key_a, key_b, lower, upper, fn);
+        },
+        [lower, upper] {
+          if (lower > upper) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("interval join bounds: lower (", lower,
+                             ") must be <= upper (", upper, ")"));
+          }
+          return absl::OkStatus();
+        });
+  }
+
+ private:
+  Stream<A> left_;
+  LogicalEdge left_edge_;
+  KeyA key_a_;
+  Stream<B> right_;
+  LogicalEdge right_edge_;
+  KeyB key_b_;
+  int64_t lower_ = 0;
+  int64_t upper_ = 0;
+};
+
+}  // namespace sluice

@@ -1,0 +1,124 @@
+// Stream-table enrichment: each event joined with the row of its key valid at the
+// event's timestamp, from a changelog stream of rows (see
+// operators/table_join_operator.h).
+//
+//   events.KeyBy(ka).JoinTable(rows.KeyBy(kb)).Process(fn)   // table partitioned by key
+//   events.JoinBroadcastTable(rows, ka, kb).Process(fn)      // table copied to every
+//                                                            // instance (small tables)
+//
+// fn(const A& event, const B* row) -> R, row nullptr when the key has no valid row.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "engine/stream.h"
+#include "engine/two_input_node.h"
+#include "operators/table_join_operator.h"
+#include "runtime/event_time.h"
+
+namespace sluice {
+
+// The default: no row is a deletion.
+struct NoDeletes {
+  template <class B>
+  bool operator()(const B&) const {
+    return false;
+  }
+};
+
+template <class K, class A, class KeyA, class B, class KeyB, class IsDelete = NoDeletes>
+class TableJoinBuilder {
+ public:
+  TableJoinBuilder(Stream<A> events, LogicalEdge event_edge, KeyA key_a, Stream<B> rows,
+                   LogicalEdge row_edge, KeyB key_b, IsDelete is_delete = {})
+      : events_(std::move(events)),
+        event_edge_(std::move(event_edge)),
+        key_a_(std::move(key_a)),
+        rows_(std::move(rows)),
+        row_edge_(std::move(row_edge)),
+        key_b_(std::move(key_b)),
+        is_delete_(std::move(is_delete)) {}
+
+  // Rows stop being valid `ttl` of event time after their timestamp.
+  TableJoinBuilder Ttl(int64_t ttl) const {
+    TableJoinBuilder copy = *this;
+    copy.options_.ttl = ttl;
+    return copy;
+  }
+  template <class Rep, class Period>
+  TableJoinBuilder Ttl(std::chrono::duration<Rep, Period> ttl) const {
+    return Ttl(EventTimeSpan(ttl));
+  }
+
+  // is_delete(const B&) -> bool: such a row deletes its key's row.
+  template <class D>
+  auto Deletes(D is_delete) const {
+    static_assert(std::is_invocable_r_v<bool, const D&, const B&>,
+                  "JoinTable(...).Deletes(pred): pred must be callable as "
+                  "pred(const Row&) -> bool");
+    TableJoinBuilder<K, A, KeyA, B, KeyB, D> builder(events_, event_edge_, key_a_, rows_,
+                                                     row_edge_, key_b_, is_delete);
+    return builder.Ttl(options_.ttl);
+  }
+
+  template <class F>
+  auto Process(F fn) const {
+    static_assert(std::is_invocable_v<const F&, const A&, const B*>,
+                  "JoinTable(...).Process(fn): fn must be callable as "
+                  "fn(const Event&, const Row* row) (row nullptr when there is none)");
+    using R = std::decay_t<std::invoke_result_t<const F&, const A&, const B*>>;
+    KeyA key_a = key_a_;
+    KeyB key_b = key_b_;
+    IsDelete is_delete = is_delete_;
+    TableJoinOptions options = options_;
+    return AddTwoInputNode<R>(
+        "table_join", events_, event_edge_, rows_, row_edge_,
+        [=] {
+          return std::make_unique<TableJoinOperator<K, A, B, KeyA, KeyB, IsDelete, F>>(
+              key_a, key_b, is_delete, options, fn);
+        },
+        [options] {
+          if (options.ttl < 0) {
+            return absl::InvalidArgumentError("table join TTL must be >= 0");
+          }
+          return absl::OkStatus();
+        });
+  }
+
+ private:
+  template <class, class, class, class, class, class>
+  friend class TableJoinBuilder;
+
+  Stream<A> events_;
+  LogicalEdge event_edge_;
+  KeyA key_a_;
+  Stream<B> rows_;
+  LogicalEdge row_edge_;
+  KeyB key_b_;
+  IsDelete is_delete_;
+  TableJoinOptions options_;
+};
+
+template <class T>
+template <class B, class KeyA, class KeyB>
+auto Stream<T>::JoinBroadcastTable(const Stream<B>& table, KeyA event_key,
+                                   KeyB row_key) const {
+  static_assert(std::is_invocable_v<const KeyA&, const T&> &&
+                    std::is_invocable_v<const KeyB&, const B&>,
+                "JoinBroadcastTable(table, event_key, row_key): event_key(const "
+                "Event&) and row_key(const Row&) must return the join key");
+  using K = std::decay_t<std::invoke_result_t<const KeyA&, const T&>>;
+  static_assert(
+      std::is_same_v<K, std::decay_t<std::invoke_result_t<const KeyB&, const B&>>>,
+      "JoinBroadcastTable: event_key and row_key must return the same type");
+  return TableJoinBuilder<K, T, KeyA, B, KeyB>(*this, Edge(), std::move(event_key), table,
+                                               table.Broadcast().Edge(),
+                                               std::move(row_key));
+}
+
+}  // namespace sluice

@@ -1,0 +1,73 @@
+// left.KeyBy(ka).Join(right.KeyBy(kb)).Window(TumblingWindows(...)).Apply(fn):
+// fn(const A&, const B&) -> R for every pair of the same key in the same window,
+// when the window fires. See operators/window_join_operator.h.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "engine/stream.h"
+#include "engine/two_input_node.h"
+#include "operators/sliced_windows.h"
+#include "operators/window_join_operator.h"
+
+namespace sluice {
+
+template <class K, class A, class KeyA, class B, class KeyB>
+class WindowJoinBuilder {
+ public:
+  WindowJoinBuilder(Stream<A> left, LogicalEdge left_edge, KeyA key_a, Stream<B> right,
+                    LogicalEdge right_edge, KeyB key_b)
+      : left_(std::move(left)),
+        left_edge_(std::move(left_edge)),
+        key_a_(std::move(key_a)),
+        right_(std::move(right)),
+        right_edge_(std::move(right_edge)),
+        key_b_(std::move(key_b)) {}
+
+  // TumblingWindows(size) or SlidingWindows(size, slide).
+  WindowJoinBuilder Window(SlicedWindows windows) const {
+    WindowJoinBuilder copy = *this;
+    copy.windows_ = windows;
+    return copy;
+  }
+
+  template <class F>
+  auto Apply(F fn) const {
+    static_assert(std::is_invocable_v<const F&, const A&, const B&>,
+                  "Join(...).Window(w).Apply(fn): fn must be callable as "
+                  "fn(const Left&, const Right&) and return the joined value");
+    using R = std::decay_t<std::invoke_result_t<const F&, const A&, const B&>>;
+    KeyA key_a = key_a_;
+    KeyB key_b = key_b_;
+    std::optional<SlicedWindows> windows = windows_;
+    return AddTwoInputNode<R>(
+        "window_join", left_, left_edge_, right_, right_edge_,
+        [=] {
+          return std::make_unique<WindowJoinOperator<K, A, B, KeyA, KeyB, F>>(
+              key_a, key_b, *windows, fn);
+        },
+        [windows] {
+          if (!windows) {
+            return absl::InvalidArgumentError(
+                "window join without windows: call Window(TumblingWindows(...)) "
+                "before Apply");
+          }
+          return windows->Validate();
+        });
+  }
+
+ private:
+  Stream<A> left_;
+  LogicalEdge left_edge_;
+  KeyA key_a_;
+  Stream<B> right_;
+  LogicalEdge right_edge_;
+  KeyB key_b_;
+  std::optional<SlicedWindows> windows_;
+};
+
+}  // namespace sluice

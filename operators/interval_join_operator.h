@@ -1,0 +1,181 @@
+// Interval join of two keyed streams: for every pair (a, b) with the same key and
+//   a.timestamp + lower <= b.timestamp <= a.timestamp + upper
+// emits fn(a, b), timestamped max(a.timestamp, b.timestamp) (as Flink's interval
+// join). Each side is buffered per key until no element still to come can match it:
+// an a once the watermark reaches a.timestamp + upper, a b once it reaches
+// b.timestamp - lower. Elements already behind the watermark when they arrive are
+// late: counted in metrics (late_records), not joined.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "operators/key_wakeups.h"
+#include "operators/require_event_time.h"
+#include "runtime/batch_pool.h"
+#include "runtime/event_time.h"
+#include "runtime/operator.h"
+#include "runtime/state/in_memory_state_backend.h"
+
+namespace sluice {
+
+template <class K, class A, class B, class KeyA, class KeyB, class F>
+class IntervalJoinOperator final : public Operator {
+ public:
+  using R = std::decay_t<std::invoke_result_t<const F&, const A&, const B&>>;
+
+  IntervalJoinOperator(KeyA key_a, KeyB key_b, int64_t lower, int64_t upper, F fn)
+      : key_a_(std::move(key_a)),
+        key_b_(std::move(key_b)),
+        lower_(lower),
+        upper_(upper),
+        fn_(std::move(fn)) {}
+
+  absl::Status Open(const OperatorContext& context) override {
+    metrics_ = context.metrics;
+    state_.set_key_group_count(context.max_key_groups);
+    state_.set_on_restore([this](const K& key, Entry& entry) {
+      entry.wakeup = KeyWakeups<K>::kNone;
+      ScheduleCleanup(key, entry);
+    });
+    return absl::OkStatus();
+  }
+
+  KeyedStateBackend* keyed_state() override { return &state_; }
+
+  void ProcessBatch(int port, BatchPtr batch, Output& out) override {
+    BatchPtr results = AcquireBatch<R>();
+    Batch<R>& joined = BatchAs<R>(results);
+    if (port == 0) {
+      Take</*kLeft=*/true>(batch, joined);
+    } else {
+      Take</*kLeft=*/false>(batch, joined);
+    }
+    keys().MaybeSweep();
+    out.Emit(std::move(results));
+    if (metrics_ != nullptr) metrics_->SetStateEntries(keys().live());
+  }
+
+  void ProcessWatermark(int64_t watermark, Output& out) override {
+    if (watermark <= watermark_) return;
+    watermark_ = watermark;
+    wakeups_.PopDue(
+        watermark_,
+        [&](const K& key) -> int64_t* {
+          auto it = keys().find(key);
+          return it == keys().end() ? nullptr : &it->second.wakeup;
+        },
+        [&](const K& key) {
+          auto it = keys().find(key);
+          Entry& entry = it->second;
+          std::erase_if(entry.left,
+                        [&](const auto& a) { return LeftExpiry(a.first) <= watermark_; });
+          std::erase_if(entry.right, [&](const auto& b) {
+            return RightExpiry(b.first) <= watermark_;
+          });
+          ScheduleCleanup(key, entry);
+          if (entry.empty()) keys().Emptied(it);
+        });
+    keys().MaybeSweep();
+    if (metrics_ != nullptr) metrics_->SetStateEntries(keys().live());
+    out.EmitControl(ElementKind::kWatermark, watermark);
+  }
+
+ private:
+  struct Entry {
+    std::vector<std::pair<int64_t, A>> left;   // (timestamp, element)
+    std::vector<std::pair<int64_t, B>> right;  // (timestamp, element)
+    int64_t wakeup = KeyWakeups<K>::kNone;
+    bool empty() const { return left.empty() && right.empty(); }
+    auto Fields() { return std::tie(left, right); }
+  };
+  using Table = typename InMemoryStateBackend<K, Entry>::Table;
+
+  Table& keys() { return state_.table(); }
+
+  // When an element can no longer match anything still to come.
+  int64_t LeftExpiry(int64_t ts) const { return SaturatingAdd(ts, upper_); }
+  int64_t RightExpiry(int64_t ts) const { return SaturatingAdd(ts, -lower_); }
+  static int64_t SaturatingAdd(int64_t a, int64_t b) {
+    int64_t sum;
+    if (__builtin_add_overflow(a, b, &sum)) return b > 0 ? kMaxWatermark : kMinWatermark;
+    return sum;
+  }
+
+  template <bool kLeft>
+  void Take(const BatchPtr& batch, Batch<R>& joined) {
+    using T = std::conditional_t<kLeft, A, B>;
+    const Batch<T>& in = BatchAs<T>(batch);
+    RequireEventTime(in);
+    uint64_t late = 0;
+    for (size_t i = 0; i < in.items.size(); ++i) {
+      const int64_t ts = in.timestamps[i];
+      if (ts <= watermark_) {
+        ++late;
+        continue;
+      }
+      const T& item = in.items[i];
+      auto it = keys().FindOrCreate(KeyOf<kLeft>(item));
+      Entry& entry = it->second;
+      if constexpr (kLeft) {
+        MatchLeft(item, ts, entry, joined);
+        wakeups_.Schedule(it->first, LeftExpiry(ts), entry.wakeup);
+      } else {
+        MatchRight(item, ts, entry, joined);
+        wakeups_.Schedule(it->first, RightExpiry(ts), entry.wakeup);
+      }
+    }
+    if (late > 0 && metrics_ != nullptr) metrics_->late_records.Add(late);
+  }
+
+  template <bool kLeft, class T>
+  K KeyOf(const T& item) const {
+    if constexpr (kLeft) {
+      return key_a_(item);
+    } else {
+      return key_b_(item);
+    }
+  }
+
+  void MatchLeft(const A& a, int64_t ts, Entry& entry, Batch<R>& joined) {
+    for (const auto& [tb, b] : entry.right) {
+      if (tb >= SaturatingAdd(ts, lower_) && tb <= SaturatingAdd(ts, upper_)) {
+        joined.items.push_back(fn_(a, b));
+        joined.timestamps.push_back(std::max(ts, tb));
+      }
+    }
+    entry.left.emplace_back(ts, a);
+  }
+  void MatchRight(const B& b, int64_t ts, Entry& entry, Batch<R>& joined) {
+    for (const auto& [ta, a] : entry.left) {
+      if (ts >= SaturatingAdd(ta, lower_) && ts <= SaturatingAdd(ta, upper_)) {
+        joined.items.push_back(fn_(a, b));
+        joined.timestamps.push_back(std::max(ta, ts));
+      }
+    }
+    entry.right.emplace_back(ts, b);
+  }
+
+  // Wakes the key when its earliest element expires (after a clean-up or restore).
+  void ScheduleCleanup(const K& key, Entry& entry) {
+    int64_t next = KeyWakeups<K>::kNone;
+    for (const auto& a : entry.left) next = std::min(next, LeftExpiry(a.first));
+    for (const auto& b : entry.right) next = std::min(next, RightExpiry(b.first));
+    if (next != KeyWakeups<K>::kNone) wakeups_.Schedule(key, next, entry.wakeup);
+  }
+
+  KeyA key_a_;
+  KeyB key_b_;
+  int64_t lower_;
+  int64_t upper_;
+  F fn_;
+  OperatorMetrics* metrics_ = nullptr;
+  int64_t watermark_ = kMinWatermark;
+  InMemoryStateBackend<K, Entry> state_;
+  KeyWakeups<K> wakeups_;
+};
+
+}  // namespace sluice

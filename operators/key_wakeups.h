@@ -1,0 +1,45 @@
+// When a keyed two-input operator (a join) must next look at each key as event time
+// advances: to fire, or to drop buffered elements that can no longer match. One
+// wake-up time per key, kept in the key's own slot; lowering it pushes a heap entry,
+// and entries a lower one made stale are skipped when popped.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+
+#include "operators/event_time_timers.h"
+
+namespace sluice {
+
+template <class K>
+class KeyWakeups {
+ public:
+  static constexpr int64_t kNone = std::numeric_limits<int64_t>::max();
+
+  // Wakes `key`, whose current wake-up time is `slot`, at `time` or earlier.
+  void Schedule(const K& key, int64_t time, int64_t& slot) {
+    if (time >= slot) return;
+    slot = time;
+    heap_.Add(time, key);
+  }
+
+  // Calls fn(key) for every key due at `watermark`. slot_of(key) returns a pointer to
+  // the key's slot, or nullptr when the key is gone. The slot is reset to kNone
+  // before fn runs, so fn reschedules what is left (at times after `watermark`).
+  template <class SlotOf, class Fn>
+  void PopDue(int64_t watermark, SlotOf slot_of, Fn fn) {
+    heap_.PopDue(watermark, [&](const K& key, int64_t time) {
+      int64_t* slot = slot_of(key);
+      if (slot == nullptr || *slot != time) return;  // stale
+      *slot = kNone;
+      fn(key);
+    });
+  }
+
+  size_t pending() const { return heap_.size(); }
+
+ private:
+  EventTimeTimers<K> heap_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,228 @@
+// Stream-table join (enrichment): port 0 is a stream of events, port 1 a changelog
+// stream of table rows, each row replacing the previous one of its key (or deleting
+// it, when is_delete(row) says so). Each event is joined with the row of its key as
+// of the event's timestamp: fn(event, row) with `row` the latest row whose timestamp
+// is <= the event's, or nullptr when there is none, it was deleted, or it is older
+// than the time to live (a left join; an event-time temporal join in Flink's terms).
+//
+// So that the answer does not depend on which side arrives first, an event waits
+// until the watermark reaches its timestamp: then no row at or before it can still
+// come. Rows are kept per key only while an event still to come could see them.
+// Events already behind the watermark when they arrive are late: counted in metrics
+// (late_records) and joined at once with the rows still kept.
+//
+// With a broadcast table edge (every instance sees every row) and a forward event
+// edge, the same operator is the broadcast variant for small tables.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "operators/key_wakeups.h"
+#include "operators/require_event_time.h"
+#include "runtime/batch_pool.h"
+#include "runtime/event_time.h"
+#include "runtime/operator.h"
+#include "runtime/state/in_memory_state_backend.h"
+
+namespace sluice {
+
+struct TableJoinOptions {
+  int64_t ttl = 0;  // event-time ms a row stays valid after its timestamp; 0: forever
+};
+
+template <class K, class A, class B, class KeyA, class KeyB, class IsDelete, class F>
+class TableJoinOperator final : public Operator {
+ public:
+  using R = std::decay_t<std::invoke_result_t<const F&, const A&, const B*>>;
+
+  TableJoinOperator(KeyA key_a, KeyB key_b, IsDelete is_delete, TableJoinOptions options,
+                    F fn)
+      : key_a_(std::move(key_a)),
+        key_b_(std::move(key_b)),
+        is_delete_(std::move(is_delete)),
+        options_(options),
+        fn_(std::move(fn)) {}
+
+  absl::Status Open(const OperatorContext& context) override {
+    metrics_ = context.metrics;
+    state_.set_key_group_count(context.max_key_groups);
+    state_.set_on_restore([this](const K& key, Entry& entry) {
+      entry.wakeup = KeyWakeups<K>::kNone;
+      Reschedule(key, entry);
+    });
+    return absl::OkStatus();
+  }
+
+  KeyedStateBackend* keyed_state() override { return &state_; }
+
+  void ProcessBatch(int port, BatchPtr batch, Output& out) override {
+    BatchPtr results = AcquireBatch<R>();
+    if (port == 0) {
+      TakeEvents(BatchAs<A>(batch), BatchAs<R>(results));
+    } else {
+      TakeRows(BatchAs<B>(batch));
+    }
+    out.Emit(std::move(results));
+    if (metrics_ != nullptr) metrics_->SetStateEntries(keys().live());
+  }
+
+  void ProcessWatermark(int64_t watermark, Output& out) override {
+    if (watermark <= watermark_) return;
+    watermark_ = watermark;
+    BatchPtr results = AcquireBatch<R>();
+    Batch<R>& joined = BatchAs<R>(results);
+    wakeups_.PopDue(
+        watermark_,
+        [&](const K& key) -> int64_t* {
+          auto it = keys().find(key);
+          return it == keys().end() ? nullptr : &it->second.wakeup;
+        },
+        [&](const K& key) { Advance(key, joined); });
+    keys().MaybeSweep();
+    out.Emit(std::move(results));
+    if (metrics_ != nullptr) metrics_->SetStateEntries(keys().live());
+    out.EmitControl(ElementKind::kWatermark, watermark);
+  }
+
+ private:
+  struct Row {
+    int64_t timestamp = 0;
+    bool deleted = false;
+    B value{};
+    auto Fields() { return std::tie(timestamp, deleted, value); }
+  };
+  struct Entry {
+    std::vector<std::pair<int64_t, A>> waiting;  // events not yet joined
+    std::vector<Row> rows;                       // by timestamp, arrival order on ties
+    int64_t wakeup = KeyWakeups<K>::kNone;
+    bool empty() const { return waiting.empty() && rows.empty(); }
+    auto Fields() { return std::tie(waiting, rows); }
+  };
+  using Table = typename InMemoryStateBackend<K, Entry>::Table;
+
+  Table& keys() { return state_.table(); }
+
+  void TakeEvents(const Batch<A>& in, Batch<R>& joined) {
+    RequireEventTime(in);
+    uint64_t late = 0;
+    for (size_t i = 0; i < in.items.size(); ++i) {
+      const int64_t ts = in.timestamps[i];
+      auto it = keys().FindOrCreate(key_a_(in.items[i]));
+      Entry& entry = it->second;
+      if (ts <= watermark_) {
+        ++late;
+        Join(in.items[i], ts, entry, joined);
+        if (entry.empty()) keys().Emptied(it);
+        continue;
+      }
+      entry.waiting.emplace_back(ts, in.items[i]);
+      wakeups_.Schedule(it->first, ts, entry.wakeup);
+    }
+    if (late > 0 && metrics_ != nullptr) metrics_->late_records.Add(late);
+  }
+
+  void TakeRows(const Batch<B>& in) {
+    RequireEventTime(in);
+    for (size_t i = 0; i < in.items.size(); ++i) {
+      const int64_t ts = in.timestamps[i];
+      auto it = keys().FindOrCreate(key_b_(in.items[i]));
+      Entry& entry = it->second;
+      auto at =
+          std::upper_bound(entry.rows.begin(), entry.rows.end(), ts,
+                           [](int64_t t, const Row& row) { return t < row.timestamp; });
+      entry.rows.insert(at,
+                        Row{ts, static_cast<bool>(is_delete_(in.items[i])), in.items[i]});
+      // Older rows can go once the watermark passes this one.
+      wakeups_.Schedule(it->first, std::max(ts, NextTime()), entry.wakeup);
+    }
+  }
+
+  // The row an event at `ts` sees, or nullptr.
+  const B* Lookup(const Entry& entry, int64_t ts) const {
+    auto after =
+        std::upper_bound(entry.rows.begin(), entry.rows.end(), ts,
+                         [](int64_t t, const Row& row) { return t < row.timestamp; });
+    if (after == entry.rows.begin()) return nullptr;
+    const Row& row = *(after - 1);
+    if (row.deleted || Expired(row, ts)) return nullptr;
+    return &row.value;
+  }
+  // The earliest timestamp an on-time element can still have.
+  int64_t NextTime() const {
+    return watermark_ == kMaxWatermark ? kMaxWatermark : watermark_ + 1;
+  }
+  bool Expired(const Row& row, int64_t ts) const {
+    return options_.ttl > 0 && static_cast<__int128>(ts) - row.timestamp >= options_.ttl;
+  }
+
+  void Join(const A& event, int64_t ts, const Entry& entry, Batch<R>& joined) {
+    joined.items.push_back(fn_(event, Lookup(entry, ts)));
+    joined.timestamps.push_back(ts);
+  }
+
+  // The watermark reached the key's wake-up: join the events it passed, then drop
+  // the rows no later event can see.
+  void Advance(const K& key, Batch<R>& joined) {
+    auto it = keys().find(key);
+    Entry& entry = it->second;
+    auto& waiting = entry.waiting;
+    std::sort(waiting.begin(), waiting.end(),
+              [](const auto& x, const auto& y) { return x.first < y.first; });
+    size_t done = 0;
+    for (; done < waiting.size() && waiting[done].first <= watermark_; ++done) {
+      Join(waiting[done].second, waiting[done].first, entry, joined);
+    }
+    waiting.erase(waiting.begin(), waiting.begin() + static_cast<ptrdiff_t>(done));
+    // Later events are after the watermark: the last row at or before it is the
+    // oldest any of them can see, and only while it has not expired or been deleted.
+    auto after =
+        std::upper_bound(entry.rows.begin(), entry.rows.end(), watermark_,
+                         [](int64_t t, const Row& row) { return t < row.timestamp; });
+    auto keep = after;
+    if (after != entry.rows.begin()) {
+      const Row& base = *(after - 1);
+      if (!base.deleted && !Expired(base, NextTime())) keep = after - 1;
+    }
+    entry.rows.erase(entry.rows.begin(), keep);
+    Reschedule(key, entry);
+    if (entry.empty()) keys().Emptied(it);
+  }
+
+  // Next wake-up: the earliest waiting event, the next row (to drop the ones before
+  // it once the watermark passes it), or the expiry of the oldest row.
+  void Reschedule(const K& key, Entry& entry) {
+    int64_t next = KeyWakeups<K>::kNone;
+    for (const auto& [ts, event] : entry.waiting) next = std::min(next, ts);
+    for (const Row& row : entry.rows) {
+      if (row.timestamp > watermark_) {
+        next = std::min(next, row.timestamp);
+        break;
+      }
+    }
+    if (!entry.rows.empty() && options_.ttl > 0) {
+      __int128 expiry =
+          static_cast<__int128>(entry.rows.front().timestamp) + options_.ttl - 1;
+      if (expiry < next) next = static_cast<int64_t>(expiry);
+    }
+    if (next != KeyWakeups<K>::kNone && watermark_ != kMaxWatermark) {
+      wakeups_.Schedule(key, std::max(next, NextTime()), entry.wakeup);
+    }
+  }
+
+  KeyA key_a_;
+  KeyB key_b_;
+  IsDelete is_delete_;
+  TableJoinOptions options_;
+  F fn_;
+  OperatorMetrics* metrics_ = nullptr;
+  int64_t watermark_ = kMinWatermark;
+  InMemoryStateBackend<K, Entry> state_;
+  KeyWakeups<K> wakeups_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,180 @@
+// Window join of two keyed streams: both are cut into the same event-time windows
+// (tumbling or sliding), and when the watermark passes a window's end, fn(a, b) is
+// emitted for every pair of a key's elements in that window, timestamped end - 1
+// (as Flink's window join; an inner join: a window with one side empty emits
+// nothing). Elements whose every window has already fired are late: counted in
+// metrics (late_records), not joined.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "operators/key_wakeups.h"
+#include "operators/require_event_time.h"
+#include "operators/sliced_windows.h"
+#include "runtime/batch_pool.h"
+#include "runtime/event_time.h"
+#include "runtime/operator.h"
+#include "runtime/state/in_memory_state_backend.h"
+
+namespace sluice {
+
+template <class K, class A, class B, class KeyA, class KeyB, class F>
+class WindowJoinOperator final : public Operator {
+ public:
+  using R = std::decay_t<std::invoke_result_t<const F&, const A&, const B&>>;
+
+  WindowJoinOperator(KeyA key_a, KeyB key_b, SlicedWindows windows, F fn)
+      : key_a_(std::move(key_a)),
+        key_b_(std::move(key_b)),
+        windows_(windows),
+        fn_(std::move(fn)) {}
+
+  absl::Status Open(const OperatorContext& context) override {
+    metrics_ = context.metrics;
+    state_.set_key_group_count(context.max_key_groups);
+    state_.set_on_restore([this](const K& key, Entry& entry) {
+      entry.wakeup = KeyWakeups<K>::kNone;
+      for (const Pane& pane : entry.panes) {
+        wakeups_.Schedule(key, pane.end - 1, entry.wakeup);
+      }
+    });
+    return absl::OkStatus();
+  }
+
+  KeyedStateBackend* keyed_state() override { return &state_; }
+
+  void ProcessBatch(int port, BatchPtr batch, Output&) override {
+    if (port == 0) {
+      Take</*kLeft=*/true>(batch);
+    } else {
+      Take</*kLeft=*/false>(batch);
+    }
+    if (metrics_ != nullptr) metrics_->SetStateEntries(keys().live());
+  }
+
+  void ProcessWatermark(int64_t watermark, Output& out) override {
+    if (watermark <= watermark_) return;
+    watermark_ = watermark;
+    BatchPtr results = AcquireBatch<R>();
+    Batch<R>& joined = BatchAs<R>(results);
+    wakeups_.PopDue(
+        watermark_,
+        [&](const K& key) -> int64_t* {
+          auto it = keys().find(key);
+          return it == keys().end() ? nullptr : &it->second.wakeup;
+        },
+        [&](const K& key) { FireDue(key, joined); });
+    keys().MaybeSweep();
+    out.Emit(std::move(results));
+    if (metrics_ != nullptr) metrics_->SetStateEntries(keys().live());
+    out.EmitControl(ElementKind::kWatermark, watermark);
+  }
+
+ private:
+  struct Pane {
+    int64_t end = 0;
+    std::vector<A> left;
+    std::vector<B> right;
+    auto Fields() { return std::tie(end, left, right); }
+  };
+  struct Entry {
+    std::vector<Pane> panes;  // open windows, few per key
+    int64_t wakeup = KeyWakeups<K>::kNone;
+    bool empty() const { return panes.empty(); }
+    auto Fields() { return std::tie(panes); }
+  };
+  using Table = typename InMemoryStateBackend<K, Entry>::Table;
+
+  Table& keys() { return state_.table(); }
+
+  template <bool kLeft, class T>
+  K KeyOf(const T& item) const {
+    if constexpr (kLeft) {
+      return key_a_(item);
+    } else {
+      return key_b_(item);
+    }
+  }
+
+  template <bool kLeft>
+  void Take(const BatchPtr& batch) {
+    using T = std::conditional_t<kLeft, A, B>;
+    const Batch<T>& in = BatchAs<T>(batch);
+    RequireEventTime(in);
+    uint64_t late = 0;
+    for (size_t i = 0; i < in.items.size(); ++i) {
+      const int64_t slice = windows_.SliceStart(in.timestamps[i]);
+      const int64_t last_end = windows_.LastEnd(slice);
+      if (last_end - 1 <= watermark_) {
+        ++late;  // every window of this element has fired
+        continue;
+      }
+      const T& item = in.items[i];
+      auto it = keys().FindOrCreate(KeyOf<kLeft>(item));
+      Entry& entry = it->second;
+      for (int64_t end = windows_.FirstEnd(slice); end <= last_end;
+           end += windows_.slide()) {
+        if (end - 1 <= watermark_) continue;  // fired already
+        Pane& pane = PaneFor(entry, end);
+        if constexpr (kLeft) {
+          pane.left.push_back(item);
+        } else {
+          pane.right.push_back(item);
+        }
+        wakeups_.Schedule(it->first, end - 1, entry.wakeup);
+      }
+    }
+    if (late > 0 && metrics_ != nullptr) metrics_->late_records.Add(late);
+  }
+
+  static Pane& PaneFor(Entry& entry, int64_t end) {
+    for (Pane& pane : entry.panes) {
+      if (pane.end == end) return pane;
+    }
+    Pane& pane = entry.panes.emplace_back();
+    pane.end = end;
+    return pane;
+  }
+
+  // Fires the key's windows that ended by the watermark, and drops them.
+  void FireDue(const K& key, Batch<R>& joined) {
+    auto it = keys().find(key);
+    Entry& entry = it->second;
+    std::sort(entry.panes.begin(), entry.panes.end(),
+              [](const Pane& x, const Pane& y) { return x.end < y.end; });
+    size_t fired = 0;
+    for (; fired < entry.panes.size() && entry.panes[fired].end - 1 <= watermark_;
+         ++fired) {
+      const Pane& pane = entry.panes[fired];
+      for (const A& a : pane.left) {
+        for (const B& b : pane.right) {
+          joined.items.push_back(fn_(a, b));
+          joined.timestamps.push_back(pane.end - 1);
+        }
+      }
+    }
+    entry.panes.erase(entry.panes.begin(),
+                      entry.panes.begin() + static_cast<ptrdiff_t>(fired));
+    if (entry.panes.empty()) {
+      keys().Emptied(it);
+    } else {
+      wakeups_.Schedule(key, entry.panes.front().end - 1, entry.wakeup);
+    }
+  }
+
+  KeyA key_a_;
+  KeyB key_b_;
+  SlicedWindows windows_;
+  F fn_;
+  OperatorMetrics* metrics_ = nullptr;
+  int64_t watermark_ = kMinWatermark;
+  InMemoryStateBackend<K, Entry> state_;
+  KeyWakeups<K> wakeups_;
+};
+
+}  // namespace sluice
