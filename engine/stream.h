@@ -142,6 +142,15 @@ class Stream {
     return Stream<T>(graph_, graph_->AddNode(std::move(node)));
   }
 
+  // Windows over the whole stream, not per key (Flink's windowAll): the window
+  // operator runs as one instance; with an Aggregate, events are still folded into
+  // per-window partials in parallel first. Results have key 0. Takes the same
+  // windows as KeyedStream::Window.
+  template <class Windows>
+  auto WindowAll(Windows windows) const {
+    return KeyBy([](const T&) { return uint8_t{0}; }).Window(windows).SingleInstance();
+  }
+
   // Enriches each event with the row of its key from a small changelog table
   // stream copied to every instance: event_key(const T&) and row_key(const B&) give
   // the keys. Then .Ttl(...), .Deletes(pred) and .Process(fn); see

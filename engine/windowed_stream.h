@@ -6,12 +6,18 @@
 //       .Aggregate(sluice::aggregates::Count())      // Stream<WindowResult<K, int64_t>>
 //
 // The input must have event time (Stream::AssignTimestamps). Results carry the key,
-// the window's start and end and the value, with timestamp end - 1.
+// the window's start and end and the value, with timestamp end - 1 (for global
+// windows: the latest element's timestamp).
+//
+// Tumbling and sliding windows with the default trigger run on the sliced fast path
+// (sliced_window_operator.h); a Trigger(...), global windows or a custom assigner use
+// the general TriggeredWindowOperator.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -23,9 +29,12 @@
 #include "operators/session_windows.h"
 #include "operators/sliced_window_operator.h"
 #include "operators/sliced_windows.h"
+#include "operators/triggered_window_operator.h"
 #include "operators/window_aggregates.h"
+#include "operators/window_assigners.h"
 #include "operators/window_function_concepts.h"
 #include "operators/window_pre_aggregate_operator.h"
+#include "operators/window_trigger.h"
 #include "runtime/event_time.h"
 #include "runtime/key_hash_output.h"
 #include "runtime/type_name.h"
@@ -79,6 +88,23 @@ class WindowedStream {
     return AllowedLateness(EventTimeSpan(lateness));
   }
 
+  // When windows emit (early, count and processing-time firings) and whether each
+  // firing keeps or discards what the window held. See operators/window_trigger.h.
+  // Not available for session windows.
+  WindowedStream Trigger(WindowTrigger trigger) const {
+    WindowedStream copy = *this;
+    copy.trigger_ = trigger;
+    return copy;
+  }
+
+  // Runs the window operator as one instance (windows over a whole non-keyed
+  // stream: Stream::WindowAll). For the engine; users call WindowAll.
+  WindowedStream SingleInstance() const {
+    WindowedStream copy = *this;
+    copy.single_instance_ = true;
+    return copy;
+  }
+
   // Sends late events to a side output, read with LateData() on the result, instead
   // of only counting them. (Windows then aggregate every event after the exchange:
   // pre-aggregation folds events before their lateness is known.)
@@ -99,7 +125,7 @@ class WindowedStream {
                   "Result(const Acc&) -> R, e.g. sluice::aggregates::Count()");
     using Result = WindowedResult<K, WindowAggregateResult<A>, T>;
     if constexpr (std::is_same_v<Windows, SlicedWindows>) {
-      if (!late_output_) return Result(BuildPreAggregated(aggregate));
+      if (!late_output_ && !trigger_) return Result(BuildPreAggregated(aggregate));
     }
     return Result(Build("window_aggregate", aggregate, AggregateFinish<A>{aggregate}));
   }
@@ -129,10 +155,30 @@ class WindowedStream {
     KeyFn key_fn = key_fn_;
     Windows windows = windows_;
     int64_t lateness = lateness_;
+    std::optional<WindowTrigger> trigger = trigger_;
+    bool late_output = late_output_;
     Stream<Result> out = input_.template Then<Result>(
-        std::move(kind), edge_, [key_fn, aggregate, finish, windows, lateness] {
-          return std::make_unique<OperatorFor<A, Finish>>(key_fn, aggregate, finish,
-                                                          windows, lateness);
+        std::move(kind), edge_,
+        [key_fn, aggregate, finish, windows, lateness, trigger,
+         late_output]() -> std::unique_ptr<Operator> {
+          if constexpr (std::is_same_v<Windows, SessionWindowSpec>) {
+            return std::make_unique<SessionWindowOperator<K, T, KeyFn, A, Finish>>(
+                key_fn, aggregate, finish, windows, lateness);
+          } else if constexpr (std::is_same_v<Windows, SlicedWindows>) {
+            if (!trigger) {
+              return std::make_unique<SlicedWindowOperator<K, T, KeyFn, A, Finish>>(
+                  key_fn, aggregate, finish, windows, lateness);
+            }
+            return std::make_unique<
+                TriggeredWindowOperator<K, T, KeyFn, SlicedWindowAssigner, A, Finish>>(
+                key_fn, SlicedWindowAssigner{windows}, aggregate, finish, *trigger,
+                lateness, late_output);
+          } else {
+            return std::make_unique<
+                TriggeredWindowOperator<K, T, KeyFn, Windows, A, Finish>>(
+                key_fn, windows, aggregate, finish,
+                trigger.value_or(WindowTrigger::OnWatermark()), lateness, late_output);
+          }
         });
     SetValidate(out);
     if (late_output_) {
@@ -191,23 +237,38 @@ class WindowedStream {
     K operator()(const Partial& partial) const { return partial.key; }
   };
 
+  // Validation of the window node, and its parallelism for WindowAll.
   template <class Result>
   void SetValidate(const Stream<Result>& out) const {
     Windows windows = windows_;
     int64_t lateness = lateness_;
-    out.graph()->node(out.node_id()).validate = [windows, lateness] {
+    std::optional<WindowTrigger> trigger = trigger_;
+    LogicalNode& node = out.graph()->node(out.node_id());
+    if (single_instance_) {
+      node.parallelism = 1;
+      node.max_parallelism = 1;
+    }
+    node.validate = [windows, lateness, trigger]() -> absl::Status {
       if (lateness < 0) {
         return absl::InvalidArgumentError(
             absl::StrCat("allowed lateness must be >= 0, got ", lateness));
       }
-      return windows.Validate();
+      if (trigger) {
+        if (std::is_same_v<Windows, SessionWindowSpec>) {
+          return absl::UnimplementedError(
+              "triggers are not supported on session windows (they fire when the "
+              "watermark passes the session's end)");
+        }
+        absl::Status status = trigger->Validate();
+        if (!status.ok()) return status;
+      }
+      if constexpr (requires { windows.Validate(); }) {
+        return windows.Validate();
+      } else {
+        return absl::OkStatus();
+      }
     };
   }
-
-  template <class A, class Finish>
-  using OperatorFor = std::conditional_t<std::is_same_v<Windows, SessionWindowSpec>,
-                                         SessionWindowOperator<K, T, KeyFn, A, Finish>,
-                                         SlicedWindowOperator<K, T, KeyFn, A, Finish>>;
 
   Stream<T> input_;
   LogicalEdge edge_;
@@ -215,6 +276,8 @@ class WindowedStream {
   Windows windows_;
   int64_t lateness_ = 0;
   bool late_output_ = false;
+  std::optional<WindowTrigger> trigger_;
+  bool single_instance_ = false;
 };
 
 }  // namespace sluice

@@ -4,6 +4,7 @@
 // and entries a lower one made stale are skipped when popped.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 
@@ -16,8 +17,11 @@ class KeyWakeups {
  public:
   static constexpr int64_t kNone = std::numeric_limits<int64_t>::max();
 
-  // Wakes `key`, whose current wake-up time is `slot`, at `time` or earlier.
+  // Wakes `key`, whose current wake-up time is `slot`, at `time` or earlier. A time
+  // of kMaxWatermark (end of input) is kept as kMaxWatermark - 1, which only the
+  // end-of-input watermark reaches, so that kNone stays free to mean "none".
   void Schedule(const K& key, int64_t time, int64_t& slot) {
+    time = std::min(time, kNone - 1);
     if (time >= slot) return;
     slot = time;
     heap_.Add(time, key);

@@ -1,0 +1,298 @@
+// Triggers (early count and processing-time firings, count triggers, accumulating
+// and discarding panes, late firings), global windows, custom assigners and
+// windows over a whole stream, against expectations computed here.
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "engine/sluice.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "operators/triggered_window_operator.h"
+#include "runtime/operator_metrics.h"
+#include "runtime/stable_hash.h"
+#include "tests/operator_harness.h"
+#include "tests/run_config.h"
+#include "tests/status_matchers.h"
+
+namespace sluice {
+namespace {
+
+using ::sluice::testing::RunConfig;
+using ::sluice::testing::RunConfigName;
+using ::sluice::testing::RunConfigTest;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAreArray;
+
+constexpr int64_t kBound = 30;
+constexpr uint32_t kKeys = 7;
+constexpr uint64_t kEvents = 6000;
+
+struct Event {
+  uint32_t key = 0;
+  int64_t time = 0;
+};
+
+Event MakeEvent(uint64_t i) {
+  uint64_t h = StableHash(i + 99);
+  return Event{static_cast<uint32_t>(h % kKeys),
+               static_cast<int64_t>(i) - static_cast<int64_t>((h >> 12) % kBound)};
+}
+
+int64_t FloorTo(int64_t t, int64_t m) { return t - ((t % m) + m) % m; }
+
+// (key, window start, value) of every firing, as a sortable multiset.
+using Firing = std::tuple<uint32_t, int64_t, int64_t>;
+
+template <class R>
+std::vector<Firing> Firings(const std::vector<WindowResult<uint32_t, R>>& results) {
+  std::vector<Firing> out;
+  for (const auto& r : results) out.push_back({r.key, r.start, r.value});
+  return out;
+}
+
+// Element counts per (key, tumbling window start).
+std::map<std::pair<uint32_t, int64_t>, int64_t> CountsPerWindow(int64_t size) {
+  std::map<std::pair<uint32_t, int64_t>, int64_t> counts;
+  for (uint64_t i = 0; i < kEvents; ++i) {
+    Event e = MakeEvent(i);
+    ++counts[{e.key, FloorTo(e.time, size)}];
+  }
+  return counts;
+}
+
+// What a count trigger every n emits for a window of `total` elements: accumulating,
+// n, 2n, ... then the total again on time; discarding, n each time, then the rest.
+std::vector<int64_t> ExpectedFirings(int64_t total, int64_t n, bool discarding,
+                                     bool on_watermark) {
+  std::vector<int64_t> values;
+  for (int64_t k = 1; k * n <= total; ++k) values.push_back(discarding ? n : k * n);
+  int64_t rest = total % n;
+  if (discarding) {
+    if (rest > 0) values.push_back(rest);
+  } else if (rest > 0 || (on_watermark && total > 0)) {
+    values.push_back(total);
+  }
+  return values;
+}
+
+class TriggerTest : public RunConfigTest {
+ protected:
+  auto Keyed(Dataflow& flow) {
+    return flow.Source(Generator(MakeEvent).Count(kEvents))
+        .AssignTimestamps([](const Event& e) { return e.time; },
+                          WatermarkStrategy::BoundedOutOfOrderness(kBound))
+        .KeyBy([](const Event& e) { return e.key; });
+  }
+};
+
+TEST_P(TriggerTest, EarlyCountFiringsAccumulateOrDiscard) {
+  constexpr int64_t kSize = 500;
+  constexpr int64_t kEvery = 16;
+  for (bool discarding : {false, true}) {
+    WindowTrigger trigger = WindowTrigger::OnWatermark().EarlyEvery(kEvery);
+    if (discarding) trigger = trigger.Discarding();
+    Dataflow flow;
+    CollectorSink<WindowResult<uint32_t, int64_t>> sink;
+    Keyed(flow)
+        .Window(TumblingWindows(kSize))
+        .Trigger(trigger)
+        .Aggregate(aggregates::Count())
+        .Sink(sink);
+    SLUICE_ASSERT_OK(flow.Run(Options()));
+    std::vector<Firing> expected;
+    for (const auto& [window, total] : CountsPerWindow(kSize)) {
+      for (int64_t v : ExpectedFirings(total, kEvery, discarding, true)) {
+        expected.push_back({window.first, window.second, v});
+      }
+    }
+    EXPECT_THAT(Firings(sink.Items()), UnorderedElementsAreArray(expected))
+        << (discarding ? "discarding" : "accumulating");
+  }
+}
+
+TEST_P(TriggerTest, GlobalWindowsWithACountTrigger) {
+  constexpr int64_t kEvery = 100;
+  std::map<uint32_t, int64_t> per_key;
+  for (uint64_t i = 0; i < kEvents; ++i) ++per_key[MakeEvent(i).key];
+  for (bool discarding : {false, true}) {
+    WindowTrigger trigger = WindowTrigger::Count(kEvery);
+    if (discarding) trigger = trigger.Discarding();
+    Dataflow flow;
+    CollectorSink<WindowResult<uint32_t, int64_t>> sink;
+    Keyed(flow)
+        .Window(GlobalWindows())
+        .Trigger(trigger)
+        .Aggregate(aggregates::Count())
+        .Sink(sink);
+    SLUICE_ASSERT_OK(flow.Run(Options()));
+    std::vector<Firing> expected;
+    for (const auto& [key, total] : per_key) {
+      for (int64_t v : ExpectedFirings(total, kEvery, discarding, false)) {
+        expected.push_back({key, kMinWatermark, v});
+      }
+    }
+    EXPECT_THAT(Firings(sink.Items()), UnorderedElementsAreArray(expected))
+        << (discarding ? "discarding" : "accumulating");
+  }
+}
+
+// A custom assigner: every event belongs to its 100 ms window and its 1 s window.
+struct TwoScales {
+  void AssignWindows(const Event&, int64_t ts, std::vector<TimeWindow>& out) const {
+    out.push_back({FloorTo(ts, 100), FloorTo(ts, 100) + 100});
+    out.push_back({FloorTo(ts, 1000), FloorTo(ts, 1000) + 1000});
+  }
+};
+
+TEST_P(TriggerTest, CustomAssignerMatchesBruteForce) {
+  std::map<std::tuple<uint32_t, int64_t, int64_t>, int64_t> expected_counts;
+  for (uint64_t i = 0; i < kEvents; ++i) {
+    Event e = MakeEvent(i);
+    ++expected_counts[{e.key, FloorTo(e.time, 100), 100}];
+    ++expected_counts[{e.key, FloorTo(e.time, 1000), 1000}];
+  }
+  Dataflow flow;
+  CollectorSink<WindowResult<uint32_t, int64_t>> sink;
+  Keyed(flow).Window(TwoScales{}).Aggregate(aggregates::Count()).Sink(sink);
+  SLUICE_ASSERT_OK(flow.Run(Options()));
+  std::map<std::tuple<uint32_t, int64_t, int64_t>, int64_t> got;
+  for (const auto& r : sink.Items()) {
+    EXPECT_TRUE(
+        got.emplace(std::make_tuple(r.key, r.start, r.end - r.start), r.value).second);
+  }
+  EXPECT_EQ(got, expected_counts);
+}
+
+TEST_P(TriggerTest, WindowAllCountsTheWholeStream) {
+  constexpr int64_t kSize = 250;
+  std::map<int64_t, int64_t> expected;
+  std::map<int64_t, int64_t> expected_max;
+  for (uint64_t i = 0; i < kEvents; ++i) {
+    Event e = MakeEvent(i);
+    ++expected[FloorTo(e.time, kSize)];
+    auto [it, fresh] = expected_max.try_emplace(FloorTo(e.time, kSize), e.key);
+    it->second = std::max<int64_t>(it->second, e.key);
+  }
+  Dataflow flow;
+  CollectorSink<WindowResult<uint8_t, int64_t>> counts;
+  CollectorSink<WindowResult<uint8_t, uint32_t>> maxima;
+  auto events = flow.Source(Generator(MakeEvent).Count(kEvents))
+                    .AssignTimestamps([](const Event& e) { return e.time; },
+                                      WatermarkStrategy::BoundedOutOfOrderness(kBound));
+  events.WindowAll(TumblingWindows(kSize)).Aggregate(aggregates::Count()).Sink(counts);
+  events.WindowAll(TumblingWindows(kSize))
+      .Process([](uint8_t, const TimeWindow&, const std::vector<Event>& all) {
+        uint32_t max = 0;
+        for (const Event& e : all) max = std::max(max, e.key);
+        return max;
+      })
+      .Sink(maxima);
+  SLUICE_ASSERT_OK(flow.Run(Options()));
+  std::map<int64_t, int64_t> got;
+  for (const auto& r : counts.Items()) got[r.start] += r.value;
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(counts.Items().size(), expected.size());  // one result per window
+  std::map<int64_t, int64_t> got_max;
+  for (const auto& r : maxima.Items()) got_max[r.start] = r.value;
+  EXPECT_EQ(got_max, expected_max);
+}
+
+INSTANTIATE_TEST_SUITE_P(Configs, TriggerTest,
+                         ::testing::Values(RunConfig{1, 1024, 0}, RunConfig{2, 1024, 0},
+                                           RunConfig{1, 7, 3}, RunConfig{2, 5, 17}),
+                         RunConfigName);
+
+TEST(TriggerValidationTest, SessionWindowsRefuseTriggers) {
+  Dataflow flow;
+  flow.Source(Generator(MakeEvent).Count(10))
+      .AssignTimestamps([](const Event& e) { return e.time; },
+                        WatermarkStrategy::Monotonous())
+      .KeyBy([](const Event& e) { return e.key; })
+      .Window(SessionWindows(10))
+      .Trigger(WindowTrigger::Count(3))
+      .Aggregate(aggregates::Count())
+      .Sink([](const WindowResult<uint32_t, int64_t>&) {});
+  auto job = flow.Build(testing::QuietOptions());
+  EXPECT_EQ(job.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(std::string(job.status().message()), HasSubstr("session windows"));
+}
+
+class FakeProcessingTimers final : public ProcessingTimers {
+ public:
+  int64_t now = 0;
+  std::vector<int64_t> registered;
+  int64_t NowMillis() const override { return now; }
+  void Register(int64_t millis) override { registered.push_back(millis); }
+};
+
+using CountResult = WindowResult<uint32_t, int64_t>;
+auto KeyOf = [](const Event& e) { return e.key; };
+using Triggered =
+    TriggeredWindowOperator<uint32_t, Event, decltype(KeyOf), SlicedWindowAssigner,
+                            aggregates::CountAggregate,
+                            AggregateFinish<aggregates::CountAggregate>>;
+
+std::unique_ptr<testing::OperatorHarness<Event, CountResult>> MakeTriggered(
+    WindowTrigger trigger, int64_t lateness, FakeProcessingTimers* timers,
+    OperatorMetrics* metrics) {
+  OperatorContext context;
+  context.processing_timers = timers;
+  context.metrics = metrics;
+  auto h = std::make_unique<testing::OperatorHarness<Event, CountResult>>(
+      std::make_unique<Triggered>(KeyOf, SlicedWindowAssigner{TumblingWindows(100)},
+                                  aggregates::CountAggregate{},
+                                  AggregateFinish<aggregates::CountAggregate>{}, trigger,
+                                  lateness, /*late_output=*/true),
+      context);
+  EXPECT_TRUE(h->Open().ok());
+  return h;
+}
+
+TEST(TriggeredWindowOperatorTest, ProcessingTimeEarlyFiringsOnlyForWindowsWithNews) {
+  FakeProcessingTimers timers;
+  timers.now = 1000;
+  auto h = MakeTriggered(WindowTrigger::OnWatermark().EarlyEveryProcessingTime(50), 0,
+                         &timers, nullptr);
+  h->ProcessTimed({{1, 10}, {1, 20}, {2, 30}}, {10, 20, 30});
+  ASSERT_EQ(timers.registered, std::vector<int64_t>{1050});
+  timers.now = 1050;
+  h->ProcessingTime(1050);
+  EXPECT_THAT(Firings(h->Items()),
+              UnorderedElementsAreArray(std::vector<Firing>{{1, 0, 2}, {2, 0, 1}}));
+  h->ProcessTimed({{1, 40}}, {40});  // only key 1 has news
+  timers.now = 1100;
+  h->ProcessingTime(1100);
+  h->Watermark(99);  // on time: accumulating, both windows again
+  EXPECT_THAT(Firings(h->Items()),
+              UnorderedElementsAreArray(std::vector<Firing>{
+                  {1, 0, 2}, {2, 0, 1}, {1, 0, 3}, {1, 0, 3}, {2, 0, 1}}));
+}
+
+TEST(TriggeredWindowOperatorTest, LateFiringsDiscardingAndLateOutput) {
+  FakeProcessingTimers timers;
+  OperatorMetrics metrics("window", 0, 1);
+  auto h = MakeTriggered(WindowTrigger::OnWatermark().Discarding(), /*lateness=*/50,
+                         &timers, &metrics);
+  h->ProcessTimed({{1, 10}, {1, 20}}, {10, 20});
+  h->Watermark(120);                 // window [0, 100) fires: 2
+  h->ProcessTimed({{1, 30}}, {30});  // within lateness: fires the late element: 1
+  h->Watermark(149);                 // lateness over: [0, 100) is dropped
+  h->ProcessTimed({{1, 40}}, {40});  // too late: side output, counted
+  EXPECT_THAT(Firings(h->Items()),
+              ::testing::ElementsAre(Firing{1, 0, 2}, Firing{1, 0, 1}));
+  EXPECT_THAT(h->Timestamps(), ::testing::ElementsAre(99, 99));
+  std::vector<Event> late = h->output().SideItems<Event>(1);
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].time, 40);
+  EXPECT_EQ(metrics.late_records.Get(), 1u);
+  EXPECT_EQ(h->op().keyed_state()->key_count(), 0u);
+}
+
+}  // namespace
+}  // namespace sluice
