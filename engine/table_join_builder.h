@@ -63,7 +63,8 @@ class TableJoinBuilder {
                   "pred(const Row&) -> bool");
     TableJoinBuilder<K, A, KeyA, B, KeyB, D> builder(events_, event_edge_, key_a_, rows_,
                                                      row_edge_, key_b_, is_delete);
-    return builder.Ttl(options_.ttl);
+    builder.options_ = options_;
+    return builder;
   }
 
   template <class F>
@@ -93,6 +94,8 @@ class TableJoinBuilder {
  private:
   template <class, class, class, class, class, class>
   friend class TableJoinBuilder;
+  template <class>
+  friend class Stream;
 
   Stream<A> events_;
   LogicalEdge event_edge_;
@@ -116,9 +119,11 @@ auto Stream<T>::JoinBroadcastTable(const Stream<B>& table, KeyA event_key,
   static_assert(
       std::is_same_v<K, std::decay_t<std::invoke_result_t<const KeyB&, const B&>>>,
       "JoinBroadcastTable: event_key and row_key must return the same type");
-  return TableJoinBuilder<K, T, KeyA, B, KeyB>(*this, Edge(), std::move(event_key), table,
-                                               table.Broadcast().Edge(),
-                                               std::move(row_key));
+  TableJoinBuilder<K, T, KeyA, B, KeyB> builder(*this, Edge(), std::move(event_key),
+                                                table, table.Broadcast().Edge(),
+                                                std::move(row_key));
+  builder.options_.broadcast = true;
+  return builder;
 }
 
 }  // namespace sluice

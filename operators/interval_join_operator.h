@@ -98,7 +98,11 @@ class IntervalJoinOperator final : public Operator {
 
   // When an element can no longer match anything still to come.
   int64_t LeftExpiry(int64_t ts) const { return SaturatingAdd(ts, upper_); }
-  int64_t RightExpiry(int64_t ts) const { return SaturatingAdd(ts, -lower_); }
+  int64_t RightExpiry(int64_t ts) const {
+    int64_t expiry;  // ts - lower_, saturated (lower_ may be kMinWatermark)
+    if (__builtin_sub_overflow(ts, lower_, &expiry)) return kMaxWatermark;
+    return expiry;
+  }
   static int64_t SaturatingAdd(int64_t a, int64_t b) {
     int64_t sum;
     if (__builtin_add_overflow(a, b, &sum)) return b > 0 ? kMaxWatermark : kMinWatermark;

@@ -86,7 +86,8 @@ class KeyedContext {
     return processing_->NowMillis();
   }
   // Calls OnTimer(time) once processing time reaches `time` (once per key and time).
-  // In that call, processing_timer() is true and timestamp() is the watermark.
+  // In that call, processing_timer() is true and timestamp() is just after the
+  // watermark.
   void RegisterProcessingTimeTimer(int64_t time) {
     auto& timers = entry_->processing_timers;
     if (std::find(timers.begin(), timers.end(), time) != timers.end()) return;
@@ -289,7 +290,11 @@ class KeyedProcessOperator final : public Operator {
     bool pending = processing ? TakeTimer(it->second.processing_timers, when)
                               : TakeTimer(it->second.timers, when);
     if (!pending) return;  // deleted, or already fired
-    Context context = ContextFor(it, processing ? watermark_ : when, results);
+    // A processing-time firing is stamped just after the watermark: on time for
+    // whatever event-time operator follows.
+    int64_t stamp =
+        processing ? (watermark_ == kMaxWatermark ? watermark_ : watermark_ + 1) : when;
+    Context context = ContextFor(it, stamp, results);
     context.processing_timer_ = processing;
     fn_.OnTimer(when, context);
     AfterCall(it, now);
@@ -380,7 +385,12 @@ class KeyedProcessOperator final : public Operator {
     entry.ttl_queued = false;
     if constexpr (StateMayExpire<S>()) {
       if (entry.state && processing_ != nullptr) {
-        QueueExpiry(key, entry, ExpireState(*entry.state, processing_->NowMillis()));
+        int64_t next = ExpireState(*entry.state, processing_->NowMillis());
+        if (StateIsEmpty(*entry.state)) {
+          entry.state.reset();  // expired while it was stored
+        } else {
+          QueueExpiry(key, entry, next);
+        }
       }
     }
   }

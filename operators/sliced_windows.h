@@ -48,6 +48,14 @@ class SlicedWindows {
     return absl::OkStatus();
   }
 
+  // Whether the windows of `timestamp` can be computed without overflow: false only
+  // within two window sizes of the ends of the int64 range (the timestamps of
+  // end-of-input timers, say), which then belong to no window.
+  bool Representable(int64_t timestamp) const {
+    const int64_t margin = 2 * (size_ + slide_);
+    return timestamp > kMinWatermark + margin && timestamp < kMaxWatermark - margin;
+  }
+
   // The start of the slice holding `timestamp`.
   int64_t SliceStart(int64_t timestamp) const {
     return FloorTo(timestamp - offset_, slice_) + offset_;

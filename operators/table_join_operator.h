@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -28,11 +29,13 @@
 #include "runtime/event_time.h"
 #include "runtime/operator.h"
 #include "runtime/state/in_memory_state_backend.h"
+#include "runtime/state/unsupported_state_backend.h"
 
 namespace sluice {
 
 struct TableJoinOptions {
   int64_t ttl = 0;  // event-time ms a row stays valid after its timestamp; 0: forever
+  bool broadcast = false;  // the table edge is broadcast (JoinBroadcastTable)
 };
 
 template <class K, class A, class B, class KeyA, class KeyB, class IsDelete, class F>
@@ -53,12 +56,27 @@ class TableJoinOperator final : public Operator {
     state_.set_key_group_count(context.max_key_groups);
     state_.set_on_restore([this](const K& key, Entry& entry) {
       entry.wakeup = KeyWakeups<K>::kNone;
+      std::stable_sort(
+          entry.rows.begin(), entry.rows.end(),
+          [](const Row& x, const Row& y) { return x.timestamp < y.timestamp; });
       Reschedule(key, entry);
     });
     return absl::OkStatus();
   }
 
-  KeyedStateBackend* keyed_state() override { return &state_; }
+  KeyedStateBackend* keyed_state() override {
+    if (!options_.broadcast) return &state_;
+    // Every instance holds every row: splitting that by key group on restore would
+    // lose the table on all but one instance.
+    live_keys_ = keys().live();
+    if (!unsupported_) {
+      unsupported_ = std::make_unique<UnsupportedStateBackend>(
+          "the broadcast table join cannot be snapshotted by key group yet (its table "
+          "is copied to every instance); use JoinTable on a keyed table instead",
+          state_.key_group_count(), &live_keys_);
+    }
+    return unsupported_.get();
+  }
 
   void ProcessBatch(int port, BatchPtr batch, Output& out) override {
     BatchPtr results = AcquireBatch<R>();
@@ -112,14 +130,19 @@ class TableJoinOperator final : public Operator {
     uint64_t late = 0;
     for (size_t i = 0; i < in.items.size(); ++i) {
       const int64_t ts = in.timestamps[i];
-      auto it = keys().FindOrCreate(key_a_(in.items[i]));
-      Entry& entry = it->second;
       if (ts <= watermark_) {
         ++late;
-        Join(in.items[i], ts, entry, joined);
-        if (entry.empty()) keys().Emptied(it);
+        auto found = keys().find(key_a_(in.items[i]));
+        if (found == keys().end()) {
+          joined.items.push_back(fn_(in.items[i], nullptr));
+          joined.timestamps.push_back(ts);
+        } else {
+          Join(in.items[i], ts, found->second, joined);
+        }
         continue;
       }
+      auto it = keys().FindOrCreate(key_a_(in.items[i]));
+      Entry& entry = it->second;
       entry.waiting.emplace_back(ts, in.items[i]);
       wakeups_.Schedule(it->first, ts, entry.wakeup);
     }
@@ -223,6 +246,8 @@ class TableJoinOperator final : public Operator {
   int64_t watermark_ = kMinWatermark;
   InMemoryStateBackend<K, Entry> state_;
   KeyWakeups<K> wakeups_;
+  std::unique_ptr<UnsupportedStateBackend> unsupported_;  // broadcast variant
+  size_t live_keys_ = 0;
 };
 
 }  // namespace sluice

@@ -42,6 +42,7 @@ struct SlicedWindowAssigner {
   SlicedWindows windows;
   template <class T>
   void AssignWindows(const T&, int64_t ts, std::vector<TimeWindow>& out) const {
+    if (!windows.Representable(ts)) return;  // counted as late
     const int64_t slice = windows.SliceStart(ts);
     for (int64_t end = windows.FirstEnd(slice); end <= windows.LastEnd(slice);
          end += windows.slide()) {

@@ -108,6 +108,10 @@ class WindowJoinOperator final : public Operator {
     RequireEventTime(in);
     uint64_t late = 0;
     for (size_t i = 0; i < in.items.size(); ++i) {
+      if (!windows_.Representable(in.timestamps[i])) {
+        ++late;  // at the ends of time: in no window
+        continue;
+      }
       const int64_t slice = windows_.SliceStart(in.timestamps[i]);
       const int64_t last_end = windows_.LastEnd(slice);
       if (last_end - 1 <= watermark_) {

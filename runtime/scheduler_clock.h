@@ -1,7 +1,11 @@
-// The default processing clock: the steady clock, with wake-ups on the scheduler's
-// timer thread.
+// The default processing clock: wall-clock milliseconds since the Unix epoch (as
+// Flink's processing time), so TTL expiries and processing-time timers kept in
+// state still mean the same after a restore in another process or on another host.
+// Wake-ups run on the scheduler's (steady) timer thread: a wall-clock deadline is
+// turned into a steady one when registered.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 
@@ -16,12 +20,13 @@ class SchedulerClock final : public ProcessingClock {
 
   int64_t NowMillis() const override {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
   }
   void WakeAt(Task* task, int64_t millis) override {
+    int64_t delay = std::max<int64_t>(0, millis - NowMillis());
     scheduler_->WakeAt(
-        task, std::chrono::steady_clock::time_point(std::chrono::milliseconds(millis)));
+        task, std::chrono::steady_clock::now() + std::chrono::milliseconds(delay));
   }
   // The scheduler drops its timers when it is destroyed, before the tasks are, and
   // waking a finished task does nothing.

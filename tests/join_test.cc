@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "operators/interval_join_operator.h"
+#include "operators/table_join_operator.h"
 #include "runtime/operator_metrics.h"
 #include "runtime/stable_hash.h"
 #include "tests/operator_harness.h"
@@ -355,6 +356,46 @@ TEST(JoinOperatorTest, LateElementsAreCountedNotJoined) {
   EXPECT_THAT(h.Timestamps(), ::testing::ElementsAre(105, 109));
   EXPECT_EQ(metrics.late_records.Get(), 1u);
   EXPECT_EQ(h.op().keyed_state()->key_count(), 1u);  // payment 5 waits for orders
+}
+
+}  // namespace
+}  // namespace sluice
+
+namespace sluice {
+namespace {
+
+TEST(JoinOperatorTest, UnboundedLowerBoundDoesNotOverflow) {
+  auto user = [](const Order& o) { return o.user; };
+  auto fn = [](const Order& a, const Order& b) { return Pair{a.id, b.id}; };
+  testing::OperatorHarness<Order, Pair> h(
+      std::make_unique<IntervalJoinOperator<uint32_t, Order, Order, decltype(user),
+                                            decltype(user), decltype(fn)>>(
+          user, user, kMinWatermark, 0, fn));
+  SLUICE_ASSERT_OK(h.Open());
+  h.ProcessTimed({{1, 10, 1}}, {10}, /*port=*/1);
+  h.ProcessTimed({{1, 50, 2}}, {50}, /*port=*/0);  // any earlier payment matches
+  h.Watermark(kMaxWatermark);
+  EXPECT_THAT(h.Items(), ::testing::ElementsAre(Pair{2, 1}));
+  EXPECT_EQ(h.op().keyed_state()->key_count(), 0u);
+}
+
+TEST(JoinOperatorTest, BroadcastTableJoinRefusesKeyGroupSnapshots) {
+  auto user = [](const Order& o) { return o.user; };
+  auto fn = [](const Order& o, const Order* row) {
+    return Pair{o.id, row == nullptr ? -1 : row->id};
+  };
+  TableJoinOptions options;
+  options.broadcast = true;
+  testing::OperatorHarness<Order, Pair> h(
+      std::make_unique<TableJoinOperator<uint32_t, Order, Order, decltype(user),
+                                         decltype(user), NoDeletes, decltype(fn)>>(
+          user, user, NoDeletes{}, options, fn));
+  SLUICE_ASSERT_OK(h.Open());
+  h.ProcessTimed({{1, 10, 7}}, {10}, /*port=*/1);
+  auto snapshots = h.op().keyed_state()->SnapshotKeyGroups();
+  EXPECT_EQ(snapshots.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(std::string(snapshots.status().message()), HasSubstr("broadcast"));
+  EXPECT_EQ(h.op().keyed_state()->key_count(), 1u);
 }
 
 }  // namespace

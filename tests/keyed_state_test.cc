@@ -324,6 +324,38 @@ TEST(KeyedStateTest, ExpiredKeysAreRemovedWithoutNewEvents) {
   EXPECT_EQ(h.Items().size(), 10'001u);
 }
 
+// A key whose TTL'd state expired while it was stored is dropped on restore.
+TEST(KeyedStateTest, StateExpiredWhileStoredIsDroppedOnRestore) {
+  using DedupeOperator =
+      KeyedProcessOperator<uint32_t, Visit, uint32_t (*)(const Visit&), Dedupe>;
+  auto make = [](FakeProcessingTimers* timers) {
+    OperatorContext context;
+    context.processing_timers = timers;
+    auto h = std::make_unique<testing::OperatorHarness<Visit, uint32_t>>(
+        std::make_unique<DedupeOperator>([](const Visit& v) { return v.user; }, Dedupe{}),
+        context);
+    EXPECT_TRUE(h->Open().ok());
+    return h;
+  };
+  FakeProcessingTimers timers;
+  timers.now = 100;
+  auto before = make(&timers);
+  before->ProcessTimed({{1, 0, 0}, {2, 0, 0}}, {1, 2});
+  timers.now = 900;
+  before->ProcessTimed({{2, 0, 0}}, {3});  // user 2 lives until 1900
+  auto snapshots = before->op().keyed_state()->SnapshotKeyGroups();
+  ASSERT_TRUE(snapshots.ok());
+
+  timers.now = 1500;  // user 1 expired at 1100, while stored
+  auto after = make(&timers);
+  for (const auto& [group, bytes] : *snapshots) {
+    SLUICE_ASSERT_OK(after->op().keyed_state()->RestoreKeyGroup(bytes));
+  }
+  EXPECT_EQ(after->op().keyed_state()->key_count(), 1u);
+  after->ProcessTimed({{1, 0, 0}, {2, 0, 0}}, {4, 5});
+  EXPECT_THAT(after->Items(), ::testing::ElementsAre(1u));  // 1 is new again, 2 is not
+}
+
 // Damaged, foreign and unsupported snapshots are refused with a message, and add
 // nothing.
 TEST(KeyedStateTest, BadSnapshotsAreRefused) {

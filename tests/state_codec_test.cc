@@ -102,7 +102,20 @@ TEST(StateCodecTest, InvalidOptionalTagFails) {
   EXPECT_TRUE(in.failed());
 }
 
+TEST(StateCodecTest, ABoolMustBeZeroOrOne) {
+  for (char byte : {'\x00', '\x01', '\x02', '\xff'}) {
+    std::string bytes(1, byte);
+    StateReader in(bytes);
+    bool decoded = false;
+    DecodeState(in, decoded);
+    EXPECT_EQ(in.failed(), byte != '\x00' && byte != '\x01') << int(byte);
+  }
+}
+
 static_assert(StateEncodable<Profile>);
+static_assert(!StateEncodable<int*>);
+static_assert(!StateEncodable<std::string_view>);
+static_assert(!StateEncodable<std::vector<const char*>>);
 static_assert(StateEncodable<std::vector<std::optional<std::string>>>);
 struct Opaque {
   std::string name;  // not trivially copyable, and no Fields()

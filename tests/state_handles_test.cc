@@ -1,7 +1,9 @@
 // The state handles and their time to live, driven by hand-set processing times
 // (StateTime::Scope), against expectations worked out in each test.
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "runtime/state/list_state.h"
 #include "runtime/state/map_state.h"
 #include "runtime/state/reducing_state.h"
+#include "runtime/state/state_codec.h"
 #include "runtime/state/state_fields.h"
 #include "runtime/state/value_state.h"
 
@@ -115,6 +118,31 @@ TEST(ListStateTest, RemoveIfKeepsExpiriesInStep) {
   EXPECT_EQ(At(105, [&] { return ToVector(list.Get()); }), (std::vector<int>{2, 3}));
   EXPECT_EQ(At(115, [&] { return ToVector(list.Get()); }), (std::vector<int>{3}));
   EXPECT_EQ(list.Expire(115), 120);
+}
+
+TEST(ListStateTest, RestoredUnderANewTtlStillExpiresItsNewElements) {
+  ListState<int> plain;
+  plain.Add(1);
+  plain.Add(2);
+  std::string bytes;
+  StateWriter out(bytes);
+  EncodeState(plain, out);
+  ListState<int> with_ttl(StateTtl{100});
+  StateReader in(bytes);
+  DecodeState(in, with_ttl);
+  ASSERT_FALSE(in.failed());
+  At(0, [&] { with_ttl.Add(3); });
+  // 1 and 2 were written without a TTL and keep none; 3 expires at 100.
+  EXPECT_EQ(At(50, [&] { return ToVector(with_ttl.Get()); }),
+            (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(At(200, [&] { return ToVector(with_ttl.Get()); }), (std::vector<int>{1, 2}));
+}
+
+TEST(StateTtlTest, AfterRejectsNonPositiveAndRoundsUpSubMillisecond) {
+  EXPECT_THROW(StateTtl::After(std::chrono::seconds(0)), std::invalid_argument);
+  EXPECT_THROW(StateTtl::After(std::chrono::seconds(-1)), std::invalid_argument);
+  EXPECT_EQ(StateTtl::After(std::chrono::microseconds(10)).millis, 1);
+  EXPECT_EQ(StateTtl{100}.ExpiryFrom(kNeverExpires - 5), kNeverExpires);
 }
 
 TEST(ListStateTest, WithoutTtlIsAPlainList) {

@@ -117,6 +117,10 @@ class InMemoryStateBackend final : public KeyedStateBackend {
           std::string(header.state_type), "; this operator keeps keys ", TypeName<K>(),
           " with state ", TypeName<V>()));
     }
+    if (header.entry_count > snapshot->entries().size()) {
+      return absl::DataLossError(absl::StrCat("key group ", header.key_group,
+                                              " snapshot: more entries than bytes"));
+    }
     // Decode everything before adding anything, so a damaged snapshot adds nothing.
     StateReader in(snapshot->entries());
     std::vector<std::pair<K, V>> entries;
@@ -131,10 +135,12 @@ class InMemoryStateBackend final : public KeyedStateBackend {
           absl::StrCat("key group ", header.key_group, " snapshot: entries are damaged"));
     }
     for (auto& [key, value] : entries) {
-      V& slot = table_[key];
-      slot = std::move(value);
-      if (on_restore_) on_restore_(key, slot);
+      auto it = table_.FindOrCreate(key);
+      it->second = std::move(value);
+      if (on_restore_) on_restore_(it->first, it->second);
+      if (it->second.empty()) table_.Emptied(it);  // nothing left (expired, say)
     }
+    table_.MaybeSweep();
     return absl::OkStatus();
   }
 

@@ -1,5 +1,7 @@
 #include "runtime/state/key_group_snapshot.h"
 
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 #include "flatbuffers/flatbuffers.h"
 #include "runtime/state/key_group_snapshot_generated.h"
@@ -27,6 +29,14 @@ std::string KeyGroupSnapshot::Encode(const Header& header, std::string_view entr
 }
 
 absl::StatusOr<KeyGroupSnapshot> KeyGroupSnapshot::Decode(std::string_view bytes) {
+  KeyGroupSnapshot snapshot;
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(uint64_t) != 0) {
+    snapshot.aligned_ =
+        std::make_shared<std::vector<uint64_t>>((bytes.size() + 7) / 8, 0);
+    std::memcpy(snapshot.aligned_->data(), bytes.data(), bytes.size());
+    bytes = std::string_view(reinterpret_cast<const char*>(snapshot.aligned_->data()),
+                             bytes.size());
+  }
   const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
   flatbuffers::Verifier verifier(data, bytes.size());
   if (bytes.size() < 8 || !fb::KeyGroupSnapshotBufferHasIdentifier(data) ||
@@ -40,7 +50,6 @@ absl::StatusOr<KeyGroupSnapshot> KeyGroupSnapshot::Decode(std::string_view bytes
         "key group snapshot format version ", root->format_version(),
         " is not supported (this build reads version ", kFormatVersion, ")"));
   }
-  KeyGroupSnapshot snapshot;
   auto view = [](const flatbuffers::String* s) {
     return s == nullptr ? std::string_view() : std::string_view(s->data(), s->size());
   };

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -36,6 +38,9 @@ class KeyGroupSnapshot {
  private:
   Header header_;
   std::string_view entries_;
+  // A copy of the bytes when they were not 8-byte aligned (FlatBuffers reads fields
+  // in place); the views point into it. Heap storage: moving keeps it in place.
+  std::shared_ptr<std::vector<uint64_t>> aligned_;
 };
 
 }  // namespace sluice

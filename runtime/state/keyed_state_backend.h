@@ -30,7 +30,8 @@ class KeyedStateBackend {
   virtual absl::StatusOr<std::string> SnapshotKeyGroup(int key_group) = 0;
   // Adds the keys of a snapshot taken by a backend of the same key and state types;
   // keys already present are replaced. A damaged or foreign snapshot is an error,
-  // and then nothing of it is added.
+  // and then nothing of it is added. Call after the operator's Open (which sets up
+  // how restored timers and wake-ups are queued again).
   virtual absl::Status RestoreKeyGroup(std::string_view snapshot) = 0;
 };
 

@@ -33,14 +33,20 @@ class ListState {
       int64_t now = StateTime::Now();
       DropExpired(now);
       if (ttl_.refresh_on_read()) {
-        std::fill(expires_.begin() + head_, expires_.end(), ttl_.ExpiryFrom(now));
+        std::fill(expires_.begin() + static_cast<ptrdiff_t>(head_), expires_.end(),
+                  ttl_.ExpiryFrom(now));
+        ordered_ = true;
       }
     }
     return absl::MakeConstSpan(values_).subspan(head_);
   }
   void Add(T value) {
     values_.push_back(std::move(value));
-    if (ttl_.enabled()) expires_.push_back(ttl_.ExpiryFrom(StateTime::Now()));
+    if (ttl_.enabled()) {
+      int64_t expires = ttl_.ExpiryFrom(StateTime::Now());
+      if (!expires_.empty() && expires < expires_.back()) ordered_ = false;  // restored
+      expires_.push_back(expires);
+    }
   }
   // Replaces the whole list.
   void Update(std::vector<T> values) {
@@ -67,6 +73,7 @@ class ListState {
     values_.clear();
     expires_.clear();
     head_ = 0;
+    ordered_ = true;
   }
 
   // Whether nothing is stored (expired elements not yet removed still count).
@@ -76,7 +83,10 @@ class ListState {
   int64_t Expire(int64_t now) {
     if (!ttl_.enabled()) return kNeverExpires;
     DropExpired(now);
-    return empty() ? kNeverExpires : expires_[head_];
+    if (empty()) return kNeverExpires;
+    return ordered_ ? expires_[head_]
+                    : *std::min_element(expires_.begin() + static_cast<ptrdiff_t>(head_),
+                                        expires_.end());
   }
 
   void EncodeTo(StateWriter& out) const {
@@ -93,12 +103,20 @@ class ListState {
       DecodeState(in, values_.emplace_back());
       int64_t expires = kNeverExpires;
       DecodeState(in, expires);
-      if (ttl_.enabled()) expires_.push_back(expires);
+      if (ttl_.enabled()) {
+        // Written under another TTL (or none): expiries may be out of order.
+        if (!expires_.empty() && expires < expires_.back()) ordered_ = false;
+        expires_.push_back(expires);
+      }
     }
   }
 
  private:
   void DropExpired(int64_t now) {
+    if (!ordered_) {
+      RemoveExpiredAnywhere(now);
+      return;
+    }
     while (head_ < values_.size() && expires_[head_] <= now) ++head_;
     if (head_ == values_.size()) {
       Clear();
@@ -109,9 +127,25 @@ class ListState {
     }
   }
 
+  // After a restore with out-of-order expiries: filters the whole list.
+  void RemoveExpiredAnywhere(int64_t now) {
+    size_t kept = 0;
+    for (size_t i = head_; i < values_.size(); ++i) {
+      if (expires_[i] <= now) continue;
+      values_[kept] = std::move(values_[i]);
+      expires_[kept] = expires_[i];
+      ++kept;
+    }
+    values_.resize(kept);
+    expires_.resize(kept);
+    head_ = 0;
+    if (kept == 0) ordered_ = true;
+  }
+
   std::vector<T> values_;
   std::vector<int64_t> expires_;  // parallel to values_ when a TTL is set
   size_t head_ = 0;               // values_[0, head_) have expired
+  bool ordered_ = true;           // expires_ is sorted (always, unless restored)
   StateTtl ttl_;
 };
 

@@ -12,7 +12,10 @@
 //
 // Snapshots are read back by the same build of the job: the encoding is compact and
 // carries no field names (the enclosing snapshot records the type, see
-// key_group_snapshot.h).
+// key_group_snapshot.h). Pointers, string_views and spans are refused (their bytes
+// are addresses in this process). Trivially copyable structs are copied as bytes,
+// so a damaged snapshot can give such a struct odd values; checkpoint files carry
+// checksums that catch damage before decoding (and a bare bool is checked here).
 #pragma once
 
 #include <cstdint>
@@ -122,6 +125,20 @@ struct IsTupleLike<std::tuple<Ts...>> : std::true_type {};
 template <class T>
 inline constexpr bool kAlwaysFalse = false;
 
+// Types whose bytes are an address into this process: never state.
+template <class T>
+concept Pointerish = std::is_pointer_v<T> || std::is_member_pointer_v<T> ||
+    std::is_same_v<T, std::string_view> || requires {
+  typename T::element_type;  // absl::Span, std::span, smart pointers
+};
+
+template <class Tuple>
+struct AllReferences;
+template <class... Ts>
+struct AllReferences<std::tuple<Ts...>> {
+  static constexpr bool value = (std::is_lvalue_reference_v<Ts> && ...);
+};
+
 template <class Tuple>
 struct AllEncodable;
 
@@ -131,6 +148,8 @@ template <class T>
 constexpr bool Encodable() {
   if constexpr (SelfEncoding<T> || std::is_same_v<T, std::string>) {
     return true;
+  } else if constexpr (Pointerish<T>) {
+    return false;
   } else if constexpr (HasFields<T>) {
     return AllEncodable<std::decay_t<decltype(std::declval<T&>().Fields())>>::value;
   } else if constexpr (IsOptional<T>::value) {
@@ -161,6 +180,8 @@ void EncodeState(const T& value, StateWriter& out) {
   if constexpr (in::SelfEncoding<T>) {
     value.EncodeTo(out);
   } else if constexpr (in::HasFields<T>) {
+    static_assert(in::AllReferences<decltype(std::declval<T&>().Fields())>::value,
+                  "Fields() must return references to the members: use std::tie");
     // Fields() is not const so that one member function serves both directions.
     std::apply([&](auto&... field) { (EncodeState(field, out), ...); },
                const_cast<T&>(value).Fields());
@@ -176,7 +197,7 @@ void EncodeState(const T& value, StateWriter& out) {
   } else if constexpr (in::IsSequence<T>::value || in::IsMap<T>::value) {
     out.Size(value.size());
     for (const auto& element : value) EncodeState(element, out);
-  } else if constexpr (std::is_trivially_copyable_v<T>) {
+  } else if constexpr (std::is_trivially_copyable_v<T> && !in::Pointerish<T>) {
     out.Bytes(&value, sizeof(T));
   } else {
     static_assert(in::kAlwaysFalse<T>,
@@ -222,8 +243,13 @@ void DecodeState(StateReader& in, T& value) {
       DecodeState(in, entry);
       value.insert_or_assign(std::move(entry.first), std::move(entry.second));
     }
+  } else if constexpr (std::is_same_v<T, bool>) {
+    uint8_t byte = 0;  // a bool must be 0 or 1: any other byte is damage
+    in.Bytes(&byte, 1);
+    if (byte > 1) in.Fail();
+    value = byte == 1;
   } else {
-    static_assert(std::is_trivially_copyable_v<T>,
+    static_assert(std::is_trivially_copyable_v<T> && !ns::Pointerish<T>,
                   "this state type cannot be restored; see EncodeState");
     in.Bytes(&value, sizeof(T));
   }

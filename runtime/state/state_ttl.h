@@ -10,9 +10,11 @@
 //   };
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <limits>
+#include <stdexcept>
 
 #include "absl/status/status.h"
 #include "runtime/operator_error.h"
@@ -30,17 +32,23 @@ struct StateTtl {
   int64_t millis = 0;  // 0: never expires
   Update update = Update::kOnCreateAndWrite;
 
+  // Throws std::invalid_argument for a TTL <= 0; under a millisecond is 1 ms.
   template <class Rep, class Period>
   static StateTtl After(std::chrono::duration<Rep, Period> ttl,
                         Update update = Update::kOnCreateAndWrite) {
-    return StateTtl{std::chrono::duration_cast<std::chrono::milliseconds>(ttl).count(),
-                    update};
+    if (ttl <= std::chrono::duration<Rep, Period>::zero()) {
+      throw std::invalid_argument("StateTtl::After: the time to live must be > 0");
+    }
+    int64_t millis = std::chrono::duration_cast<std::chrono::milliseconds>(ttl).count();
+    return StateTtl{std::max<int64_t>(millis, 1), update};
   }
 
   bool enabled() const { return millis > 0; }
   // When a value written or refreshed at `now` expires.
   int64_t ExpiryFrom(int64_t now) const {
-    return millis > 0 ? now + millis : kNeverExpires;
+    int64_t expiry;
+    if (millis <= 0 || __builtin_add_overflow(now, millis, &expiry)) return kNeverExpires;
+    return expiry;
   }
   bool refresh_on_read() const { return update == Update::kOnReadAndWrite; }
 };
