@@ -14,6 +14,7 @@
 #include "runtime/fan_output.h"
 #include "runtime/scheduler_clock.h"
 #include "runtime/status_macros.h"
+#include "runtime/watermark_alignment.h"
 
 namespace sluice {
 
@@ -91,6 +92,7 @@ class Job::Impl {
     context.max_key_groups = options_.max_key_groups;
     context.batch_size = options_.batch_size;
     context.batch_jitter_seed = options_.batch_jitter_seed;
+    context.alignment = alignment_.get();
     return context;
   }
   void CreateChannels();
@@ -118,6 +120,8 @@ class Job::Impl {
   std::optional<std::chrono::steady_clock::time_point> finished_at_;
   // Destroyed after the tasks, which forget their wake-ups in it.
   std::shared_ptr<ProcessingClock> clock_;
+  // Shared by the tasks' timestamp assigners; outlives them.
+  std::unique_ptr<WatermarkAlignment> alignment_ = std::make_unique<WatermarkAlignment>();
   std::vector<std::unique_ptr<ChainTask>> tasks_;
   // Last: destroyed first, while the tasks and the state its callback uses still exist.
   std::unique_ptr<Scheduler> scheduler_;

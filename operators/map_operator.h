@@ -25,6 +25,7 @@ class MapOperator final : public Operator {
       out_items.reserve(items.size());
       for (const In& item : items) out_items.push_back(fn_(item));
       BatchAs<Out>(result).timestamps.swap(BatchAs<In>(batch).timestamps);
+      BatchAs<Out>(result).split = BatchAs<In>(batch).split;
       out.Emit(std::move(result));
     }
   }

@@ -1,6 +1,11 @@
 // Gives every event its event-time timestamp and emits the stream's watermark after
 // each batch. Watermarks from upstream are replaced by this operator's own, except
 // the final one of end-of-input, which is passed on.
+//
+// Batches tagged with a source split (Batch::split) get a watermark per split; the
+// stream's is the minimum over the splits that are neither ended nor idle. With
+// alignment (WatermarkStrategy::WithAlignment), the operator reports its watermark to
+// the job's alignment group and holds its source back while it is too far ahead.
 #pragma once
 
 #include <algorithm>
@@ -9,9 +14,13 @@
 #include <memory>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
 #include "runtime/event_time.h"
 #include "runtime/operator.h"
 #include "runtime/processing_clock.h"
+#include "runtime/source_pacer.h"
+#include "runtime/watermark_alignment.h"
 #include "runtime/watermark_strategy.h"
 
 namespace sluice {
@@ -24,7 +33,7 @@ class TimestampAssignerOperator final : public Operator {
   // Built-in strategy.
   TimestampAssignerOperator(TsFn ts_fn, WatermarkStrategy strategy)
       : ts_fn_(std::move(ts_fn)), strategy_(strategy) {}
-  // Custom generator, one per instance from `factory`.
+  // Custom generator, one per instance (and per split) from `factory`.
   TimestampAssignerOperator(TsFn ts_fn, GeneratorFactory factory)
       : ts_fn_(std::move(ts_fn)),
         strategy_(WatermarkStrategy::Monotonous()),
@@ -40,14 +49,9 @@ class TimestampAssignerOperator final : public Operator {
       last_active_ = processing_->NowMillis();
       processing_->Register(last_active_ + strategy_.idle_timeout());
     }
-    if (factory_) {
-      generator_ = factory_();
-      if (generator_ == nullptr) {
-        return absl::InvalidArgumentError(
-            "the watermark generator factory returned null");
-      }
-    }
-    return absl::OkStatus();
+    absl::Status status = NewProgress(whole_);
+    if (!status.ok()) return status;
+    return JoinAlignmentGroup(context);
   }
 
   void ProcessBatch(int, BatchPtr batch, Output& out) override {
@@ -57,68 +61,166 @@ class TimestampAssignerOperator final : public Operator {
       // Active again before the events, so none arrives while marked idle.
       if (idle_) {
         idle_ = false;
+        Report(emitted_);
         out.EmitControl(ElementKind::kIdleness, 0);
       }
     }
-    const size_t n = in.items.size();
-    in.timestamps.resize(n);
-    int64_t* timestamps = in.timestamps.data();
     int64_t watermark;
-    if (generator_ == nullptr) {
-      int64_t max_timestamp = max_timestamp_;
-      for (size_t i = 0; i < n; ++i) {
-        timestamps[i] = ts_fn_(std::as_const(in.items[i]));
-        max_timestamp = std::max(max_timestamp, timestamps[i]);
-      }
-      max_timestamp_ = max_timestamp;
-      watermark = strategy_.WatermarkFor(max_timestamp);
+    if (in.split < 0) {
+      Stamp(in, whole_);
+      watermark = whole_.Watermark(strategy_);
     } else {
-      for (size_t i = 0; i < n; ++i) {
-        timestamps[i] = ts_fn_(std::as_const(in.items[i]));
-        generator_->OnEvent(in.items[i], timestamps[i]);
-      }
-      watermark = generator_->CurrentWatermark();
+      Progress& split = SplitFor(in.split);
+      Stamp(in, split);
+      split.last_active = last_active_;
+      split.idle = false;
+      watermark = SplitMinimum();
     }
     out.Emit(std::move(batch));
-    if (watermark > emitted_) {
-      emitted_ = watermark;
-      out.EmitControl(ElementKind::kWatermark, watermark);
-    }
+    Advance(watermark, out);
   }
 
-  // The idleness check: idle if nothing arrived for the timeout, else look again
-  // when the timeout after the last batch runs out.
+  void ProcessSplitEnd(int64_t split, Output& out) override {
+    splits_.erase(static_cast<int32_t>(split));
+    Advance(SplitMinimum(), out);
+  }
+
+  // The idleness check: the source is idle if nothing arrived for the timeout (and
+  // a split is, if it had no events for it); else look again when the timeout after
+  // the last batch runs out.
   void OnProcessingTime(int64_t now_millis, Output& out) override {
-    const int64_t due = last_active_ + strategy_.idle_timeout();
+    const int64_t timeout = strategy_.idle_timeout();
+    bool split_went_idle = false;
+    for (auto& [id, split] : splits_) {
+      if (!split.idle && now_millis - split.last_active >= timeout) {
+        split.idle = true;
+        split_went_idle = true;
+      }
+    }
+    if (split_went_idle) Advance(SplitMinimum(), out);
+    const int64_t due = last_active_ + timeout;
     if (now_millis < due) {
       processing_->Register(due);
       return;
     }
     if (!idle_) {
       idle_ = true;
+      Report(kMaxWatermark);  // an idle source holds no one back
       out.EmitControl(ElementKind::kIdleness, 1);
     }
     // Checked again one timeout after it wakes up.
-    processing_->Register(now_millis + strategy_.idle_timeout());
+    processing_->Register(now_millis + timeout);
   }
 
   void ProcessWatermark(int64_t watermark, Output& out) override {
     if (watermark == kMaxWatermark && emitted_ < kMaxWatermark) {
       emitted_ = kMaxWatermark;
+      Report(kMaxWatermark);
       out.EmitControl(ElementKind::kWatermark, kMaxWatermark);
     }
   }
 
  private:
+  // The event-time progress of the whole input, or of one split.
+  struct Progress {
+    int64_t max_timestamp = kMinWatermark;
+    std::unique_ptr<WatermarkGenerator<T>> generator;  // custom strategies
+    int64_t last_active = 0;
+    bool idle = false;
+    int64_t Watermark(const WatermarkStrategy& strategy) const {
+      return generator ? generator->CurrentWatermark()
+                       : strategy.WatermarkFor(max_timestamp);
+    }
+  };
+
+  absl::Status NewProgress(Progress& progress) {
+    if (!factory_) return absl::OkStatus();
+    progress.generator = factory_();
+    if (progress.generator == nullptr) {
+      return absl::InvalidArgumentError("the watermark generator factory returned null");
+    }
+    return absl::OkStatus();
+  }
+
+  Progress& SplitFor(int32_t id) {
+    auto [it, inserted] = splits_.try_emplace(id);
+    if (inserted) {
+      absl::Status status = NewProgress(it->second);
+      if (!status.ok()) throw OperatorError(status);
+    }
+    return it->second;
+  }
+
+  void Stamp(Batch<T>& in, Progress& progress) {
+    const size_t n = in.items.size();
+    in.timestamps.resize(n);
+    int64_t* timestamps = in.timestamps.data();
+    if (progress.generator == nullptr) {
+      int64_t max_timestamp = progress.max_timestamp;
+      for (size_t i = 0; i < n; ++i) {
+        timestamps[i] = ts_fn_(std::as_const(in.items[i]));
+        max_timestamp = std::max(max_timestamp, timestamps[i]);
+      }
+      progress.max_timestamp = max_timestamp;
+    } else {
+      for (size_t i = 0; i < n; ++i) {
+        timestamps[i] = ts_fn_(std::as_const(in.items[i]));
+        progress.generator->OnEvent(in.items[i], timestamps[i]);
+      }
+    }
+  }
+
+  // The minimum over live, active splits (kMinWatermark, holding, when there is none).
+  int64_t SplitMinimum() const {
+    int64_t minimum = kMaxWatermark;
+    bool any = false;
+    for (const auto& [id, split] : splits_) {
+      if (split.idle) continue;
+      any = true;
+      minimum = std::min(minimum, split.Watermark(strategy_));
+    }
+    return any ? minimum : kMinWatermark;
+  }
+
+  void Advance(int64_t watermark, Output& out) {
+    if (watermark <= emitted_) return;
+    emitted_ = watermark;
+    out.EmitControl(ElementKind::kWatermark, watermark);
+    if (!idle_) Report(watermark);
+  }
+
+  absl::Status JoinAlignmentGroup(const OperatorContext& context) {
+    if (strategy_.alignment_group().empty()) return absl::OkStatus();
+    if (context.alignment == nullptr || context.source_pacer == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "watermark alignment (group '", strategy_.alignment_group(),
+          "') needs AssignTimestamps chained to its source: same parallelism, no "
+          "exchange in between"));
+    }
+    group_ = context.alignment->Group(strategy_.alignment_group());
+    member_ = group_->Join();
+    context.source_pacer->SetHoldCheck([this] { return AheadOfGroup(); });
+    return absl::OkStatus();
+  }
+  bool AheadOfGroup() const {
+    if (emitted_ == kMinWatermark || emitted_ == kMaxWatermark) return false;
+    return static_cast<__int128>(emitted_) - strategy_.max_drift() > group_->Minimum();
+  }
+  void Report(int64_t watermark) {
+    if (group_ != nullptr) group_->Report(member_, watermark);
+  }
+
   TsFn ts_fn_;
   WatermarkStrategy strategy_;
   GeneratorFactory factory_;
-  std::unique_ptr<WatermarkGenerator<T>> generator_;
-  int64_t max_timestamp_ = kMinWatermark;
+  Progress whole_;                                 // untagged batches
+  absl::flat_hash_map<int32_t, Progress> splits_;  // tagged batches, per split
   int64_t emitted_ = kMinWatermark;
   ProcessingTimers* processing_ = nullptr;
   int64_t last_active_ = 0;
   bool idle_ = false;
+  AlignmentGroup* group_ = nullptr;
+  int member_ = -1;
 };
 
 }  // namespace sluice

@@ -42,6 +42,10 @@ class Batch final : public BatchBase {
  public:
   std::vector<T> items;
   std::vector<int64_t> timestamps;
+  // The source split (file, log partition) the events came from, for sources that
+  // interleave several splits in one instance: Stream::AssignTimestamps chained to
+  // such a source keeps a watermark per split (see watermark_strategy.h). -1: none.
+  int32_t split = -1;
 
   bool has_timestamps() const { return !timestamps.empty(); }
 
@@ -72,6 +76,7 @@ BatchBase* Batch<T>::CloneRaw() const {
   BatchPtr copy = BatchPool<T>::Instance().Acquire();
   BatchAs<T>(copy).items = items;
   BatchAs<T>(copy).timestamps = timestamps;
+  BatchAs<T>(copy).split = split;
   return copy.release();
 }
 

@@ -39,6 +39,7 @@ class BatchPool {
   void Release(Batch<T>* batch) {
     batch->items.clear();
     batch->timestamps.clear();
+    batch->split = -1;
     ThreadCache& cache = LocalCache();
     cache.batches.push_back(batch);
     if (cache.batches.size() > kThreadCacheMax) Spill(cache, kThreadCacheMax / 2);

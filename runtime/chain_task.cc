@@ -82,10 +82,15 @@ class ChainTask::Link final : public Output {
 
   void EmitControl(ElementKind kind, int64_t value) override {
     if (stage_ == task_->stages_.size()) {
-      task_->tail_->EmitControl(kind, value);
+      // Split ids mean nothing past the chain of their source.
+      if (kind != ElementKind::kSplitEnd) task_->tail_->EmitControl(kind, value);
       return;
     }
     Output& next = *task_->links_[stage_ + 1];
+    if (kind == ElementKind::kSplitEnd) {
+      task_->stages_[stage_].op->ProcessSplitEnd(value, next);
+      return;
+    }
     if (kind != ElementKind::kWatermark) {
       next.EmitControl(kind, value);
       return;
@@ -146,6 +151,9 @@ ChainTask::ChainTask(std::string name, TaskEnvironment env,
     for (Channel* input : inputs_) stages_[0].metrics->AddInput(input);
   }
   head_ = links_[0].get();
+  if (source_) {
+    for (Stage& stage : stages_) stage.context.source_pacer = &pacer_;
+  }
   if (env_.clock != nullptr) {
     for (size_t i = 0; i < stages_.size(); ++i) {
       stage_timers_.push_back(std::make_unique<StageTimers>(this, static_cast<int>(i)));
@@ -261,6 +269,11 @@ TaskState ChainTask::Park(TaskState state) {
 TaskState ChainTask::RunSource(Clock::time_point deadline) {
   for (int i = 0; i < kQuantumElements; ++i) {
     if (!tail_->HasRoom()) return Park(TaskState::kBlockedOnOutput);
+    if (pacer_.ShouldHold()) {
+      // Watermark alignment: ahead of the slowest source; look again shortly.
+      env_.scheduler->WakeAt(this, Clock::now() + std::chrono::milliseconds(2));
+      return TaskState::kWaiting;
+    }
     current_stage_ = -1;
     absl::StatusOr<SourceStep> step;
     TimeSampled(source_calls_, source_->metrics->busy_inclusive_nanos,

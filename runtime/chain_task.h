@@ -18,6 +18,7 @@
 #include "runtime/operator_metrics.h"
 #include "runtime/processing_clock.h"
 #include "runtime/scheduler.h"
+#include "runtime/source_pacer.h"
 #include "runtime/task.h"
 
 namespace sluice {
@@ -93,6 +94,7 @@ class ChainTask final : public Task {
   int opened_ = 0;  // operators (source first) whose Open succeeded
   std::atomic<bool> completed_{false};
   std::vector<std::unique_ptr<StageTimers>> stage_timers_;  // one per stage
+  SourcePacer pacer_;  // lets the stages hold the source back (alignment)
   // (time, stage), earliest first.
   std::priority_queue<std::pair<int64_t, int>, std::vector<std::pair<int64_t, int>>,
                       std::greater<>>

@@ -17,6 +17,8 @@ enum class ElementKind : uint8_t {
   kEndOfInput,  // the producer will send nothing more on this channel
   kIdleness,    // value 1: the producer's event time is idle (do not wait for its
                 // watermark); value 0: it is active again
+  kSplitEnd,    // value = split id: a source finished that split (within a chain
+                // only: Operator::ProcessSplitEnd; never crosses a channel)
 };
 
 struct Element {

@@ -32,6 +32,13 @@ class Operator {
   virtual void ProcessWatermark(int64_t watermark, Output& out) {
     out.EmitControl(ElementKind::kWatermark, watermark);
   }
+  // The source this operator is chained to finished split `split` (see
+  // Batch::split). Not forwarded: split ids mean something only next to their
+  // source.
+  virtual void ProcessSplitEnd(int64_t split, Output& out) {
+    (void)split;
+    (void)out;
+  }
   // Processing time reached a timer registered through
   // OperatorContext::processing_timers (`now_millis` is the clock's time).
   virtual void OnProcessingTime(int64_t now_millis, Output& out) {

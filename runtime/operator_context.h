@@ -8,6 +8,9 @@
 
 namespace sluice {
 
+class SourcePacer;
+class WatermarkAlignment;
+
 struct OperatorContext {
   std::string name;     // the operator's (user-set or generated) name
   int instance = 0;     // this parallel instance, 0-based
@@ -23,6 +26,11 @@ struct OperatorContext {
   // Processing time and processing-time timers (calls back Operator::
   // OnProcessingTime). Null outside a job unless a test sets one.
   ProcessingTimers* processing_timers = nullptr;
+  // The job's watermark alignment groups (WatermarkStrategy::WithAlignment).
+  WatermarkAlignment* alignment = nullptr;
+  // For operators chained to a source: lets them hold the source back (alignment).
+  // Null elsewhere.
+  SourcePacer* source_pacer = nullptr;
 };
 
 }  // namespace sluice

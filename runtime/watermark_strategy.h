@@ -6,10 +6,19 @@
 //   stream.AssignTimestamps(ts_fn, WatermarkStrategy::BoundedOutOfOrderness(
 //                                      std::chrono::seconds(5)))
 //   stream.AssignTimestamps(ts_fn, [] { return std::make_unique<MyGenerator>(); })
+//
+// Splits: when the source tags its batches with a split (Batch::split: a log
+// partition, say) and AssignTimestamps is chained to it, the watermark is kept per
+// split and the stream's watermark is the minimum over the live splits, so a split
+// that lags does not see its events turn late because another one ran ahead. A split
+// the source ends (ElementKind::kSplitEnd) stops counting; with WithIdleness, so does
+// a split without events for the timeout, until it has events again.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -59,8 +68,25 @@ class WatermarkStrategy {
     return copy;
   }
 
+  // Holds the source back while its watermark is more than `max_drift` ahead of
+  // the slowest source of the same `group` (in this job). AssignTimestamps must be
+  // chained to the source (directly after it, same parallelism).
+  template <class Rep, class Period>
+  WatermarkStrategy WithAlignment(std::string group,
+                                  std::chrono::duration<Rep, Period> max_drift) const {
+    return WithAlignment(std::move(group), EventTimeSpan(max_drift));
+  }
+  WatermarkStrategy WithAlignment(std::string group, int64_t max_drift) const {
+    WatermarkStrategy copy = *this;
+    copy.alignment_group_ = std::move(group);
+    copy.max_drift_ = max_drift;
+    return copy;
+  }
+
   int64_t bound() const { return bound_; }
   int64_t idle_timeout() const { return idle_timeout_; }  // 0: never idle
+  const std::string& alignment_group() const { return alignment_group_; }  // "": none
+  int64_t max_drift() const { return max_drift_; }
 
   // Checked when the job is built.
   absl::Status Validate() const {
@@ -71,6 +97,10 @@ class WatermarkStrategy {
     if (bound_ < 0) {
       return absl::InvalidArgumentError(absl::StrCat(
           "watermark strategy: the out-of-orderness bound must be >= 0, got ", bound_));
+    }
+    if (!alignment_group_.empty() && max_drift_ <= 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "watermark alignment: the maximum drift must be > 0, got ", max_drift_));
     }
     return absl::OkStatus();
   }
@@ -88,6 +118,8 @@ class WatermarkStrategy {
   explicit WatermarkStrategy(int64_t bound) : bound_(bound) {}
   int64_t bound_;
   int64_t idle_timeout_ = 0;
+  std::string alignment_group_;
+  int64_t max_drift_ = 0;
 };
 
 }  // namespace sluice

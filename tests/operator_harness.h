@@ -85,6 +85,13 @@ class OperatorHarness {
     op_->ProcessBatch(port, std::move(batch), output_);
   }
   // A batch with event time: timestamps[i] is the timestamp of items[i].
+  // A batch tagged with source split `split` (Batch::split).
+  void ProcessSplit(std::vector<In> items, int32_t split) {
+    BatchPtr batch = AcquireBatch<In>();
+    BatchAs<In>(batch).items = std::move(items);
+    BatchAs<In>(batch).split = split;
+    op_->ProcessBatch(0, std::move(batch), output_);
+  }
   void ProcessTimed(std::vector<In> items, std::vector<int64_t> timestamps,
                     int port = 0) {
     BatchPtr batch = AcquireBatch<In>();
@@ -93,6 +100,8 @@ class OperatorHarness {
     op_->ProcessBatch(port, std::move(batch), output_);
   }
   void Watermark(int64_t watermark) { op_->ProcessWatermark(watermark, output_); }
+  // The source ended split `split` (ElementKind::kSplitEnd).
+  void SplitEnd(int64_t split) { op_->ProcessSplitEnd(split, output_); }
   // Processing time reached `now` (as the task does when a registered timer is due).
   void ProcessingTime(int64_t now) { op_->OnProcessingTime(now, output_); }
   Operator& op() { return *op_; }
