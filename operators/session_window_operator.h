@@ -97,8 +97,30 @@ class SessionWindowOperator final : public Operator {
         sessions.back().start <= timestamp && timestamp < sessions.back().end) {
       Session& last = sessions.back();
       aggregate_.Add(last.acc, item);
-      last.end = std::max(last.end, timestamp + gap_);
-      return;  // its timer, if earlier than the new end, re-arms when it fires
+      if (timestamp + gap_ > last.end) {
+        last.end = timestamp + gap_;
+        // A lone session moves its timer now: in time order, so the timer goes to
+        // the cheap FIFO run (the old one is left stale). With several sessions the
+        // earliest one's timer stands and re-arms when it fires.
+        if (sessions.size() == 1) {
+          state.timer = last.end - 1;
+          timers_.Add(state.timer, key);
+        }
+      }
+      return;
+    }
+    // Also common: an in-order event after the key's last session starts a new one.
+    if ((sessions.empty() || timestamp >= sessions.back().end) &&
+        !Late(timestamp + gap_)) {
+      Session& fresh = sessions.emplace_back(
+          Session{timestamp, timestamp + gap_, aggregate_.CreateAccumulator()});
+      aggregate_.Add(fresh.acc, item);
+      if (fresh.end - 1 <= watermark_) {
+        EmitResult(key, fresh);  // a late firing, within the allowed lateness
+        fresh.fired = true;
+      }
+      Arm(key, state);
+      return;
     }
     Session merged{timestamp, timestamp + gap_, aggregate_.CreateAccumulator()};
     aggregate_.Add(merged.acc, item);
