@@ -3,8 +3,9 @@
 // differs from the last time popped; adding is an append, and a timer moves between
 // buckets a few times at most before it pops. Unlike a binary heap it does not
 // sift through memory on every operation, which is what made timers that arrive
-// almost in order slow. A timer for a time already popped past is due at once: it
-// pops next, with its own time. Part of EventTimeTimers.
+// almost in order slow. Timers for times already popped past (rare: a process
+// function registering a time behind the watermark) wait in a small binary heap, so
+// every timer pops in time order. Part of EventTimeTimers.
 #pragma once
 
 #include <array>
@@ -12,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <queue>
 #include <utility>
 #include <vector>
 
@@ -21,6 +23,11 @@ template <class K>
 class RadixTimerHeap {
  public:
   void Add(int64_t time, K key) {
+    if (Bias(time) < last_) {
+      overdue_.emplace(time, std::move(key));
+      ++size_;
+      return;
+    }
     const uint64_t order = OrderOf(time);
     const int b = BucketOf(order);
     buckets_[b].emplace_back(time, std::move(key));
@@ -33,11 +40,19 @@ class RadixTimerHeap {
   // The time the next timer pops at (for an overdue timer, the last time popped);
   // must not be empty.
   int64_t MinTime() const {
+    if (!overdue_.empty()) return overdue_.top().first;  // behind everything else
     if (!buckets_[0].empty()) return TimeOf(last_);
     return TimeOf(mins_[std::countr_zero(nonempty_) + 1]);
   }
   // Removes and returns the next timer; must not be empty.
   std::pair<int64_t, K> PopMin() {
+    if (!overdue_.empty()) {
+      std::pair<int64_t, K> timer =
+          std::move(const_cast<std::pair<int64_t, K>&>(overdue_.top()));
+      overdue_.pop();
+      --size_;
+      return timer;
+    }
     if (buckets_[0].empty()) Redistribute(std::countr_zero(nonempty_) + 1);
     std::pair<int64_t, K> timer = std::move(buckets_[0].back());
     buckets_[0].pop_back();
@@ -88,6 +103,15 @@ class RadixTimerHeap {
   uint64_t nonempty_ = 0;  // bit b - 1 set: buckets_[b] holds timers (b >= 1)
   uint64_t last_ = 0;      // the order last popped past
   size_t size_ = 0;
+  struct Later {
+    bool operator()(const std::pair<int64_t, K>& a,
+                    const std::pair<int64_t, K>& b) const {
+      return a.first > b.first;
+    }
+  };
+  // Timers added behind last_ (each earlier than everything in the buckets).
+  std::priority_queue<std::pair<int64_t, K>, std::vector<std::pair<int64_t, K>>, Later>
+      overdue_;
 
   static std::array<uint64_t, 65> MakeMins() {
     std::array<uint64_t, 65> mins;
