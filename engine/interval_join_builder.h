@@ -22,14 +22,8 @@ namespace sluice {
 template <class K, class A, class KeyA, class B, class KeyB>
 class IntervalJoinBuilder {
  public:
-  IntervalJoinBuilder(Stream<A> left, LogicalEdge left_edge, KeyA key_a, Stream<B> right,
-                      LogicalEdge right_edge, KeyB key_b)
-      : left_(std::move(left)),
-        left_edge_(std::move(left_edge)),
-        key_a_(std::move(key_a)),
-        right_(std::move(right)),
-        right_edge_(std::move(right_edge)),
-        key_b_(std::move(key_b)) {}
+  explicit IntervalJoinBuilder(JoinInputs<A, KeyA, B, KeyB> inputs)
+      : inputs_(std::move(inputs)) {}
 
   // The bounds, in event-time milliseconds (either may be negative; lower <= upper).
   IntervalJoinBuilder Between(int64_t lower, int64_t upper) const {
@@ -50,12 +44,12 @@ class IntervalJoinBuilder {
                   "IntervalJoin(...).Process(fn): fn must be callable as "
                   "fn(const Left&, const Right&) and return the joined value");
     using R = std::decay_t<std::invoke_result_t<const F&, const A&, const B&>>;
-    KeyA key_a = key_a_;
-    KeyB key_b = key_b_;
+    KeyA key_a = inputs_.key_a;
+    KeyB key_b = inputs_.key_b;
     int64_t lower = lower_;
     int64_t upper = upper_;
     return AddTwoInputNode<R>(
-        "interval_join", left_, left_edge_, right_, right_edge_,
+        "interval_join", inputs_,
         [=] {
           return std::make_unique<IntervalJoinOperator<K, A, B, KeyA, KeyB, F>>(
               key_a, key_b, lower, upper, fn);
@@ -71,12 +65,7 @@ class IntervalJoinBuilder {
   }
 
  private:
-  Stream<A> left_;
-  LogicalEdge left_edge_;
-  KeyA key_a_;
-  Stream<B> right_;
-  LogicalEdge right_edge_;
-  KeyB key_b_;
+  JoinInputs<A, KeyA, B, KeyB> inputs_;
   int64_t lower_ = 0;
   int64_t upper_ = 0;
 };

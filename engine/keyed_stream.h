@@ -99,25 +99,19 @@ class KeyedStream {
   // timestamps are within bounds. Then .Between(lower, upper).Process(fn).
   template <class B, class KeyB>
   auto IntervalJoin(const KeyedStream<K, B, KeyB>& other) const {
-    return IntervalJoinBuilder<K, T, KeyFn, B, KeyB>(input_, KeyedEdge(), key_fn_,
-                                                     other.input(), other.KeyedEdge(),
-                                                     other.key_function());
+    return IntervalJoinBuilder<K, T, KeyFn, B, KeyB>(InputsWith(other));
   }
   // Joins with another keyed stream window by window: every pair of events of a key
   // in the same window. Then .Window(windows).Apply(fn).
   template <class B, class KeyB>
   auto Join(const KeyedStream<K, B, KeyB>& other) const {
-    return WindowJoinBuilder<K, T, KeyFn, B, KeyB>(input_, KeyedEdge(), key_fn_,
-                                                   other.input(), other.KeyedEdge(),
-                                                   other.key_function());
+    return WindowJoinBuilder<K, T, KeyFn, B, KeyB>(InputsWith(other));
   }
   // Enriches each event with its key's row, as of the event's time, from a changelog
   // stream of rows keyed the same way. Then .Ttl(...), .Deletes(pred), .Process(fn).
   template <class B, class KeyB>
   auto JoinTable(const KeyedStream<K, B, KeyB>& table) const {
-    return TableJoinBuilder<K, T, KeyFn, B, KeyB>(input_, KeyedEdge(), key_fn_,
-                                                  table.input(), table.KeyedEdge(),
-                                                  table.key_function());
+    return TableJoinBuilder<K, T, KeyFn, B, KeyB>(InputsWith(table));
   }
 
   const KeyFn& key_function() const { return key_fn_; }
@@ -139,6 +133,13 @@ class KeyedStream {
   }
 
  private:
+  // This stream as a join's left input and `other` as its right one, both keyed.
+  template <class B, class KeyB>
+  JoinInputs<T, KeyFn, B, KeyB> InputsWith(const KeyedStream<K, B, KeyB>& other) const {
+    return {input_,        KeyedEdge(),       key_fn_,
+            other.input(), other.KeyedEdge(), other.key_function()};
+  }
+
   template <class Sides, class R, size_t... I>
   static void AddSideOutputs(const Stream<R>& out, std::index_sequence<I...>) {
     auto& node = out.graph()->node(out.node_id());

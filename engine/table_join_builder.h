@@ -34,15 +34,8 @@ struct NoDeletes {
 template <class K, class A, class KeyA, class B, class KeyB, class IsDelete = NoDeletes>
 class TableJoinBuilder {
  public:
-  TableJoinBuilder(Stream<A> events, LogicalEdge event_edge, KeyA key_a, Stream<B> rows,
-                   LogicalEdge row_edge, KeyB key_b, IsDelete is_delete = {})
-      : events_(std::move(events)),
-        event_edge_(std::move(event_edge)),
-        key_a_(std::move(key_a)),
-        rows_(std::move(rows)),
-        row_edge_(std::move(row_edge)),
-        key_b_(std::move(key_b)),
-        is_delete_(std::move(is_delete)) {}
+  explicit TableJoinBuilder(JoinInputs<A, KeyA, B, KeyB> inputs, IsDelete is_delete = {})
+      : inputs_(std::move(inputs)), is_delete_(std::move(is_delete)) {}
 
   // Rows stop being valid `ttl` of event time after their timestamp.
   TableJoinBuilder Ttl(int64_t ttl) const {
@@ -61,8 +54,7 @@ class TableJoinBuilder {
     static_assert(std::is_invocable_r_v<bool, const D&, const B&>,
                   "JoinTable(...).Deletes(pred): pred must be callable as "
                   "pred(const Row&) -> bool");
-    TableJoinBuilder<K, A, KeyA, B, KeyB, D> builder(events_, event_edge_, key_a_, rows_,
-                                                     row_edge_, key_b_, is_delete);
+    TableJoinBuilder<K, A, KeyA, B, KeyB, D> builder(inputs_, is_delete);
     builder.options_ = options_;
     return builder;
   }
@@ -73,12 +65,12 @@ class TableJoinBuilder {
                   "JoinTable(...).Process(fn): fn must be callable as "
                   "fn(const Event&, const Row* row) (row nullptr when there is none)");
     using R = std::decay_t<std::invoke_result_t<const F&, const A&, const B*>>;
-    KeyA key_a = key_a_;
-    KeyB key_b = key_b_;
+    KeyA key_a = inputs_.key_a;
+    KeyB key_b = inputs_.key_b;
     IsDelete is_delete = is_delete_;
     TableJoinOptions options = options_;
     return AddTwoInputNode<R>(
-        "table_join", events_, event_edge_, rows_, row_edge_,
+        "table_join", inputs_,
         [=] {
           return std::make_unique<TableJoinOperator<K, A, B, KeyA, KeyB, IsDelete, F>>(
               key_a, key_b, is_delete, options, fn);
@@ -97,12 +89,7 @@ class TableJoinBuilder {
   template <class>
   friend class Stream;
 
-  Stream<A> events_;
-  LogicalEdge event_edge_;
-  KeyA key_a_;
-  Stream<B> rows_;
-  LogicalEdge row_edge_;
-  KeyB key_b_;
+  JoinInputs<A, KeyA, B, KeyB> inputs_;  // left: the events, right: the rows
   IsDelete is_delete_;
   TableJoinOptions options_;
 };
@@ -119,9 +106,9 @@ auto Stream<T>::JoinBroadcastTable(const Stream<B>& table, KeyA event_key,
   static_assert(
       std::is_same_v<K, std::decay_t<std::invoke_result_t<const KeyB&, const B&>>>,
       "JoinBroadcastTable: event_key and row_key must return the same type");
-  TableJoinBuilder<K, T, KeyA, B, KeyB> builder(*this, Edge(), std::move(event_key),
-                                                table, table.Broadcast().Edge(),
-                                                std::move(row_key));
+  TableJoinBuilder<K, T, KeyA, B, KeyB> builder(
+      JoinInputs<T, KeyA, B, KeyB>{*this, Edge(), std::move(event_key), table,
+                                   table.Broadcast().Edge(), std::move(row_key)});
   builder.options_.broadcast = true;
   return builder;
 }

@@ -1,5 +1,6 @@
-// Adds an operator with two inputs of different types (a join) to a dataflow: input
-// 0 reads `left_edge` (A), input 1 reads `right_edge` (B). For the join builders.
+// The two inputs of a join as the builders hold them, and how a join's two-input
+// node is added to the dataflow: input 0 reads the left stream (A), input 1 the
+// right one (B), each through its edge (key-hash, or forward and broadcast).
 #pragma once
 
 #include <functional>
@@ -14,9 +15,19 @@
 
 namespace sluice {
 
-template <class R, class A, class B, class Factory>
-Stream<R> AddTwoInputNode(std::string kind, const Stream<A>& left, LogicalEdge left_edge,
-                          const Stream<B>& right, LogicalEdge right_edge, Factory factory,
+template <class A, class KeyA, class B, class KeyB>
+struct JoinInputs {
+  Stream<A> left;
+  LogicalEdge left_edge;
+  KeyA key_a;
+  Stream<B> right;
+  LogicalEdge right_edge;
+  KeyB key_b;
+};
+
+template <class R, class A, class KeyA, class B, class KeyB, class Factory>
+Stream<R> AddTwoInputNode(std::string kind, const JoinInputs<A, KeyA, B, KeyB>& inputs,
+                          Factory factory,
                           std::function<absl::Status()> validate = nullptr) {
   LogicalNode node;
   node.kind = std::move(kind);
@@ -25,12 +36,14 @@ Stream<R> AddTwoInputNode(std::string kind, const Stream<A>& left, LogicalEdge l
   node.out_type = typeid(R);
   node.out_type_name = TypeName<R>();
   node.input_types = {{typeid(A), TypeName<A>()}, {typeid(B), TypeName<B>()}};
+  LogicalEdge right_edge = inputs.right_edge;
   // A stream of another dataflow is refused when the graph is validated.
-  if (right.graph() != left.graph()) right_edge.from = -1;
-  node.inputs = {std::move(left_edge), std::move(right_edge)};
+  if (inputs.right.graph() != inputs.left.graph()) right_edge.from = -1;
+  node.inputs = {inputs.left_edge, std::move(right_edge)};
   node.make_operator = std::move(factory);
   node.validate = std::move(validate);
-  return Stream<R>(left.graph(), left.graph()->AddNode(std::move(node)));
+  const auto& graph = inputs.left.graph();
+  return Stream<R>(graph, graph->AddNode(std::move(node)));
 }
 
 }  // namespace sluice

@@ -19,14 +19,8 @@ namespace sluice {
 template <class K, class A, class KeyA, class B, class KeyB>
 class WindowJoinBuilder {
  public:
-  WindowJoinBuilder(Stream<A> left, LogicalEdge left_edge, KeyA key_a, Stream<B> right,
-                    LogicalEdge right_edge, KeyB key_b)
-      : left_(std::move(left)),
-        left_edge_(std::move(left_edge)),
-        key_a_(std::move(key_a)),
-        right_(std::move(right)),
-        right_edge_(std::move(right_edge)),
-        key_b_(std::move(key_b)) {}
+  explicit WindowJoinBuilder(JoinInputs<A, KeyA, B, KeyB> inputs)
+      : inputs_(std::move(inputs)) {}
 
   // TumblingWindows(size) or SlidingWindows(size, slide).
   WindowJoinBuilder Window(SlicedWindows windows) const {
@@ -41,11 +35,11 @@ class WindowJoinBuilder {
                   "Join(...).Window(w).Apply(fn): fn must be callable as "
                   "fn(const Left&, const Right&) and return the joined value");
     using R = std::decay_t<std::invoke_result_t<const F&, const A&, const B&>>;
-    KeyA key_a = key_a_;
-    KeyB key_b = key_b_;
+    KeyA key_a = inputs_.key_a;
+    KeyB key_b = inputs_.key_b;
     std::optional<SlicedWindows> windows = windows_;
     return AddTwoInputNode<R>(
-        "window_join", left_, left_edge_, right_, right_edge_,
+        "window_join", inputs_,
         [=] {
           return std::make_unique<WindowJoinOperator<K, A, B, KeyA, KeyB, F>>(
               key_a, key_b, *windows, fn);
@@ -61,12 +55,7 @@ class WindowJoinBuilder {
   }
 
  private:
-  Stream<A> left_;
-  LogicalEdge left_edge_;
-  KeyA key_a_;
-  Stream<B> right_;
-  LogicalEdge right_edge_;
-  KeyB key_b_;
+  JoinInputs<A, KeyA, B, KeyB> inputs_;
   std::optional<SlicedWindows> windows_;
 };
 

@@ -62,23 +62,15 @@ class IntervalJoinOperator final : public Operator {
   void ProcessWatermark(int64_t watermark, Output& out) override {
     if (watermark <= watermark_) return;
     watermark_ = watermark;
-    wakeups_.PopDue(
-        watermark_,
-        [&](const K& key) -> int64_t* {
-          auto it = keys().find(key);
-          return it == keys().end() ? nullptr : &it->second.wakeup;
-        },
-        [&](const K& key) {
-          auto it = keys().find(key);
-          Entry& entry = it->second;
-          std::erase_if(entry.left,
-                        [&](const auto& a) { return LeftExpiry(a.first) <= watermark_; });
-          std::erase_if(entry.right, [&](const auto& b) {
-            return RightExpiry(b.first) <= watermark_;
-          });
-          ScheduleCleanup(key, entry);
-          if (entry.empty()) keys().Emptied(it);
-        });
+    wakeups_.PopDue(watermark_, keys(), [&](typename Table::iterator it) {
+      Entry& entry = it->second;
+      std::erase_if(entry.left,
+                    [&](const auto& a) { return LeftExpiry(a.first) <= watermark_; });
+      std::erase_if(entry.right,
+                    [&](const auto& b) { return RightExpiry(b.first) <= watermark_; });
+      ScheduleCleanup(it->first, entry);
+      if (entry.empty()) keys().Emptied(it);
+    });
     keys().MaybeSweep();
     if (metrics_ != nullptr) metrics_->SetStateEntries(keys().live());
     out.EmitControl(ElementKind::kWatermark, watermark);

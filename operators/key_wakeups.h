@@ -27,16 +27,17 @@ class KeyWakeups {
     heap_.Add(time, key);
   }
 
-  // Calls fn(key) for every key due at `watermark`. slot_of(key) returns a pointer to
-  // the key's slot, or nullptr when the key is gone. The slot is reset to kNone
-  // before fn runs, so fn reschedules what is left (at times after `watermark`).
-  template <class SlotOf, class Fn>
-  void PopDue(int64_t watermark, SlotOf slot_of, Fn fn) {
+  // Calls fn(it) for every key of `table` due at `watermark`, with the key's table
+  // iterator; the key's slot is its entry's `wakeup` member. The slot is reset to
+  // kNone before fn runs, so fn reschedules what is left (at times after
+  // `watermark`). Keys gone from the table, and stale wake-ups, are skipped.
+  template <class Table, class Fn>
+  void PopDue(int64_t watermark, Table& table, Fn fn) {
     heap_.PopDue(watermark, [&](const K& key, int64_t time) {
-      int64_t* slot = slot_of(key);
-      if (slot == nullptr || *slot != time) return;  // stale
-      *slot = kNone;
-      fn(key);
+      auto it = table.find(key);
+      if (it == table.end() || it->second.wakeup != time) return;
+      it->second.wakeup = kNone;
+      fn(it);
     });
   }
 

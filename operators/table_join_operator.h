@@ -94,13 +94,8 @@ class TableJoinOperator final : public Operator {
     watermark_ = watermark;
     BatchPtr results = AcquireBatch<R>();
     Batch<R>& joined = BatchAs<R>(results);
-    wakeups_.PopDue(
-        watermark_,
-        [&](const K& key) -> int64_t* {
-          auto it = keys().find(key);
-          return it == keys().end() ? nullptr : &it->second.wakeup;
-        },
-        [&](const K& key) { Advance(key, joined); });
+    wakeups_.PopDue(watermark_, keys(),
+                    [&](typename Table::iterator it) { Advance(it, joined); });
     keys().MaybeSweep();
     out.Emit(std::move(results));
     if (metrics_ != nullptr) metrics_->SetStateEntries(keys().live());
@@ -190,8 +185,8 @@ class TableJoinOperator final : public Operator {
 
   // The watermark reached the key's wake-up: join the events it passed, then drop
   // the rows no later event can see.
-  void Advance(const K& key, Batch<R>& joined) {
-    auto it = keys().find(key);
+  void Advance(typename Table::iterator it, Batch<R>& joined) {
+    const K& key = it->first;
     Entry& entry = it->second;
     auto& waiting = entry.waiting;
     std::sort(waiting.begin(), waiting.end(),

@@ -89,13 +89,8 @@ class TriggeredWindowOperator final : public Operator {
   void ProcessWatermark(int64_t watermark, Output& out) override {
     if (watermark <= watermark_) return;
     watermark_ = watermark;
-    wakeups_.PopDue(
-        watermark_,
-        [&](const K& key) -> int64_t* {
-          auto it = keys().find(key);
-          return it == keys().end() ? nullptr : &it->second.wakeup;
-        },
-        [&](const K& key) { OnWatermark(key); });
+    wakeups_.PopDue(watermark_, keys(),
+                    [&](typename Table::iterator it) { OnWatermark(it); });
     keys().MaybeSweep();
     Flush(out);
     out.EmitControl(ElementKind::kWatermark, watermark);
@@ -221,8 +216,8 @@ class TriggeredWindowOperator final : public Operator {
 
   // The watermark reached the key's wake-up: fire windows that ended, drop those
   // past their lateness.
-  void OnWatermark(const K& key) {
-    auto it = keys().find(key);
+  void OnWatermark(typename Table::iterator it) {
+    const K& key = it->first;
     Entry& entry = it->second;
     for (Pane& pane : entry.panes) {
       if (pane.fired || FireTime(pane.window) > watermark_) continue;

@@ -62,13 +62,8 @@ class WindowJoinOperator final : public Operator {
     watermark_ = watermark;
     BatchPtr results = AcquireBatch<R>();
     Batch<R>& joined = BatchAs<R>(results);
-    wakeups_.PopDue(
-        watermark_,
-        [&](const K& key) -> int64_t* {
-          auto it = keys().find(key);
-          return it == keys().end() ? nullptr : &it->second.wakeup;
-        },
-        [&](const K& key) { FireDue(key, joined); });
+    wakeups_.PopDue(watermark_, keys(),
+                    [&](typename Table::iterator it) { FireDue(it, joined); });
     keys().MaybeSweep();
     out.Emit(std::move(results));
     if (metrics_ != nullptr) metrics_->SetStateEntries(keys().live());
@@ -146,8 +141,8 @@ class WindowJoinOperator final : public Operator {
   }
 
   // Fires the key's windows that ended by the watermark, and drops them.
-  void FireDue(const K& key, Batch<R>& joined) {
-    auto it = keys().find(key);
+  void FireDue(typename Table::iterator it, Batch<R>& joined) {
+    const K& key = it->first;
     Entry& entry = it->second;
     std::sort(entry.panes.begin(), entry.panes.end(),
               [](const Pane& x, const Pane& y) { return x.end < y.end; });
