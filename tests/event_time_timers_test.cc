@@ -36,13 +36,17 @@ void Check(const std::vector<std::pair<int64_t, int>>& adds, int batch, uint32_t
                                         : std::max(reference.begin()->first, watermark));
     }
     int64_t step = static_cast<int64_t>(rng() % 300);
-    watermark = i < adds.size() ? std::max(watermark, adds[i - 1].first - step)
+    int64_t last = adds[i - 1].first;
+    int64_t behind = last < std::numeric_limits<int64_t>::min() + step
+                         ? std::numeric_limits<int64_t>::min()
+                         : last - step;
+    watermark = i < adds.size() ? std::max(watermark, behind)
                                 : std::numeric_limits<int64_t>::max();
     std::vector<std::pair<int64_t, int>> popped;
     timers.PopDue(watermark, [&](int key, int64_t time) {
       popped.push_back({time, key});
       // Now and then a timer added while popping, sometimes already due.
-      if (key % 17 == 0 && time < watermark - 5) {
+      if (key % 17 == 0 && static_cast<__int128>(time) < __int128{watermark} - 5) {
         timers.Add(time + 3, key + 1);
         reference.insert({time + 3, key + 1});
       }
