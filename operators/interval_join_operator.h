@@ -90,16 +90,7 @@ class IntervalJoinOperator final : public Operator {
 
   // When an element can no longer match anything still to come.
   int64_t LeftExpiry(int64_t ts) const { return SaturatingAdd(ts, upper_); }
-  int64_t RightExpiry(int64_t ts) const {
-    int64_t expiry;  // ts - lower_, saturated (lower_ may be kMinWatermark)
-    if (__builtin_sub_overflow(ts, lower_, &expiry)) return kMaxWatermark;
-    return expiry;
-  }
-  static int64_t SaturatingAdd(int64_t a, int64_t b) {
-    int64_t sum;
-    if (__builtin_add_overflow(a, b, &sum)) return b > 0 ? kMaxWatermark : kMinWatermark;
-    return sum;
-  }
+  int64_t RightExpiry(int64_t ts) const { return SaturatingSub(ts, lower_); }
 
   template <bool kLeft>
   void Take(const BatchPtr& batch, Batch<R>& joined) {
@@ -136,9 +127,13 @@ class IntervalJoinOperator final : public Operator {
     }
   }
 
+  // The partner's timestamp range is computed once per element, exactly (in 128
+  // bits), not per buffered partner.
   void MatchLeft(const A& a, int64_t ts, Entry& entry, Batch<R>& joined) {
+    const __int128 low = __int128{ts} + lower_;
+    const __int128 high = __int128{ts} + upper_;
     for (const auto& [tb, b] : entry.right) {
-      if (tb >= SaturatingAdd(ts, lower_) && tb <= SaturatingAdd(ts, upper_)) {
+      if (tb >= low && tb <= high) {
         joined.items.push_back(fn_(a, b));
         joined.timestamps.push_back(std::max(ts, tb));
       }
@@ -146,8 +141,10 @@ class IntervalJoinOperator final : public Operator {
     entry.left.emplace_back(ts, a);
   }
   void MatchRight(const B& b, int64_t ts, Entry& entry, Batch<R>& joined) {
+    const __int128 low = __int128{ts} - upper_;  // ta + lower <= ts <= ta + upper
+    const __int128 high = __int128{ts} - lower_;
     for (const auto& [ta, a] : entry.left) {
-      if (ts >= SaturatingAdd(ta, lower_) && ts <= SaturatingAdd(ta, upper_)) {
+      if (ta >= low && ta <= high) {
         joined.items.push_back(fn_(a, b));
         joined.timestamps.push_back(std::max(ta, ts));
       }

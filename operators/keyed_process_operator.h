@@ -292,8 +292,7 @@ class KeyedProcessOperator final : public Operator {
     if (!pending) return;  // deleted, or already fired
     // A processing-time firing is stamped just after the watermark: on time for
     // whatever event-time operator follows.
-    int64_t stamp =
-        processing ? (watermark_ == kMaxWatermark ? watermark_ : watermark_ + 1) : when;
+    int64_t stamp = processing ? NextEventTime(watermark_) : when;
     Context context = ContextFor(it, stamp, results);
     context.processing_timer_ = processing;
     fn_.OnTimer(when, context);

@@ -156,7 +156,7 @@ class TableJoinOperator final : public Operator {
       entry.rows.insert(at,
                         Row{ts, static_cast<bool>(is_delete_(in.items[i])), in.items[i]});
       // Older rows can go once the watermark passes this one.
-      wakeups_.Schedule(it->first, std::max(ts, NextTime()), entry.wakeup);
+      wakeups_.Schedule(it->first, std::max(ts, NextEventTime(watermark_)), entry.wakeup);
     }
   }
 
@@ -169,10 +169,6 @@ class TableJoinOperator final : public Operator {
     const Row& row = *(after - 1);
     if (row.deleted || Expired(row, ts)) return nullptr;
     return &row.value;
-  }
-  // The earliest timestamp an on-time element can still have.
-  int64_t NextTime() const {
-    return watermark_ == kMaxWatermark ? kMaxWatermark : watermark_ + 1;
   }
   bool Expired(const Row& row, int64_t ts) const {
     return options_.ttl > 0 && static_cast<__int128>(ts) - row.timestamp >= options_.ttl;
@@ -204,7 +200,7 @@ class TableJoinOperator final : public Operator {
     auto keep = after;
     if (after != entry.rows.begin()) {
       const Row& base = *(after - 1);
-      if (!base.deleted && !Expired(base, NextTime())) keep = after - 1;
+      if (!base.deleted && !Expired(base, NextEventTime(watermark_))) keep = after - 1;
     }
     entry.rows.erase(entry.rows.begin(), keep);
     Reschedule(key, entry);
@@ -228,7 +224,7 @@ class TableJoinOperator final : public Operator {
       if (expiry < next) next = static_cast<int64_t>(expiry);
     }
     if (next != KeyWakeups<K>::kNone && watermark_ != kMaxWatermark) {
-      wakeups_.Schedule(key, std::max(next, NextTime()), entry.wakeup);
+      wakeups_.Schedule(key, std::max(next, NextEventTime(watermark_)), entry.wakeup);
     }
   }
 

@@ -135,10 +135,6 @@ class TriggeredWindowOperator final : public Operator {
 
   Table& keys() { return state_.table(); }
 
-  static int64_t SaturatingAdd(int64_t a, int64_t b) {
-    int64_t sum;
-    return __builtin_add_overflow(a, b, &sum) ? kMaxWatermark : sum;
-  }
   // When a window's state can go: `lateness` after its end; global windows at end of
   // input.
   int64_t CleanupTime(const TimeWindow& w) const {

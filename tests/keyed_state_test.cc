@@ -23,6 +23,7 @@
 #include "runtime/state/map_state.h"
 #include "runtime/state/reducing_state.h"
 #include "runtime/state/value_state.h"
+#include "tests/fake_processing_timers.h"
 #include "tests/operator_harness.h"
 #include "tests/status_matchers.h"
 
@@ -31,13 +32,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class FakeProcessingTimers final : public ProcessingTimers {
- public:
-  int64_t now = 0;
-  std::vector<int64_t> registered;
-  int64_t NowMillis() const override { return now; }
-  void Register(int64_t millis) override { registered.push_back(millis); }
-};
+using ::sluice::testing::FakeProcessingTimers;
 
 struct Visit {
   uint32_t user;

@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "operators/timestamp_assigner_operator.h"
+#include "tests/fake_processing_timers.h"
 #include "tests/operator_harness.h"
 #include "tests/run_config.h"
 #include "tests/status_matchers.h"
@@ -31,12 +32,7 @@ struct Reading {
   int64_t time = 0;
 };
 
-class FakeProcessingTimers final : public ProcessingTimers {
- public:
-  int64_t now = 0;
-  int64_t NowMillis() const override { return now; }
-  void Register(int64_t) override {}
-};
+using ::sluice::testing::FakeProcessingTimers;
 
 using Control = testing::CapturingOutput<Reading>::Control;
 

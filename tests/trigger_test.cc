@@ -16,6 +16,7 @@
 #include "operators/triggered_window_operator.h"
 #include "runtime/operator_metrics.h"
 #include "runtime/stable_hash.h"
+#include "tests/fake_processing_timers.h"
 #include "tests/operator_harness.h"
 #include "tests/run_config.h"
 #include "tests/status_matchers.h"
@@ -223,13 +224,7 @@ TEST(TriggerValidationTest, SessionWindowsRefuseTriggers) {
   EXPECT_THAT(std::string(job.status().message()), HasSubstr("session windows"));
 }
 
-class FakeProcessingTimers final : public ProcessingTimers {
- public:
-  int64_t now = 0;
-  std::vector<int64_t> registered;
-  int64_t NowMillis() const override { return now; }
-  void Register(int64_t millis) override { registered.push_back(millis); }
-};
+using ::sluice::testing::FakeProcessingTimers;
 
 using CountResult = WindowResult<uint32_t, int64_t>;
 auto KeyOf = [](const Event& e) { return e.key; };
