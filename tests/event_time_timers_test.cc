@@ -1,4 +1,4 @@
-// EventTimeTimers (FIFO run + radix heap) against a brute-force sorted multiset:
+// EventTimeTimers (FIFO runs + radix heap) against a brute-force sorted multiset:
 // random, nearly sorted and interleaved timers, adds during popping, and timers
 // behind the last watermark.
 #include "operators/event_time_timers.h"
@@ -80,6 +80,25 @@ TEST(EventTimeTimersTest, MatchesASortedMultiset) {
     Check(nearly, batch, 2);
     Check(interleaved, batch, 3);
     Check(random, batch, 4);
+  }
+}
+
+// Several in-order streams, each skewed from the others and interleaved in blocks,
+// as several upstream instances deliver them: fewer streams than FIFO runs, and more.
+TEST(EventTimeTimersTest, InterleavedOrderedStreams) {
+  std::mt19937 rng(11);
+  for (int streams : {2, 3, 4, 7}) {
+    std::vector<int64_t> next(static_cast<size_t>(streams));
+    for (int s = 0; s < streams; ++s) next[static_cast<size_t>(s)] = s * 500;
+    std::vector<std::pair<int64_t, int>> adds;
+    for (int i = 0; i < 30000;) {
+      size_t s = rng() % static_cast<size_t>(streams);
+      for (int block = static_cast<int>(rng() % 50); block >= 0; --block, ++i) {
+        next[s] += static_cast<int64_t>(rng() % 4);
+        adds.push_back({next[s], i});
+      }
+    }
+    for (int batch : {1, 64, 5000}) Check(adds, batch, static_cast<uint32_t>(streams));
   }
 }
 
