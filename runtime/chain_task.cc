@@ -300,8 +300,8 @@ TaskState ChainTask::RunOperators(Clock::time_point deadline) {
   for (int i = 0; i < kQuantumElements; ++i) {
     if (!tail_->HasRoom()) return Park(TaskState::kBlockedOnOutput);
     Element element;
-    size_t input = 0;
-    bool found = false;
+    size_t input = LaggingInput();
+    bool found = input < inputs_.size() && inputs_[input]->Pop(&element);
     for (size_t tried = 0; tried < inputs_.size() && !found; ++tried) {
       input = next_input_;
       next_input_ = (next_input_ + 1) % inputs_.size();
@@ -317,6 +317,28 @@ TaskState ChainTask::RunOperators(Clock::time_point deadline) {
     if (Clock::now() >= deadline) break;
   }
   return TaskState::kYield;
+}
+
+// Several producers run at their own pace; if the consumer took from whichever input
+// has data, one producer could run seconds of event time ahead of another. Each
+// producer's stream is in order, but interleaved so far apart they become one badly
+// out-of-order stream: sessions split and merge, timers arrive out of order, and
+// state waits longer for the combined watermark. So the input furthest behind goes
+// first when it has data.
+size_t ChainTask::LaggingInput() const {
+  if (inputs_.size() < 2) return inputs_.size();
+  size_t lagging = inputs_.size();
+  int64_t lowest = kMaxWatermark;
+  int64_t highest = kMinWatermark;
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    if (input_ended_[i] || input_idle_[i]) continue;
+    if (input_watermarks_[i] < lowest) {
+      lowest = input_watermarks_[i];
+      lagging = i;
+    }
+    highest = std::max(highest, input_watermarks_[i]);
+  }
+  return lowest < highest ? lagging : inputs_.size();  // all level: round robin
 }
 
 void ChainTask::HandleControl(size_t input, const Element& element) {

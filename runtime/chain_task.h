@@ -63,6 +63,8 @@ class ChainTask final : public Task {
   class Link;
   TaskState RunSource(std::chrono::steady_clock::time_point deadline);
   TaskState RunOperators(std::chrono::steady_clock::time_point deadline);
+  // The live input with the lowest watermark, or inputs_.size() when all are level.
+  size_t LaggingInput() const;
   void HandleControl(size_t input, const Element& element);
   TaskState FinishChain();
   TaskState Fail(absl::Status status);
