@@ -185,16 +185,28 @@ class SessionWindowOperator final : public Operator {
     if (it == keys_.end() || it->second.timer != time) return;  // stale
     KeyState& state = it->second;
     state.timer = kNone;
-    for (Session& session : state.sessions) {
+    auto& sessions = state.sessions;
+    if (sessions.size() == 1 && lateness_ == 0 && !sessions[0].fired &&
+        sessions[0].end - 1 <= watermark_) {
+      // The common case: a key's lone session ends and is gone at once.
+      EmitResult(key, sessions[0]);
+      sessions.clear();
+      if (sessions.capacity() > 1) sessions.shrink_to_fit();
+      keys_.Emptied(it);
+      return;
+    }
+    for (Session& session : sessions) {
       if (session.fired || session.end - 1 > watermark_) continue;
       EmitResult(key, session);
       session.fired = true;
     }
-    auto& sessions = state.sessions;
     sessions.erase(
         std::remove_if(sessions.begin(), sessions.end(),
                        [&](const Session& s) { return s.fired && Late(s.end); }),
         sessions.end());
+    // Back to inline storage once a key is down to one session: a heap block per
+    // key would cost a cache miss on every event of the key.
+    if (sessions.size() <= 1 && sessions.capacity() > 1) sessions.shrink_to_fit();
     if (sessions.empty()) {
       keys_.Emptied(it);
     } else {
