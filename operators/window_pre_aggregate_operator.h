@@ -1,15 +1,19 @@
 // Local pre-aggregation for keyed sliced windows (Flink calls it local or two-phase
-// aggregation): before the key-hash exchange, each batch's events are folded into
-// one partial accumulator per (key, slice), so the exchange moves a few partials
-// instead of every event. With 100 keys a 1,024-event batch becomes at most about
-// 100 partials; moving every event between cores otherwise decides the speed of a
+// aggregation): before the key-hash exchange, events are folded into one partial
+// accumulator per (key, slice), so the exchange moves a few partials instead of
+// every event; moving every event between cores otherwise decides the speed of a
 // two-thread window job.
 //
-// Partials stay within one batch (nothing is held back, so no latency is added and
-// watermarks keep their place). When batches hold mostly distinct keys, folding
-// gains nothing, and the operator switches to wrapping each event as it comes.
+// Partials are held across batches until the watermark is about to close the first
+// window of their slice: they are flushed just before that watermark goes on, so
+// downstream sees every partial of a window before the watermark that fires it, and
+// lateness is judged as it would be without the fold. A partial whose window has
+// already closed downstream (a late or allowed-late event) goes on at once. When
+// folding does not at least halve what is sent (keys mostly distinct), the operator
+// switches to wrapping each event as it comes.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -47,48 +51,81 @@ class WindowPreAggregateOperator final : public Operator {
     const Batch<T>& in = BatchAs<T>(batch);
     if (in.items.empty()) return;
     RequireEventTime(in);
-    BatchPtr result = AcquireBatch<Partial>();
-    Batch<Partial>& partials = BatchAs<Partial>(result);
     if (fold_) {
-      Fold(in, partials);
+      Fold(in, out);
     } else {
-      Wrap(in, partials);
+      BatchPtr result = AcquireBatch<Partial>();
+      Wrap(in, BatchAs<Partial>(result));
+      Stamp(BatchAs<Partial>(result));
+      out.Emit(std::move(result));
     }
-    partials.timestamps.reserve(partials.items.size());
-    for (const Partial& p : partials.items) partials.timestamps.push_back(p.slice);
-    out.Emit(std::move(result));
   }
 
- private:
-  // Folding is worth it while batches shrink to at most half; judged on the first
-  // kSampleBatches batches.
-  static constexpr int kSampleBatches = 16;
+  void ProcessWatermark(int64_t watermark, Output& out) override {
+    if (watermark >= first_due_) Flush(out);
+    watermark_ = std::max(watermark_, watermark);
+    out.EmitControl(ElementKind::kWatermark, watermark);
+  }
 
-  void Fold(const Batch<T>& in, Batch<Partial>& partials) {
-    // The index outlives the batch: entries from earlier batches are recognised by
-    // their generation and reused, because clearing a hash map frees its storage.
-    ++generation_;
-    if (index_.size() > 8 * in.items.size() + 1024) index_.clear();
+  void Finish(Output& out) override { Flush(out); }
+
+ private:
+  // Folding is worth it while it at least halves the partials; judged on the first
+  // kSampleEvents events.
+  static constexpr uint64_t kSampleEvents = 1 << 16;
+  // Held partials are flushed when they reach this many, bounding memory.
+  static constexpr size_t kMaxHeld = 1 << 16;
+  static constexpr int64_t kNone = kMaxWatermark;
+
+  void Fold(const Batch<T>& in, Output& out) {
+    BatchPtr overdue;  // partials of windows already closed downstream
     for (size_t i = 0; i < in.items.size(); ++i) {
       const T& item = in.items[i];
       K key = key_fn_(item);
-      int64_t slice = slices_.SliceStart(in.timestamps[i]);
-      Slot& slot = index_[std::make_pair(key, slice)];
-      if (slot.generation != generation_) {
-        slot = Slot{generation_, partials.items.size()};
-        partials.items.push_back(
-            Partial{std::move(key), slice, aggregate_.CreateAccumulator(), 0});
+      const int64_t slice = slices_.SliceStart(in.timestamps[i]);
+      const int64_t due = windows_.FirstEnd(slice) - 1;
+      if (due <= watermark_) {
+        if (!overdue) overdue = AcquireBatch<Partial>();
+        Batch<Partial>& late = BatchAs<Partial>(overdue);
+        late.items.push_back(
+            Partial{std::move(key), slice, aggregate_.CreateAccumulator(), 1});
+        aggregate_.Add(late.items.back().acc, item);
+        continue;
       }
-      Partial& p = partials.items[slot.index];
+      if (!held_) held_ = AcquireBatch<Partial>();
+      Batch<Partial>& held = BatchAs<Partial>(held_);
+      auto [slot, inserted] = index_.try_emplace(std::make_pair(key, slice), 0);
+      if (inserted) {
+        slot->second = held.items.size();
+        held.items.push_back(
+            Partial{std::move(key), slice, aggregate_.CreateAccumulator(), 0});
+        first_due_ = std::min(first_due_, due);
+      }
+      Partial& p = held.items[slot->second];
       aggregate_.Add(p.acc, item);
       ++p.events;
     }
-    if (sampled_ < kSampleBatches) {
-      ++sampled_;
+    if (sampled_events_ < kSampleEvents) {
       sampled_events_ += in.items.size();
-      sampled_partials_ += partials.items.size();
-      if (sampled_ == kSampleBatches) fold_ = sampled_partials_ * 2 <= sampled_events_;
+      if (sampled_events_ >= kSampleEvents) {
+        fold_ = (sampled_partials_ + index_.size()) * 2 <= sampled_events_;
+        if (!fold_) Flush(out);
+      }
     }
+    if (overdue) {
+      Stamp(BatchAs<Partial>(overdue));
+      out.Emit(std::move(overdue));
+    }
+    if (index_.size() >= kMaxHeld) Flush(out);
+  }
+
+  void Flush(Output& out) {
+    first_due_ = kNone;
+    if (!held_) return;
+    if (sampled_events_ < kSampleEvents) sampled_partials_ += index_.size();
+    index_.clear();
+    Stamp(BatchAs<Partial>(held_));
+    out.Emit(std::move(held_));
   }
 
   void Wrap(const Batch<T>& in, Batch<Partial>& partials) {
@@ -101,20 +138,24 @@ class WindowPreAggregateOperator final : public Operator {
     }
   }
 
+  // A partial's timestamp is its slice's start.
+  static void Stamp(Batch<Partial>& partials) {
+    partials.timestamps.reserve(partials.items.size());
+    for (const Partial& p : partials.items) partials.timestamps.push_back(p.slice);
+  }
+
   KeyFn key_fn_;
   A aggregate_;
   SlicedWindows windows_;
   SliceFinder slices_;
   bool fold_ = true;
-  int sampled_ = 0;
   uint64_t sampled_events_ = 0;
-  uint64_t sampled_partials_ = 0;
-  struct Slot {
-    uint64_t generation = 0;
-    size_t index = 0;
-  };
-  uint64_t generation_ = 0;
-  absl::flat_hash_map<std::pair<K, int64_t>, Slot> index_;
+  uint64_t sampled_partials_ = 0;  // flushed while sampling
+  int64_t watermark_ = kMinWatermark;
+  int64_t first_due_ = kNone;  // the earliest window end - 1 of a held partial
+  BatchPtr held_;
+  // (key, slice) -> index of its partial in held_.
+  absl::flat_hash_map<std::pair<K, int64_t>, size_t> index_;
 };
 
 }  // namespace sluice
