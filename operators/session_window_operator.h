@@ -14,6 +14,7 @@
 #include "operators/event_time_timers.h"
 #include "operators/late_events.h"
 #include "operators/require_event_time.h"
+#include "operators/session_lane.h"
 #include "operators/session_windows.h"
 #include "operators/time_window.h"
 #include "runtime/batch_pool.h"
@@ -58,7 +59,11 @@ class SessionWindowOperator final : public Operator {
   void ProcessWatermark(int64_t watermark, Output& out) override {
     if (watermark <= watermark_) return;
     watermark_ = watermark;
+    lane_.PopDue(watermark_, [&](const typename Lane::Entry& e) {
+      EmitResult(e.key, Session{e.start, e.end, e.acc});
+    });
     timers_.PopDue(watermark_, [&](const K& key, int64_t time) { Advance(key, time); });
+    ForgetFiredLaneSessions();
     keys_.MaybeSweep();
     if (results_) out.Emit(std::move(results_));
     if (metrics_ != nullptr) metrics_->SetStateEntries(keys_.live());
@@ -74,13 +79,19 @@ class SessionWindowOperator final : public Operator {
     Acc acc;
     bool fired = false;
   };
+  using Lane = SessionLane<K, Acc>;
   struct KeyState {
-    // Sorted by start, never overlapping; usually one.
+    // The key's session in lane_, if it has just one, in order (then `sessions` is
+    // empty and there is no timer). Names a fired entry until the next sweep.
+    uint64_t lane = Lane::kNoEntry;
+    // Otherwise: sorted by start, never overlapping.
     absl::InlinedVector<Session, 1> sessions;
     // The one valid timer of this key (others in timers_ are stale), or kNone.
     int64_t timer = kNone;
 
-    bool empty() const { return sessions.empty() && timer == kNone; }
+    bool empty() const {
+      return lane == Lane::kNoEntry && sessions.empty() && timer == kNone;
+    }
   };
 
   bool Late(int64_t end) const {
@@ -90,6 +101,7 @@ class SessionWindowOperator final : public Operator {
   void Add(const T& item, int64_t timestamp) {
     K key = key_fn_(item);
     KeyState& state = keys_[key];
+    if (state.lane != Lane::kNoEntry && AddToLane(key, state, item, timestamp)) return;
     auto& sessions = state.sessions;
     // The common case, in-order events: the event falls in the key's latest session
     // and only extends it.
@@ -109,7 +121,17 @@ class SessionWindowOperator final : public Operator {
       }
       return;
     }
-    // Also common: an in-order event after the key's last session starts a new one.
+    // Also common: an in-order event after the key's last session starts a new one,
+    // in the lane if the key has no other.
+    if (lateness_ == 0 && sessions.empty() && state.timer == kNone &&
+        !Late(timestamp + gap_)) {
+      if (int fifo = lane_.FifoFor(timestamp + gap_); fifo >= 0) {
+        Acc acc = aggregate_.CreateAccumulator();
+        aggregate_.Add(acc, item);
+        state.lane = lane_.Append(fifo, key, timestamp, timestamp + gap_, std::move(acc));
+        return;
+      }
+    }
     if ((sessions.empty() || timestamp >= sessions.back().end) &&
         !Late(timestamp + gap_)) {
       Session& fresh = sessions.emplace_back(
@@ -160,6 +182,53 @@ class SessionWindowOperator final : public Operator {
       at->fired = true;
     }
     Arm(key, state);
+  }
+
+  // Adds an event to a key whose session is in the lane; false if the key needs the
+  // general path instead (its session then moved out of the lane).
+  bool AddToLane(const K& key, KeyState& state, const T& item, int64_t timestamp) {
+    typename Lane::Entry* entry = lane_.Find(state.lane);
+    if (entry == nullptr) {  // fired: the key starts afresh
+      state.lane = Lane::kNoEntry;
+      return false;
+    }
+    if (entry->start <= timestamp && timestamp < entry->end) {
+      aggregate_.Add(entry->acc, item);
+      const int64_t end = timestamp + gap_;
+      if (end <= entry->end) return true;
+      if (int fifo = lane_.FifoFor(end); fifo >= 0) {  // grown: re-queued at its end
+        typename Lane::Entry moved = lane_.Take(state.lane);
+        state.lane = lane_.Append(fifo, key, moved.start, end, std::move(moved.acc));
+        return true;
+      }
+      typename Lane::Entry moved = lane_.Take(state.lane);
+      state.lane = Lane::kNoEntry;
+      state.sessions.push_back(Session{moved.start, end, std::move(moved.acc)});
+      Arm(key, state);
+      return true;
+    }
+    // Before the session, or a second one after it: the general path.
+    typename Lane::Entry moved = lane_.Take(state.lane);
+    state.lane = Lane::kNoEntry;
+    state.sessions.push_back(Session{moved.start, moved.end, std::move(moved.acc)});
+    Arm(key, state);
+    return false;
+  }
+
+  // Keys whose lane session fired still name it; after several firings per key,
+  // clear those names and let the table sweep keys left with nothing. (Keys that
+  // come back soon are better left in place: the pass over the table misses the
+  // cache on every key.)
+  void ForgetFiredLaneSessions() {
+    fired_in_lane_ += lane_.TakeFiredCount();
+    if (fired_in_lane_ < 4096 || fired_in_lane_ < 4 * keys_.live()) return;
+    fired_in_lane_ = 0;
+    for (auto it = keys_.begin(); it != keys_.end(); ++it) {
+      KeyState& state = it->second;
+      if (state.lane == Lane::kNoEntry || lane_.Find(state.lane) != nullptr) continue;
+      state.lane = Lane::kNoEntry;
+      if (state.empty()) keys_.Emptied(it);
+    }
   }
 
   // The time the key needs attention next: a session's end - 1 to fire it, or a fired
@@ -232,6 +301,8 @@ class SessionWindowOperator final : public Operator {
   int64_t watermark_ = kMinWatermark;
   KeyedStateTable<K, KeyState> keys_;
   EventTimeTimers<K> timers_;
+  Lane lane_;  // lone in-order sessions (without allowed lateness)
+  size_t fired_in_lane_ = 0;
   BatchPtr results_;
   LateEvents<T> late_;
 };

@@ -1,8 +1,13 @@
 // Window and timestamp operators driven batch by batch with explicit watermarks:
 // lateness, late firings, expiry and watermark generation, against hand-computed
 // expectations.
+#include <algorithm>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <random>
+#include <tuple>
+#include <variant>
 #include <vector>
 
 #include "engine/sluice.h"
@@ -115,6 +120,70 @@ TEST_F(WindowOperatorTest, SessionsBridgedByAnEventMerge) {
   EXPECT_THAT(h.Items(), ::testing::UnorderedElementsAre(CountResult{1, 0, 41, 4},
                                                          CountResult{2, 0, 11, 1},
                                                          CountResult{2, 11, 22, 1}));
+}
+
+// Several in-order streams interleaved in blocks (as parallel upstream instances
+// deliver them): sessions move between the in-order lane and the general merge path.
+// Against brute-force sessions; each must be out before the first watermark at or
+// past its end - 1 (the watermark trails every stream, so no event is late).
+TEST_F(WindowOperatorTest, InterleavedInOrderStreamsMatchBruteForceSessions) {
+  const int64_t kGap = 50;
+  for (int streams : {1, 2, 3, 6}) {
+    std::mt19937 rng(static_cast<uint32_t>(streams));
+    auto h = Sessions(kGap, /*lateness=*/0);
+    std::vector<int64_t> clock(static_cast<size_t>(streams), 0);
+    std::map<int, std::vector<int64_t>> times;
+    std::vector<int64_t> watermarks;
+    for (int block = 0; block < 600; ++block) {
+      const size_t s = rng() % clock.size();
+      std::vector<Event> items;
+      std::vector<int64_t> stamps;
+      for (int n = 1 + static_cast<int>(rng() % 30); n > 0; --n) {
+        clock[s] += static_cast<int64_t>(rng() % 30);
+        items.push_back(Event{static_cast<int>(rng() % 5)});
+        stamps.push_back(clock[s]);
+        times[items.back().key].push_back(clock[s]);
+      }
+      h.ProcessTimed(items, stamps);
+      watermarks.push_back(*std::min_element(clock.begin(), clock.end()) - 1);
+      h.Watermark(watermarks.back());
+    }
+    h.Watermark(kMaxWatermark);
+    // Brute force: sorted times per key; a gap of kGap or more ends a session.
+    std::map<std::tuple<int, int64_t, int64_t>, int64_t> expected;
+    for (auto& [key, t] : times) {
+      std::sort(t.begin(), t.end());
+      size_t first = 0;
+      for (size_t i = 1; i <= t.size(); ++i) {
+        if (i == t.size() || t[i] >= t[i - 1] + kGap) {
+          expected[{key, t[first], t[i - 1] + kGap}] = static_cast<int64_t>(i - first);
+          first = i;
+        }
+      }
+    }
+    std::map<std::tuple<int, int64_t, int64_t>, int64_t> got;
+    for (const auto& entry : h.output().entries()) {
+      if (const auto* batch = std::get_if<std::vector<CountResult>>(&entry)) {
+        for (const CountResult& r : *batch) {
+          EXPECT_TRUE(got.emplace(std::make_tuple(r.key, r.start, r.end), r.value).second)
+              << "fired twice";
+        }
+        continue;
+      }
+      const int64_t w =
+          std::get<testing::CapturingOutput<CountResult>::Control>(entry).value;
+      for (const auto& [window, count] : expected) {
+        if (std::get<2>(window) - 1 > w) continue;
+        ASSERT_TRUE(got.contains(window))
+            << streams << " streams: session (" << std::get<0>(window) << ", "
+            << std::get<1>(window) << ", " << std::get<2>(window)
+            << ") not out by watermark " << w;
+      }
+    }
+    EXPECT_EQ(got, expected) << streams << " streams";
+    EXPECT_GT(expected.size(), 100u);  // many sessions, not one per key
+    EXPECT_EQ(metrics_.late_records.Get(), 0u);
+  }
 }
 
 TEST_F(WindowOperatorTest, InputWithoutEventTimeFailsClearly) {
