@@ -13,6 +13,7 @@
 #include "engine/sluice.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/brute_force_sessions.h"
 #include "tests/operator_harness.h"
 #include "tests/run_config.h"
 #include "tests/status_matchers.h"
@@ -149,18 +150,7 @@ TEST_F(WindowOperatorTest, InterleavedInOrderStreamsMatchBruteForceSessions) {
       h.Watermark(watermarks.back());
     }
     h.Watermark(kMaxWatermark);
-    // Brute force: sorted times per key; a gap of kGap or more ends a session.
-    std::map<std::tuple<int, int64_t, int64_t>, int64_t> expected;
-    for (auto& [key, t] : times) {
-      std::sort(t.begin(), t.end());
-      size_t first = 0;
-      for (size_t i = 1; i <= t.size(); ++i) {
-        if (i == t.size() || t[i] >= t[i - 1] + kGap) {
-          expected[{key, t[first], t[i - 1] + kGap}] = static_cast<int64_t>(i - first);
-          first = i;
-        }
-      }
-    }
+    const auto expected = testing::BruteForceSessions(times, kGap);
     std::map<std::tuple<int, int64_t, int64_t>, int64_t> got;
     for (const auto& entry : h.output().entries()) {
       if (const auto* batch = std::get_if<std::vector<CountResult>>(&entry)) {

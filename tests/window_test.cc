@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runtime/stable_hash.h"
+#include "tests/brute_force_sessions.h"
 #include "tests/run_config.h"
 #include "tests/status_matchers.h"
 
@@ -172,22 +173,10 @@ TEST_P(WindowTest, MinMaxAverageMatchBruteForce) {
   EXPECT_EQ(Sorted(averages.Items()), ToResults(average_of));
 }
 
-// Brute-force sessions: per sensor, sorted times; a gap of `gap` or more ends one.
 std::map<Key, int64_t> SessionCounts(const std::vector<Reading>& readings, int64_t gap) {
   std::map<uint32_t, std::vector<int64_t>> times;
   for (const Reading& r : readings) times[r.sensor].push_back(r.time);
-  std::map<Key, int64_t> sessions;
-  for (auto& [sensor, t] : times) {
-    std::sort(t.begin(), t.end());
-    size_t first = 0;
-    for (size_t i = 1; i <= t.size(); ++i) {
-      if (i == t.size() || t[i] >= t[i - 1] + gap) {
-        sessions[{sensor, t[first], t[i - 1] + gap}] = static_cast<int64_t>(i - first);
-        first = i;
-      }
-    }
-  }
-  return sessions;
+  return testing::BruteForceSessions(std::move(times), gap);
 }
 
 TEST_P(WindowTest, SessionCountMatchesBruteForce) {
