@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "runtime/batch_pool.h"
 #include "runtime/event_time.h"
 #include "runtime/operator.h"
+#include "runtime/state/in_memory_state_backend.h"
 #include "runtime/state/keyed_state_table.h"
 
 namespace sluice {
@@ -43,8 +45,19 @@ class SessionWindowOperator final : public Operator {
 
   absl::Status Open(const OperatorContext& context) override {
     metrics_ = context.metrics;
+    state_.set_key_group_count(context.max_key_groups);
+    state_.set_before_snapshot([this] { DrainLane(); });
+    state_.set_on_restore([this](const K& key, KeyState& state) {
+      state.lane = Lane::kNoEntry;
+      state.timer = kNone;
+      if (!state.sessions.empty()) Arm(key, state);
+    });
     return absl::OkStatus();
   }
+
+  // Per key: its sessions (start, end, accumulator, fired), without timers, which a
+  // restore sets again. The operator's watermark is not part of it.
+  KeyedStateBackend* keyed_state() override { return &state_; }
 
   void ProcessBatch(int, BatchPtr batch, Output& out) override {
     const Batch<T>& in = BatchAs<T>(batch);
@@ -78,6 +91,8 @@ class SessionWindowOperator final : public Operator {
     int64_t end;
     Acc acc;
     bool fired = false;
+
+    auto Fields() { return std::tie(start, end, acc, fired); }
   };
   using Lane = SessionLane<K, Acc>;
   struct KeyState {
@@ -92,6 +107,8 @@ class SessionWindowOperator final : public Operator {
     bool empty() const {
       return lane == Lane::kNoEntry && sessions.empty() && timer == kNone;
     }
+    // Snapshotted after DrainLane, so every session is in `sessions`.
+    auto Fields() { return std::tie(sessions); }
   };
 
   bool Late(int64_t end) const {
@@ -215,6 +232,25 @@ class SessionWindowOperator final : public Operator {
     return false;
   }
 
+  // Moves every lane session to its key's session list (before a snapshot, whose
+  // entries are per key); they return to the lane as they fire.
+  void DrainLane() {
+    for (auto it = keys_.begin(); it != keys_.end(); ++it) {
+      KeyState& state = it->second;
+      if (state.lane == Lane::kNoEntry) continue;
+      if (lane_.Find(state.lane) != nullptr) {
+        typename Lane::Entry moved = lane_.Take(state.lane);
+        state.sessions.insert(state.sessions.begin(),
+                              Session{moved.start, moved.end, std::move(moved.acc)});
+        state.lane = Lane::kNoEntry;
+        Arm(it->first, state);
+      } else {
+        state.lane = Lane::kNoEntry;
+        if (state.empty()) keys_.Emptied(it);
+      }
+    }
+  }
+
   // Keys whose lane session fired still name it; after several firings per key,
   // clear those names and let the table sweep keys left with nothing. (Keys that
   // come back soon are better left in place: the pass over the table misses the
@@ -299,7 +335,8 @@ class SessionWindowOperator final : public Operator {
   int64_t lateness_;
   OperatorMetrics* metrics_ = nullptr;
   int64_t watermark_ = kMinWatermark;
-  KeyedStateTable<K, KeyState> keys_;
+  InMemoryStateBackend<K, KeyState> state_;
+  KeyedStateTable<K, KeyState>& keys_ = state_.table();
   EventTimeTimers<K> timers_;
   Lane lane_;  // lone in-order sessions (without allowed lateness)
   size_t fired_in_lane_ = 0;

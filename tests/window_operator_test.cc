@@ -123,35 +123,57 @@ TEST_F(WindowOperatorTest, SessionsBridgedByAnEventMerge) {
                                                          CountResult{2, 11, 22, 1}));
 }
 
-// Several in-order streams interleaved in blocks (as parallel upstream instances
-// deliver them): sessions move between the in-order lane and the general merge path.
-// Against brute-force sessions; each must be out before the first watermark at or
-// past its end - 1 (the watermark trails every stream, so no event is late).
+// Several in-order streams interleaved in blocks, as parallel upstream instances
+// deliver them: a batch per block, then a watermark that trails every stream (so no
+// event is late).
+struct Round {
+  std::vector<Event> items;
+  std::vector<int64_t> stamps;
+  int64_t watermark;
+};
+std::vector<Round> InterleavedRounds(int streams, int blocks) {
+  std::mt19937 rng(static_cast<uint32_t>(streams));
+  std::vector<int64_t> clock(static_cast<size_t>(streams), 0);
+  std::vector<Round> rounds;
+  for (int block = 0; block < blocks; ++block) {
+    const size_t s = rng() % clock.size();
+    Round& round = rounds.emplace_back();
+    for (int n = 1 + static_cast<int>(rng() % 30); n > 0; --n) {
+      clock[s] += static_cast<int64_t>(rng() % 30);
+      round.items.push_back(Event{static_cast<int>(rng() % 5)});
+      round.stamps.push_back(clock[s]);
+    }
+    round.watermark = *std::min_element(clock.begin(), clock.end()) - 1;
+  }
+  return rounds;
+}
+std::map<int, std::vector<int64_t>> TimesByKey(const std::vector<Round>& rounds) {
+  std::map<int, std::vector<int64_t>> times;
+  for (const Round& round : rounds) {
+    for (size_t i = 0; i < round.items.size(); ++i) {
+      times[round.items[i].key].push_back(round.stamps[i]);
+    }
+  }
+  return times;
+}
+using SessionKey = std::tuple<int, int64_t, int64_t>;  // key, start, end
+
+// Sessions move between the in-order lane and the general merge path. Against
+// brute-force sessions; each must be out before the first watermark at or past its
+// end - 1.
 TEST_F(WindowOperatorTest, InterleavedInOrderStreamsMatchBruteForceSessions) {
   const int64_t kGap = 50;
   for (int streams : {1, 2, 3, 6}) {
-    std::mt19937 rng(static_cast<uint32_t>(streams));
     auto h = Sessions(kGap, /*lateness=*/0);
-    std::vector<int64_t> clock(static_cast<size_t>(streams), 0);
-    std::map<int, std::vector<int64_t>> times;
-    std::vector<int64_t> watermarks;
-    for (int block = 0; block < 600; ++block) {
-      const size_t s = rng() % clock.size();
-      std::vector<Event> items;
-      std::vector<int64_t> stamps;
-      for (int n = 1 + static_cast<int>(rng() % 30); n > 0; --n) {
-        clock[s] += static_cast<int64_t>(rng() % 30);
-        items.push_back(Event{static_cast<int>(rng() % 5)});
-        stamps.push_back(clock[s]);
-        times[items.back().key].push_back(clock[s]);
-      }
-      h.ProcessTimed(items, stamps);
-      watermarks.push_back(*std::min_element(clock.begin(), clock.end()) - 1);
-      h.Watermark(watermarks.back());
+    const std::vector<Round> rounds = InterleavedRounds(streams, 600);
+    for (const Round& round : rounds) {
+      h.ProcessTimed(round.items, round.stamps);
+      h.Watermark(round.watermark);
     }
     h.Watermark(kMaxWatermark);
+    const auto times = TimesByKey(rounds);
     const auto expected = testing::BruteForceSessions(times, kGap);
-    std::map<std::tuple<int, int64_t, int64_t>, int64_t> got;
+    std::map<SessionKey, int64_t> got;
     for (const auto& entry : h.output().entries()) {
       if (const auto* batch = std::get_if<std::vector<CountResult>>(&entry)) {
         for (const CountResult& r : *batch) {
@@ -173,6 +195,69 @@ TEST_F(WindowOperatorTest, InterleavedInOrderStreamsMatchBruteForceSessions) {
     EXPECT_EQ(got, expected) << streams << " streams";
     EXPECT_GT(expected.size(), 100u);  // many sessions, not one per key
     EXPECT_EQ(metrics_.late_records.Get(), 0u);
+  }
+}
+
+// Snapshot halfway (lane and general sessions alike), restore into two instances
+// that split the key groups as parallelism 2 does, and go on: the sessions are
+// still the brute-force ones, each fired once.
+TEST_F(WindowOperatorTest, SessionsSnapshotRestoredAtParallelismTwoContinueExactly) {
+  const int64_t kGap = 50;
+  // One stream keeps every session in the lane; three send many to the general path.
+  for (int streams : {1, 3}) {
+    const std::vector<Round> rounds = InterleavedRounds(streams, 600);
+    const size_t half = rounds.size() / 2;
+    auto first = Sessions(kGap, 0);
+    for (size_t r = 0; r < half; ++r) {
+      first.ProcessTimed(rounds[r].items, rounds[r].stamps);
+      first.Watermark(rounds[r].watermark);
+    }
+    auto snapshots = first.op().keyed_state()->SnapshotKeyGroups();
+    ASSERT_TRUE(snapshots.ok()) << snapshots.status();
+    ASSERT_GE(snapshots->size(), 2u);
+
+    const int groups = OperatorContext{}.max_key_groups;
+    auto owner = [groups](int key) {
+      return KeyGroups::InstanceFor(KeyGroups::ForHash(StableHash(key), groups), groups,
+                                    2);
+    };
+    std::vector<OperatorHarness<Event, CountResult>> restored;
+    for (int i = 0; i < 2; ++i) restored.push_back(Sessions(kGap, 0));
+    for (const auto& [group, bytes] : *snapshots) {
+      SLUICE_ASSERT_OK(restored[KeyGroups::InstanceFor(group, groups, 2)]
+                           .op()
+                           .keyed_state()
+                           ->RestoreKeyGroup(bytes));
+    }
+    EXPECT_EQ(restored[0].op().keyed_state()->key_count() +
+                  restored[1].op().keyed_state()->key_count(),
+              first.op().keyed_state()->key_count());
+    for (size_t r = half; r < rounds.size(); ++r) {
+      for (int i = 0; i < 2; ++i) {
+        Round mine;
+        for (size_t e = 0; e < rounds[r].items.size(); ++e) {
+          if (owner(rounds[r].items[e].key) != i) continue;
+          mine.items.push_back(rounds[r].items[e]);
+          mine.stamps.push_back(rounds[r].stamps[e]);
+        }
+        if (!mine.items.empty()) restored[i].ProcessTimed(mine.items, mine.stamps);
+        restored[i].Watermark(rounds[r].watermark);
+      }
+    }
+    std::map<SessionKey, int64_t> got;
+    auto collect = [&](const std::vector<CountResult>& results) {
+      for (const CountResult& r : results) {
+        EXPECT_TRUE(got.emplace(SessionKey{r.key, r.start, r.end}, r.value).second)
+            << "fired twice: " << r.key << " [" << r.start << ", " << r.end << ")";
+      }
+    };
+    collect(first.Items());
+    for (auto& h : restored) {
+      h.Watermark(kMaxWatermark);
+      collect(h.Items());
+    }
+    EXPECT_EQ(got, testing::BruteForceSessions(TimesByKey(rounds), kGap))
+        << streams << " streams";
   }
 }
 

@@ -41,11 +41,15 @@ class InMemoryStateBackend final : public KeyedStateBackend {
     on_restore_ = std::move(fn);
   }
 
+  // Called before each snapshot, e.g. to move state kept outside the table into it.
+  void set_before_snapshot(std::function<void()> fn) { before_snapshot_ = std::move(fn); }
+
   int key_group_count() const override { return key_group_count_; }
   size_t key_count() const override { return table_.live(); }
 
   absl::StatusOr<std::vector<std::pair<int, std::string>>> SnapshotKeyGroups() override {
     if constexpr (!kEncodable) return NotEncodable();
+    if (before_snapshot_) before_snapshot_();
     std::vector<std::string> blobs(key_group_count_);
     std::vector<uint64_t> counts(key_group_count_);
     for (auto& [key, value] : table_) {
@@ -68,6 +72,7 @@ class InMemoryStateBackend final : public KeyedStateBackend {
       return absl::OutOfRangeError(absl::StrCat(
           "key group ", key_group, " is not in [0, ", key_group_count_, ")"));
     }
+    if (before_snapshot_) before_snapshot_();
     std::string blob;
     uint64_t count = 0;
     for (auto& [key, value] : table_) {
@@ -162,6 +167,7 @@ class InMemoryStateBackend final : public KeyedStateBackend {
   int key_group_count_;
   Table table_;
   std::function<void(const K&, V&)> on_restore_;
+  std::function<void()> before_snapshot_;
 };
 
 }  // namespace sluice
