@@ -67,6 +67,13 @@ class WindowPreAggregateOperator final : public Operator {
     out.EmitControl(ElementKind::kWatermark, watermark);
   }
 
+  // An idle input no longer holds back downstream event time: what is held must go
+  // before the windows it belongs to can fire without it.
+  void ProcessIdleness(bool idle, Output& out) override {
+    if (idle) Flush(out);
+    out.EmitControl(ElementKind::kIdleness, idle ? 1 : 0);
+  }
+
   void Finish(Output& out) override { Flush(out); }
 
  private:

@@ -91,6 +91,10 @@ class ChainTask::Link final : public Output {
       task_->stages_[stage_].op->ProcessSplitEnd(value, next);
       return;
     }
+    if (kind == ElementKind::kIdleness) {
+      task_->stages_[stage_].op->ProcessIdleness(value != 0, next);
+      return;
+    }
     if (kind != ElementKind::kWatermark) {
       next.EmitControl(kind, value);
       return;

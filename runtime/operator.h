@@ -32,6 +32,12 @@ class Operator {
   virtual void ProcessWatermark(int64_t watermark, Output& out) {
     out.EmitControl(ElementKind::kWatermark, watermark);
   }
+  // The operator's input went idle (`idle`) or became active again. While it is
+  // idle, downstream event time moves on without it, so an operator holding
+  // elements back for a watermark must let them go now. The default passes it on.
+  virtual void ProcessIdleness(bool idle, Output& out) {
+    out.EmitControl(ElementKind::kIdleness, idle ? 1 : 0);
+  }
   // The source this operator is chained to finished split `split` (see
   // Batch::split). Not forwarded: split ids mean something only next to their
   // source.

@@ -100,6 +100,7 @@ class OperatorHarness {
     op_->ProcessBatch(port, std::move(batch), output_);
   }
   void Watermark(int64_t watermark) { op_->ProcessWatermark(watermark, output_); }
+  void Idleness(bool idle) { op_->ProcessIdleness(idle, output_); }
   // The source ended split `split` (ElementKind::kSplitEnd).
   void SplitEnd(int64_t split) { op_->ProcessSplitEnd(split, output_); }
   // Processing time reached `now` (as the task does when a registered timer is due).

@@ -123,6 +123,30 @@ TEST(WindowPreAggregateTest, PartialsArriveBeforeTheWatermarkThatNeedsThem) {
   }
 }
 
+// An idle input stops holding back downstream event time, so held partials go
+// before the idleness marker.
+TEST(WindowPreAggregateTest, GoingIdleSendsHeldPartials) {
+  Harness harness = MakeHarness();
+  ASSERT_TRUE(harness.Open().ok());
+  harness.ProcessTimed({{1, 5}, {1, 7}, {2, 1}}, {10, 20, 150});
+  harness.Watermark(5);
+  EXPECT_TRUE(harness.Items().empty());  // held: slices [0, 100) and [100, 200)
+  harness.Idleness(true);
+  const auto& entries = harness.output().entries();
+  ASSERT_EQ(entries.size(), 3u);  // watermark 5, the partials, idleness
+  std::vector<Partial> partials = harness.Items();
+  ASSERT_EQ(partials.size(), 2u);
+  EXPECT_EQ(partials[0].key, 1);
+  EXPECT_EQ(partials[0].slice, 0);
+  EXPECT_EQ(partials[0].acc, 12);
+  EXPECT_EQ(partials[0].events, 2u);
+  EXPECT_EQ(partials[1].key, 2);
+  EXPECT_EQ(partials[1].slice, 100);
+  const auto& idle = std::get<testing::CapturingOutput<Partial>::Control>(entries[2]);
+  EXPECT_EQ(idle.kind, ElementKind::kIdleness);
+  EXPECT_EQ(idle.value, 1);
+}
+
 TEST(WindowPreAggregateTest, DistinctKeysAreWrappedOneByOne) {
   Harness harness = MakeHarness();
   ASSERT_TRUE(harness.Open().ok());
