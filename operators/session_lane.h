@@ -82,7 +82,7 @@ class SessionLane {
     Entry& entry = f.entries[(seq & kLocalMask) - f.base];
     entry.dead = true;
     --live_;
-    return entry;
+    return std::move(entry);  // a dead entry's fields are never read again
   }
 
   // Calls fn(entry) for each live session with end - 1 <= watermark, each FIFO in

@@ -90,7 +90,11 @@ class WindowPreAggregateOperator final : public Operator {
       const T& item = in.items[i];
       K key = key_fn_(item);
       const int64_t slice = slices_.SliceStart(in.timestamps[i]);
-      const int64_t due = windows_.FirstEnd(slice) - 1;
+      if (slice != due_slice_) {  // consecutive events almost always share a slice
+        due_slice_ = slice;
+        due_ = windows_.FirstEnd(slice) - 1;
+      }
+      const int64_t due = due_;
       if (due <= watermark_) {
         if (!overdue) overdue = AcquireBatch<Partial>();
         Batch<Partial>& late = BatchAs<Partial>(overdue);
@@ -160,6 +164,8 @@ class WindowPreAggregateOperator final : public Operator {
   uint64_t sampled_partials_ = 0;  // flushed while sampling
   int64_t watermark_ = kMinWatermark;
   int64_t first_due_ = kNone;  // the earliest window end - 1 of a held partial
+  int64_t due_slice_ = kNone;  // the last slice looked up, and its first end - 1
+  int64_t due_ = kNone;
   BatchPtr held_;
   // (key, slice) -> index of its partial in held_.
   absl::flat_hash_map<std::pair<K, int64_t>, size_t> index_;
