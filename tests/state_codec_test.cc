@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -94,6 +95,19 @@ TEST(StateCodecTest, HugeCountsAreRejectedBeforeAllocating) {
   EXPECT_TRUE(decoded.empty());
 }
 
+TEST(StateCodecTest, UniquePtrIsEncodedLikeAnOptional) {
+  EXPECT_EQ(RoundTrip(std::unique_ptr<Profile>()), nullptr);
+  auto profile = std::make_unique<Profile>(
+      Profile{"card-7", {{1, 1.0}}, std::nullopt, {{"fuel", 2}}});
+  std::unique_ptr<Profile> decoded = RoundTrip(profile);
+  ASSERT_NE(decoded, nullptr);
+  EXPECT_EQ(*decoded, *profile);
+  std::string bytes = "\x02";  // neither absent (0) nor present (1)
+  StateReader in(bytes);
+  DecodeState(in, decoded);
+  EXPECT_TRUE(in.failed());
+}
+
 TEST(StateCodecTest, InvalidOptionalTagFails) {
   std::string bytes = "\x07";
   StateReader in(bytes);
@@ -122,6 +136,9 @@ struct Opaque {
 };
 static_assert(!StateEncodable<Opaque>);
 static_assert(!StateEncodable<std::vector<Opaque>>);
+static_assert(StateEncodable<std::unique_ptr<Profile>>);
+static_assert(!StateEncodable<std::unique_ptr<Opaque>>);
+static_assert(!StateEncodable<std::shared_ptr<Profile>>);
 
 }  // namespace
 }  // namespace sluice

@@ -1,6 +1,7 @@
 // Turns state values into bytes and back, for key-group snapshots. Built in:
 // arithmetic and other trivially copyable types (copied as bytes), std::string,
-// std::optional, std::pair, std::tuple, std::vector, absl::InlinedVector,
+// std::optional, std::unique_ptr (it owns its pointee, so it is encoded like an
+// optional), std::pair, std::tuple, std::vector, absl::InlinedVector,
 // absl::flat_hash_map and std::map; the state handles (ValueState, ListState, ...)
 // encode themselves. A user struct that is not trivially copyable lists its members:
 //
@@ -21,6 +22,7 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -117,6 +119,10 @@ struct IsOptional : std::false_type {};
 template <class V>
 struct IsOptional<std::optional<V>> : std::true_type {};
 template <class T>
+struct IsUniquePtr : std::false_type {};
+template <class V>
+struct IsUniquePtr<std::unique_ptr<V>> : std::true_type {};
+template <class T>
 struct IsTupleLike : std::false_type {};
 template <class A, class B>
 struct IsTupleLike<std::pair<A, B>> : std::true_type {};
@@ -148,6 +154,8 @@ template <class T>
 constexpr bool Encodable() {
   if constexpr (SelfEncoding<T> || std::is_same_v<T, std::string>) {
     return true;
+  } else if constexpr (IsUniquePtr<T>::value) {
+    return Encodable<typename T::element_type>();
   } else if constexpr (Pointerish<T>) {
     return false;
   } else if constexpr (HasFields<T>) {
@@ -188,8 +196,8 @@ void EncodeState(const T& value, StateWriter& out) {
   } else if constexpr (std::is_same_v<T, std::string>) {
     out.Size(value.size());
     out.Bytes(value.data(), value.size());
-  } else if constexpr (in::IsOptional<T>::value) {
-    uint8_t present = value.has_value() ? 1 : 0;
+  } else if constexpr (in::IsOptional<T>::value || in::IsUniquePtr<T>::value) {
+    uint8_t present = value ? 1 : 0;
     out.Bytes(&present, 1);
     if (present) EncodeState(*value, out);
   } else if constexpr (in::IsTupleLike<T>::value) {
@@ -224,6 +232,16 @@ void DecodeState(StateReader& in, T& value) {
     if (present > 1) in.Fail();
     if (present == 1) {
       DecodeState(in, value.emplace());
+    } else {
+      value.reset();
+    }
+  } else if constexpr (ns::IsUniquePtr<T>::value) {
+    uint8_t present = 0;
+    in.Bytes(&present, 1);
+    if (present > 1) in.Fail();
+    if (present == 1) {
+      value = std::make_unique<typename T::element_type>();
+      DecodeState(in, *value);
     } else {
       value.reset();
     }
