@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -48,9 +49,14 @@ class SessionWindowOperator final : public Operator {
     state_.set_key_group_count(context.max_key_groups);
     state_.set_before_snapshot([this] { DrainLane(); });
     state_.set_on_restore([this](const K& key, KeyState& state) {
-      state.lane = Lane::kNoEntry;
-      state.timer = kNone;
-      if (!state.sessions.empty()) Arm(key, state);
+      state.lane = state.older = kNoEntry;
+      if (!state.more) return;
+      state.more->timer = kNone;
+      if (state.more->sessions.empty()) {
+        state.more.reset();
+      } else {
+        Arm(key, state);
+      }
     });
     return absl::OkStatus();
   }
@@ -73,7 +79,7 @@ class SessionWindowOperator final : public Operator {
     if (watermark <= watermark_) return;
     watermark_ = watermark;
     lane_.PopDue(watermark_, [&](const typename Lane::Entry& e) {
-      EmitResult(e.key, Session{e.start, e.end, e.acc});
+      EmitResult(e.key, e.start, e.end, e.acc);
     });
     timers_.PopDue(watermark_, [&](const K& key, int64_t time) { Advance(key, time); });
     ForgetFiredLaneSessions();
@@ -95,20 +101,31 @@ class SessionWindowOperator final : public Operator {
     auto Fields() { return std::tie(start, end, acc, fired); }
   };
   using Lane = SessionLane<K, Acc>;
-  struct KeyState {
-    // The key's session in lane_, if it has just one, in order (then `sessions` is
-    // empty and there is no timer). Names a fired entry until the next sweep.
-    uint64_t lane = Lane::kNoEntry;
-    // Otherwise: sorted by start, never overlapping.
-    absl::InlinedVector<Session, 1> sessions;
+  static constexpr uint64_t kNoEntry = Lane::kNoEntry;
+  // A key's sessions on the general path: out-of-order events, several open sessions,
+  // allowed lateness.
+  struct Overflow {
+    absl::InlinedVector<Session, 2> sessions;  // sorted by start, never overlapping
     // The one valid timer of this key (others in timers_ are stale), or kNone.
     int64_t timer = kNone;
 
-    bool empty() const {
-      return lane == Lane::kNoEntry && sessions.empty() && timer == kNone;
-    }
-    // Snapshotted after DrainLane, so every session is in `sessions`.
     auto Fields() { return std::tie(sessions); }
+  };
+  struct KeyState {
+    // An in-order key's sessions are in lane_: `lane` names its latest, `older` one
+    // that ended before the latest began and fires on its own (the watermark trails
+    // the events, so a key's next session can start before its last one fired).
+    // Either may name a fired entry until the next sweep.
+    uint64_t lane = kNoEntry;
+    uint64_t older = kNoEntry;
+    // Otherwise (then both names are empty) the general path. It is kept out of line
+    // so that a slot of the table is 32 bytes for an 8-byte key: one cache line per
+    // event, where a 64-byte slot straddled two.
+    std::unique_ptr<Overflow> more;
+
+    bool empty() const { return lane == kNoEntry && older == kNoEntry && !more; }
+    // Snapshotted after DrainLane, so every session is in `more`.
+    auto Fields() { return std::tie(more); }
   };
 
   bool Late(int64_t end) const {
@@ -118,10 +135,81 @@ class SessionWindowOperator final : public Operator {
   void Add(const T& item, int64_t timestamp) {
     K key = key_fn_(item);
     KeyState& state = keys_[key];
-    if (state.lane != Lane::kNoEntry && AddToLane(key, state, item, timestamp)) return;
-    auto& sessions = state.sessions;
+    if (!state.more && AddToLane(key, state, item, timestamp)) return;
+    AddToOverflow(key, state, item, timestamp);
+  }
+
+  // Adds the event of a key without general-path state to the lane; false if the
+  // key needs the general path instead (its lane sessions then moved there).
+  bool AddToLane(const K& key, KeyState& state, const T& item, int64_t timestamp) {
+    if (lateness_ != 0) return false;
+    typename Lane::Entry* latest = lane_.Find(state.lane);
+    const int64_t end = timestamp + gap_;
     // The common case, in-order events: the event falls in the key's latest session
-    // and only extends it.
+    // and extends it; it then moves to the back of the lane, at its new end.
+    if (latest != nullptr && latest->start <= timestamp && timestamp < latest->end) {
+      if (end <= latest->end) {
+        aggregate_.Add(latest->acc, item);
+        return true;
+      }
+      const int run = lane_.RunFor(end);
+      if (run < 0) return MoveToOverflow(key, state);
+      typename Lane::Entry moved = lane_.Take(state.lane);
+      aggregate_.Add(moved.acc, item);
+      state.lane = lane_.Append(run, key, moved.start, end, std::move(moved.acc));
+      return true;
+    }
+    if (latest == nullptr) state.lane = kNoEntry;  // fired
+    typename Lane::Entry* older = lane_.Find(state.older);
+    if (older == nullptr) state.older = kNoEntry;
+    // Also common: a new session after the key's latest one (which becomes `older`
+    // if it has not fired yet).
+    const bool after = latest == nullptr
+                           ? older == nullptr || timestamp >= older->end
+                           : older == nullptr && timestamp >= latest->end;
+    if (after && !Late(end)) {
+      const int run = lane_.RunFor(end);
+      if (run < 0) return MoveToOverflow(key, state);
+      Acc acc = aggregate_.CreateAccumulator();
+      aggregate_.Add(acc, item);
+      if (latest != nullptr) state.older = state.lane;
+      state.lane = lane_.Append(run, key, timestamp, end, std::move(acc));
+      return true;
+    }
+    // Just before the latest session, overlapping it and clear of `older`: the
+    // session starts earlier; its end, and so its place in the lane, stay.
+    if (latest != nullptr && timestamp < latest->start && end > latest->start &&
+        (older == nullptr || timestamp >= older->end)) {
+      latest->start = timestamp;
+      aggregate_.Add(latest->acc, item);
+      return true;
+    }
+    return MoveToOverflow(key, state);
+  }
+
+  // Moves the key's live lane sessions to its general-path state and arms its timer;
+  // returns false (for AddToLane).
+  bool MoveToOverflow(const K& key, KeyState& state) {
+    for (uint64_t* seq : {&state.older, &state.lane}) {  // in start order
+      if (lane_.Find(*seq) != nullptr) {
+        if (!state.more) state.more = std::make_unique<Overflow>();
+        typename Lane::Entry moved = lane_.Take(*seq);
+        state.more->sessions.push_back(
+            Session{moved.start, moved.end, std::move(moved.acc)});
+      }
+      *seq = kNoEntry;
+    }
+    if (state.more) Arm(key, state);
+    return false;
+  }
+
+  // The general path: merges the event's window [t, t + gap) with every session of
+  // the key it overlaps.
+  void AddToOverflow(const K& key, KeyState& state, const T& item, int64_t timestamp) {
+    if (!state.more) state.more = std::make_unique<Overflow>();
+    Overflow& more = *state.more;
+    auto& sessions = more.sessions;
+    // An in-order event in the key's latest session only extends it.
     if (!sessions.empty() && !sessions.back().fired &&
         sessions.back().start <= timestamp && timestamp < sessions.back().end) {
       Session& last = sessions.back();
@@ -132,22 +220,11 @@ class SessionWindowOperator final : public Operator {
         // the cheap FIFO run (the old one is left stale). With several sessions the
         // earliest one's timer stands and re-arms when it fires.
         if (sessions.size() == 1) {
-          state.timer = last.end - 1;
-          timers_.Add(state.timer, key);
+          more.timer = last.end - 1;
+          timers_.Add(more.timer, key);
         }
       }
       return;
-    }
-    // Also common: an in-order event after the key's last session starts a new one,
-    // in the lane if the key has no other.
-    if (lateness_ == 0 && sessions.empty() && state.timer == kNone &&
-        !Late(timestamp + gap_)) {
-      if (int fifo = lane_.FifoFor(timestamp + gap_); fifo >= 0) {
-        Acc acc = aggregate_.CreateAccumulator();
-        aggregate_.Add(acc, item);
-        state.lane = lane_.Append(fifo, key, timestamp, timestamp + gap_, std::move(acc));
-        return;
-      }
     }
     if ((sessions.empty() || timestamp >= sessions.back().end) &&
         !Late(timestamp + gap_)) {
@@ -189,7 +266,10 @@ class SessionWindowOperator final : public Operator {
     if (Late(merged.end)) {
       if (metrics_ != nullptr) metrics_->late_records.Add(1);
       late_.Add(item, timestamp);
-      if (state.empty()) keys_.Emptied(keys_.find(key));
+      if (sessions.empty()) {
+        state.more.reset();
+        if (state.empty()) keys_.Emptied(keys_.find(key));
+      }
       return;  // the sessions it touched are left as they were
     }
     auto at = sessions.erase(first, last);
@@ -201,57 +281,18 @@ class SessionWindowOperator final : public Operator {
     Arm(key, state);
   }
 
-  // Adds an event to a key whose session is in the lane; false if the key needs the
-  // general path instead (its session then moved out of the lane).
-  bool AddToLane(const K& key, KeyState& state, const T& item, int64_t timestamp) {
-    typename Lane::Entry* entry = lane_.Find(state.lane);
-    if (entry == nullptr) {  // fired: the key starts afresh
-      state.lane = Lane::kNoEntry;
-      return false;
-    }
-    if (entry->start <= timestamp && timestamp < entry->end) {
-      aggregate_.Add(entry->acc, item);
-      const int64_t end = timestamp + gap_;
-      if (end <= entry->end) return true;
-      if (int fifo = lane_.FifoFor(end); fifo >= 0) {  // grown: re-queued at its end
-        typename Lane::Entry moved = lane_.Take(state.lane);
-        state.lane = lane_.Append(fifo, key, moved.start, end, std::move(moved.acc));
-        return true;
-      }
-      typename Lane::Entry moved = lane_.Take(state.lane);
-      state.lane = Lane::kNoEntry;
-      state.sessions.push_back(Session{moved.start, end, std::move(moved.acc)});
-      Arm(key, state);
-      return true;
-    }
-    // Before the session, or a second one after it: the general path.
-    typename Lane::Entry moved = lane_.Take(state.lane);
-    state.lane = Lane::kNoEntry;
-    state.sessions.push_back(Session{moved.start, moved.end, std::move(moved.acc)});
-    Arm(key, state);
-    return false;
-  }
-
-  // Moves every lane session to its key's session list (before a snapshot, whose
-  // entries are per key); they return to the lane as they fire.
+  // Moves every lane session to its key's general-path state (before a snapshot,
+  // whose entries are per key); the keys return to the lane once those fire.
   void DrainLane() {
     for (auto it = keys_.begin(); it != keys_.end(); ++it) {
       KeyState& state = it->second;
-      if (state.lane == Lane::kNoEntry) continue;
-      if (lane_.Find(state.lane) != nullptr) {
-        typename Lane::Entry moved = lane_.Take(state.lane);
-        state.sessions.insert(state.sessions.begin(),
-                              Session{moved.start, moved.end, std::move(moved.acc)});
-        state.lane = Lane::kNoEntry;
-        Arm(it->first, state);
-      } else {
-        state.lane = Lane::kNoEntry;
-        if (state.empty()) keys_.Emptied(it);
-      }
+      if (state.lane == kNoEntry && state.older == kNoEntry) continue;
+      MoveToOverflow(it->first, state);
+      if (state.empty()) keys_.Emptied(it);
     }
   }
 
-  // Keys whose lane session fired still name it; after several firings per key,
+  // Keys whose lane sessions fired still name them; after several firings per key,
   // clear those names and let the table sweep keys left with nothing. (Keys that
   // come back soon are better left in place: the pass over the table misses the
   // cache on every key.)
@@ -261,45 +302,42 @@ class SessionWindowOperator final : public Operator {
     fired_in_lane_ = 0;
     for (auto it = keys_.begin(); it != keys_.end(); ++it) {
       KeyState& state = it->second;
-      if (state.lane == Lane::kNoEntry || lane_.Find(state.lane) != nullptr) continue;
-      state.lane = Lane::kNoEntry;
+      if (state.lane == kNoEntry && state.older == kNoEntry) continue;
+      if (lane_.Find(state.lane) == nullptr) state.lane = kNoEntry;
+      if (lane_.Find(state.older) == nullptr) state.older = kNoEntry;
       if (state.empty()) keys_.Emptied(it);
     }
   }
 
   // The time the key needs attention next: a session's end - 1 to fire it, or a fired
   // session's end - 1 + lateness to drop it.
-  static int64_t NextDue(const KeyState& state, int64_t lateness) {
+  static int64_t NextDue(const Overflow& more, int64_t lateness) {
     int64_t due = kNone;
-    for (const Session& s : state.sessions) {
+    for (const Session& s : more.sessions) {
       due = std::min(due, s.fired ? s.end - 1 + lateness : s.end - 1);
     }
     return due;
   }
 
+  // Arms the timer of a key on the general path.
   void Arm(const K& key, KeyState& state) {
-    int64_t due = NextDue(state, lateness_);
-    if (due >= state.timer) return;  // the pending timer comes first and re-arms
-    state.timer = due;
+    Overflow& more = *state.more;
+    int64_t due = NextDue(more, lateness_);
+    if (due >= more.timer) return;  // the pending timer comes first and re-arms
+    more.timer = due;
     timers_.Add(due, key);
   }
 
   // Fires the key's due sessions, drops the expired ones and re-arms.
   void Advance(const K& key, int64_t time) {
     auto it = keys_.find(key);
-    if (it == keys_.end() || it->second.timer != time) return;  // stale
-    KeyState& state = it->second;
-    state.timer = kNone;
-    auto& sessions = state.sessions;
-    if (sessions.size() == 1 && lateness_ == 0 && !sessions[0].fired &&
-        sessions[0].end - 1 <= watermark_) {
-      // The common case: a key's lone session ends and is gone at once.
-      EmitResult(key, sessions[0]);
-      sessions.clear();
-      if (sessions.capacity() > 1) sessions.shrink_to_fit();
-      keys_.Emptied(it);
-      return;
+    if (it == keys_.end() || !it->second.more || it->second.more->timer != time) {
+      return;  // stale
     }
+    KeyState& state = it->second;
+    Overflow& more = *state.more;
+    more.timer = kNone;
+    auto& sessions = more.sessions;
     for (Session& session : sessions) {
       if (session.fired || session.end - 1 > watermark_) continue;
       EmitResult(key, session);
@@ -309,22 +347,22 @@ class SessionWindowOperator final : public Operator {
         std::remove_if(sessions.begin(), sessions.end(),
                        [&](const Session& s) { return s.fired && Late(s.end); }),
         sessions.end());
-    // Back to inline storage once a key is down to one session: a heap block per
-    // key would cost a cache miss on every event of the key.
-    if (sessions.size() <= 1 && sessions.capacity() > 1) sessions.shrink_to_fit();
-    if (sessions.empty()) {
-      keys_.Emptied(it);
-    } else {
+    if (!sessions.empty()) {
       Arm(key, state);
+      return;
     }
+    state.more.reset();  // back to the lane with its next event
+    keys_.Emptied(it);
   }
 
   void EmitResult(const K& key, const Session& session) {
+    EmitResult(key, session.start, session.end, session.acc);
+  }
+  void EmitResult(const K& key, int64_t start, int64_t end, const Acc& acc) {
     if (!results_) results_ = AcquireBatch<Result>();
     Batch<Result>& batch = BatchAs<Result>(results_);
-    TimeWindow window{session.start, session.end};
-    batch.items.push_back(
-        Result{key, session.start, session.end, finish_(key, window, session.acc)});
+    TimeWindow window{start, end};
+    batch.items.push_back(Result{key, start, end, finish_(key, window, acc)});
     batch.timestamps.push_back(window.max_timestamp());
   }
 
