@@ -184,33 +184,63 @@ constexpr uint64_t kSessionKeys = 10'000;
 constexpr uint64_t kSessionEventsPerMs = 10;  // a key's events are ~1 s apart
 constexpr int64_t kSessionGap = 800;
 
-// In-order timestamps, so a key's session ends when its next event is the gap or
-// more after its last one.
 Event SessionEvent(uint64_t i) {
   Event e = GenerateEvent(i, kSessionKeys);
   e.ts = static_cast<int64_t>(i / kSessionEventsPerMs);
   return e;
 }
 
+// A session fires once the emulated watermark passes its end, as the engine's do
+// (and as the other window baselines fire): a stream emits a session when it ends,
+// not when its key next turns up. The watermark is Monotonous()'s, max timestamp - 1
+// after each 1024-event batch. The events are in order, so open sessions end in the
+// order they were last extended: they sit in a FIFO, a session that grows moves to
+// its back (its old place marked dead), and the key's map entry names its place.
 WindowTotals SessionBaseline() {
   struct Session {
-    int64_t start, last, count;
+    uint64_t key;
+    int64_t start, end, count;
+    bool dead;
   };
-  absl::flat_hash_map<uint64_t, Session> sessions;
+  std::vector<Session> fifo;  // ends non-decreasing
+  size_t head = 0;            // fifo[head...] have not fired
+  uint64_t base = 0;          // the place of fifo[0]
+  absl::flat_hash_map<uint64_t, uint64_t> latest;  // key -> place of its last session
   WindowTotals totals;
+  auto fire = [&](int64_t watermark) {
+    for (; head < fifo.size() && fifo[head].end - 1 <= watermark; ++head) {
+      const Session& s = fifo[head];
+      if (!s.dead) totals.Fold(s.key, s.start, s.end, s.count);
+    }
+    if (head > 4096 && head * 2 > fifo.size()) {
+      fifo.erase(fifo.begin(), fifo.begin() + static_cast<ptrdiff_t>(head));
+      base += head;
+      head = 0;
+    }
+  };
+  int64_t max_ts = kMinWatermark;
   for (uint64_t i = 0; i < kSessionEvents; ++i) {
     Event e = SessionEvent(i);
-    auto [it, inserted] = sessions.try_emplace(e.key, Session{e.ts, e.ts, 0});
-    Session& s = it->second;
-    if (!inserted && e.ts >= s.last + kSessionGap) {
-      totals.Fold(e.key, s.start, s.last + kSessionGap, s.count);
-      s = Session{e.ts, e.ts, 0};
+    max_ts = std::max(max_ts, e.ts);
+    auto [it, inserted] = latest.try_emplace(e.key, 0);
+    Session* open = nullptr;
+    if (!inserted && it->second >= base + head) open = &fifo[it->second - base];
+    if (open != nullptr && e.ts < open->end) {
+      ++open->count;
+      if (e.ts + kSessionGap > open->end) {  // grown: to the back
+        Session moved = *open;
+        open->dead = true;
+        moved.end = e.ts + kSessionGap;
+        it->second = base + fifo.size();
+        fifo.push_back(moved);
+      }
+    } else {  // the key's first session, or one after its last (fired or not)
+      it->second = base + fifo.size();
+      fifo.push_back(Session{e.key, e.ts, e.ts + kSessionGap, 1, false});
     }
-    s.last = std::max(s.last, e.ts);
-    ++s.count;
+    if ((i + 1) % 1024 == 0) fire(max_ts - 1);
   }
-  for (const auto& [key, s] : sessions)
-    totals.Fold(key, s.start, s.last + kSessionGap, s.count);
+  fire(kMaxWatermark);
   return totals;
 }
 
