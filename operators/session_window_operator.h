@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/container/inlined_vector.h"
 #include "operators/event_time_timers.h"
 #include "operators/late_events.h"
@@ -143,48 +144,81 @@ class SessionWindowOperator final : public Operator {
   // key needs the general path instead (its lane sessions then moved there).
   bool AddToLane(const K& key, KeyState& state, const T& item, int64_t timestamp) {
     if (lateness_ != 0) return false;
-    typename Lane::Entry* latest = lane_.Find(state.lane);
     const int64_t end = timestamp + gap_;
-    // The common case, in-order events: the event falls in the key's latest session
-    // and extends it; it then moves to the back of the lane, at its new end.
+    // The common case, in-order events: the event falls in the key's latest session.
+    typename Lane::Entry* latest = lane_.Find(state.lane);
     if (latest != nullptr && latest->start <= timestamp && timestamp < latest->end) {
-      if (end <= latest->end) {
-        aggregate_.Add(latest->acc, item);
-        return true;
-      }
-      const int run = lane_.RunFor(end);
-      if (run < 0) return MoveToOverflow(key, state);
-      typename Lane::Entry moved = lane_.Take(state.lane);
-      aggregate_.Add(moved.acc, item);
-      state.lane = lane_.Append(run, key, moved.start, end, std::move(moved.acc));
-      return true;
+      return Grow(key, state.lane, *latest, item, end, kNone) ||
+             MoveToOverflow(key, state);
     }
     if (latest == nullptr) state.lane = kNoEntry;  // fired
     typename Lane::Entry* older = lane_.Find(state.older);
     if (older == nullptr) state.older = kNoEntry;
-    // Also common: a new session after the key's latest one (which becomes `older`
-    // if it has not fired yet).
-    const bool after = latest == nullptr
-                           ? older == nullptr || timestamp >= older->end
-                           : older == nullptr && timestamp >= latest->end;
+    if (older != nullptr && older->start <= timestamp && timestamp < older->end) {
+      // It may grow up to the latest session's start (touching is not merging).
+      const int64_t limit = latest != nullptr ? latest->start : kNone;
+      return Grow(key, state.older, *older, item, end, limit) ||
+             MoveToOverflow(key, state);
+    }
+    // Also common: a new session after the key's latest one, which becomes `older`
+    // if it has not fired yet.
+    const bool after = latest == nullptr ? older == nullptr || timestamp >= older->end
+                                         : older == nullptr && timestamp >= latest->end;
     if (after && !Late(end)) {
-      const int run = lane_.RunFor(end);
-      if (run < 0) return MoveToOverflow(key, state);
-      Acc acc = aggregate_.CreateAccumulator();
-      aggregate_.Add(acc, item);
-      if (latest != nullptr) state.older = state.lane;
-      state.lane = lane_.Append(run, key, timestamp, end, std::move(acc));
+      if (!Open(key, latest != nullptr ? state.older : state.lane, item, timestamp)) {
+        return MoveToOverflow(key, state);
+      }
+      if (latest != nullptr) std::swap(state.older, state.lane);
       return true;
     }
-    // Just before the latest session, overlapping it and clear of `older`: the
-    // session starts earlier; its end, and so its place in the lane, stay.
-    if (latest != nullptr && timestamp < latest->start && end > latest->start &&
-        (older == nullptr || timestamp >= older->end)) {
-      latest->start = timestamp;
-      aggregate_.Add(latest->acc, item);
-      return true;
+    if (latest != nullptr && timestamp < latest->start) {
+      // Just before the latest session and overlapping it: the session starts
+      // earlier; its end, and so its place in the lane, stay. (It is clear of
+      // `older`: sessions last a gap at least, so an event before older's start
+      // cannot reach the latest one.)
+      if (end > latest->start) {
+        latest->start = timestamp;
+        aggregate_.Add(latest->acc, item);
+        return true;
+      }
+      // Clear of it, with no older session: a session of its own, the older one.
+      if (end <= latest->start && older == nullptr && !Late(end) &&
+          Open(key, state.older, item, timestamp)) {
+        return true;
+      }
     }
     return MoveToOverflow(key, state);
+  }
+
+  // Adds an event inside the lane session `seq`, whose window grows to `end`
+  // (moving it to its new place in the lane) unless that passes `limit`; false if
+  // it cannot stay in the lane.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool Grow(const K& key, uint64_t& seq,
+                                         typename Lane::Entry& session, const T& item,
+                                         int64_t end, int64_t limit) {
+    if (end <= session.end) {
+      aggregate_.Add(session.acc, item);
+      return true;
+    }
+    if (end > limit) return false;
+    const int run = lane_.RunFor(end);
+    if (run < 0) return false;
+    typename Lane::Entry moved = lane_.Take(seq);
+    aggregate_.Add(moved.acc, item);
+    seq = lane_.Append(run, key, moved.start, end, std::move(moved.acc));
+    return true;
+  }
+
+  // Opens the session [t, t + gap) of the event in the lane as `seq`; false if no
+  // run of the lane takes it.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool Open(const K& key, uint64_t& seq, const T& item,
+                                         int64_t timestamp) {
+    const int run = lane_.RunFor(timestamp + gap_);
+    if (run < 0) return false;
+    Acc acc = aggregate_.CreateAccumulator();
+    aggregate_.Add(acc, item);
+    seq = lane_.Append(run, key, timestamp, timestamp + gap_, std::move(acc));
+    return true;
   }
 
   // Moves the key's live lane sessions to its general-path state and arms its timer;

@@ -131,8 +131,8 @@ struct Round {
   std::vector<int64_t> stamps;
   int64_t watermark;
 };
-std::vector<Round> InterleavedRounds(int streams, int blocks) {
-  std::mt19937 rng(static_cast<uint32_t>(streams));
+std::vector<Round> InterleavedRounds(int streams, int blocks, int keys = 5) {
+  std::mt19937 rng(static_cast<uint32_t>(streams * 100 + keys));
   std::vector<int64_t> clock(static_cast<size_t>(streams), 0);
   std::vector<Round> rounds;
   for (int block = 0; block < blocks; ++block) {
@@ -140,7 +140,7 @@ std::vector<Round> InterleavedRounds(int streams, int blocks) {
     Round& round = rounds.emplace_back();
     for (int n = 1 + static_cast<int>(rng() % 30); n > 0; --n) {
       clock[s] += static_cast<int64_t>(rng() % 30);
-      round.items.push_back(Event{static_cast<int>(rng() % 5)});
+      round.items.push_back(Event{static_cast<int>(rng() % static_cast<uint32_t>(keys))});
       round.stamps.push_back(clock[s]);
     }
     round.watermark = *std::min_element(clock.begin(), clock.end()) - 1;
@@ -163,9 +163,13 @@ using SessionKey = std::tuple<int, int64_t, int64_t>;  // key, start, end
 // end - 1.
 TEST_F(WindowOperatorTest, InterleavedInOrderStreamsMatchBruteForceSessions) {
   const int64_t kGap = 50;
-  for (int streams : {1, 2, 3, 6}) {
+  // Few keys: long sessions, merged often. Many keys: a key's events far apart, so a
+  // lagging stream brings sessions before, between and after the ones in the lane.
+  for (auto [streams, keys] :
+       {std::pair{1, 5}, {2, 5}, {3, 5}, {6, 5}, {2, 60}, {3, 60}}) {
+    SCOPED_TRACE(::testing::Message() << streams << " streams, " << keys << " keys");
     auto h = Sessions(kGap, /*lateness=*/0);
-    const std::vector<Round> rounds = InterleavedRounds(streams, 600);
+    const std::vector<Round> rounds = InterleavedRounds(streams, 600, keys);
     for (const Round& round : rounds) {
       h.ProcessTimed(round.items, round.stamps);
       h.Watermark(round.watermark);
