@@ -202,9 +202,9 @@ WindowTotals SessionBaseline() {
     int64_t start, end, count;
     bool dead;
   };
-  std::vector<Session> fifo;  // ends non-decreasing
-  size_t head = 0;            // fifo[head...] have not fired
-  uint64_t base = 0;          // the place of fifo[0]
+  std::vector<Session> fifo;                       // ends non-decreasing
+  size_t head = 0;                                 // fifo[head...] have not fired
+  uint64_t base = 0;                               // the place of fifo[0]
   absl::flat_hash_map<uint64_t, uint64_t> latest;  // key -> place of its last session
   WindowTotals totals;
   auto fire = [&](int64_t watermark) {

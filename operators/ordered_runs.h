@@ -49,7 +49,8 @@ class OrderedRuns {
   // halves and reloaded whole, stalling store forwarding.)
   ABSL_ATTRIBUTE_ALWAYS_INLINE uint64_t Append(int run, Entry&& entry) {
     Run& r = runs_[run];
-    if (r.tail - r.head == r.ring.size()) [[unlikely]] r.Grow();
+    if (r.tail - r.head == r.ring.size()) [[unlikely]]
+      r.Grow();
     const int64_t time = time_of_(entry);
     r.Slot(r.tail) = std::move(entry);
     r.SetDead(r.tail, false);
@@ -89,8 +90,7 @@ class OrderedRuns {
     int earliest = -1;
     for (int i = 0; i < kRuns; ++i) {
       const Run& r = runs_[i];
-      if (r.head < r.tail &&
-          (earliest < 0 || FrontTime(i) < FrontTime(earliest))) {
+      if (r.head < r.tail && (earliest < 0 || FrontTime(i) < FrontTime(earliest))) {
         earliest = i;
       }
     }
@@ -165,7 +165,8 @@ class OrderedRuns {
       std::vector<uint64_t> bigger_dead(capacity / 64);
       for (uint64_t s = head; s < tail; ++s) {
         bigger[s & (capacity - 1)] = std::move(Slot(s));
-        if (IsDead(s)) bigger_dead[(s / 64) & (capacity / 64 - 1)] |= uint64_t{1} << (s % 64);
+        if (IsDead(s))
+          bigger_dead[(s / 64) & (capacity / 64 - 1)] |= uint64_t{1} << (s % 64);
       }
       ring = std::move(bigger);
       dead = std::move(bigger_dead);

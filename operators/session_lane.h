@@ -39,7 +39,7 @@ class SessionLane {
   int RunFor(int64_t end) const { return runs_.RunFor(end - 1); }
   // Appends a session to run `run` (from RunFor) and returns its sequence number.
   ABSL_ATTRIBUTE_ALWAYS_INLINE uint64_t Append(int run, K key, int64_t start, int64_t end,
-                                             Acc acc) {
+                                               Acc acc) {
     return runs_.Append(run, Entry{std::move(key), start, end, std::move(acc)});
   }
   // The live session `seq`, or nullptr once it fired or was taken out.

@@ -37,7 +37,8 @@ class Model {
     int best = -1;
     for (int r = 0; r < Runs::kRuns; ++r) {
       if (back_[r] == kEmpty || back_[r] <= item.time) fits = true;
-      if (back_[r] != kEmpty && back_[r] <= item.time && (best < 0 || back_[r] > back_[best]))
+      if (back_[r] != kEmpty && back_[r] <= item.time &&
+          (best < 0 || back_[r] > back_[best]))
         best = r;
     }
     ASSERT_EQ(run >= 0, fits) << "time " << item.time;
@@ -113,7 +114,8 @@ class Model {
 
 // `streams` in-order streams, each `lag` behind the one before, delivered in
 // batches that interleave; a share of entries is taken out, and the watermark trails.
-void RunStreams(int streams, int64_t lag, int take_percent, bool front_by_front, uint32_t seed) {
+void RunStreams(int streams, int64_t lag, int take_percent, bool front_by_front,
+                uint32_t seed) {
   Model model(seed);
   std::mt19937 rng(seed);
   std::vector<int64_t> clock(static_cast<size_t>(streams));
