@@ -27,6 +27,8 @@ class KeyedStateTable {
     return it;
   }
   iterator find(const K& key) { return map_.find(key); }
+  // Starts loading the key's slot into the cache, for a lookup a little later.
+  void Prefetch(const K& key) const { map_.prefetch(key); }
   iterator end() { return map_.end(); }
 
   // The caller emptied the state at `it`: it will be swept. Iterators stay valid
