@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -71,7 +72,11 @@ class SessionWindowOperator final : public Operator {
     RequireEventTime(in);
     const size_t n = in.items.size();
     for (size_t i = 0; i < n; ++i) {
-      if (i + kPrefetchAhead < n) keys_.Prefetch(key_fn_(in.items[i + kPrefetchAhead]));
+      // Only for plain keys: the key function runs twice, and a key built as a
+      // string, say, would cost more than the miss.
+      if constexpr (std::is_trivially_copyable_v<K> && sizeof(K) <= 16) {
+        if (i + kPrefetchAhead < n) keys_.Prefetch(key_fn_(in.items[i + kPrefetchAhead]));
+      }
       Add(in.items[i], in.timestamps[i]);
     }
     keys_.MaybeSweep();
