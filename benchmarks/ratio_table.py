@@ -34,6 +34,11 @@ def main(paths):
                 continue
             rates[key].append(run["items_per_second"])
 
+    if not rates and not failed:
+        print("no repetitions found: run sluice_bench without "
+              "--benchmark_report_aggregates_only, which leaves them out of the JSON",
+              file=sys.stderr)
+        return 2
     cases = sorted({case for case, _ in rates} | {case for case, _ in failed})
     print("| case | baseline Mev/s | engine t1 Mev/s | engine t2 Mev/s "
           "| t1/baseline | t2/baseline | t2/t1 | runs |")
