@@ -169,8 +169,20 @@ class SessionWindowOperator final : public Operator {
     if (older != nullptr && older->start <= timestamp && timestamp < older->end) {
       // It may grow up to the latest session's start (touching is not merging).
       const int64_t limit = latest != nullptr ? latest->start : kNone;
-      return Grow(key, state.older, *older, item, end, limit) ||
-             MoveToOverflow(key, state);
+      if (Grow(key, state.older, *older, item, end, limit)) return true;
+      // Its window reaches into the latest session: the two merge into the latest,
+      // whose start moves back. Its end, and place in the lane, stay: the event is
+      // before the latest's start, so its window ends before the latest's end.
+      if (latest != nullptr && end > latest->start) {
+        typename Lane::Entry merged = lane_.Take(state.older);
+        state.older = kNoEntry;
+        aggregate_.Add(merged.acc, item);  // in start order: older, event, latest
+        aggregate_.Merge(merged.acc, latest->acc);
+        latest->acc = std::move(merged.acc);
+        latest->start = merged.start;
+        return true;
+      }
+      return MoveToOverflow(key, state);
     }
     // Also common: a new session after the key's latest one, which becomes `older`
     // if it has not fired yet.
