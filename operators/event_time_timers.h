@@ -12,7 +12,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <utility>
-#include <vector>
 
 #include "operators/ordered_runs.h"
 #include "operators/radix_timer_heap.h"

@@ -1,10 +1,10 @@
-// The lone, in-order sessions of a session-window operator, in a few runs each ordered
-// by end (OrderedRuns). An in-order stream gives most keys one open session at a time,
+// The in-order sessions of a session-window operator, in a few runs each ordered by
+// end (OrderedRuns). An in-order stream gives most keys one or two open sessions,
 // ending in the order the sessions were last extended; keeping those sessions here
 // rather than in the key's hash-map entry lets the watermark fire them by reading the
 // runs front to back: no per-key timer and no hash lookup per firing. A session that
 // grows is appended again with its new end and its old entry is taken out; the key's
-// entry in the operator's table holds the sequence number of its live entry.
+// entry in the operator's table holds the sequence numbers of its live entries.
 #pragma once
 
 #include <cstddef>

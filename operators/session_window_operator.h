@@ -167,22 +167,8 @@ class SessionWindowOperator final : public Operator {
     typename Lane::Entry* older = lane_.Find(state.older);
     if (older == nullptr) state.older = kNoEntry;
     if (older != nullptr && older->start <= timestamp && timestamp < older->end) {
-      // It may grow up to the latest session's start (touching is not merging).
-      const int64_t limit = latest != nullptr ? latest->start : kNone;
-      if (Grow(key, state.older, *older, item, end, limit)) return true;
-      // Its window reaches into the latest session: the two merge into the latest,
-      // whose start moves back. Its end, and place in the lane, stay: the event is
-      // before the latest's start, so its window ends before the latest's end.
-      if (latest != nullptr && end > latest->start) {
-        typename Lane::Entry merged = lane_.Take(state.older);
-        state.older = kNoEntry;
-        aggregate_.Add(merged.acc, item);  // in start order: older, event, latest
-        aggregate_.Merge(merged.acc, latest->acc);
-        latest->acc = std::move(merged.acc);
-        latest->start = merged.start;
-        return true;
-      }
-      return MoveToOverflow(key, state);
+      return AddToOlder(key, state, latest, *older, item, end) ||
+             MoveToOverflow(key, state);
     }
     // Also common: a new session after the key's latest one, which becomes `older`
     // if it has not fired yet.
@@ -206,12 +192,31 @@ class SessionWindowOperator final : public Operator {
         return true;
       }
       // Clear of it, with no older session: a session of its own, the older one.
-      if (end <= latest->start && older == nullptr && !Late(end) &&
-          Open(key, state.older, item, timestamp)) {
+      if (older == nullptr && !Late(end) && Open(key, state.older, item, timestamp)) {
         return true;
       }
     }
     return MoveToOverflow(key, state);
+  }
+
+  // Adds an event that falls in the key's older lane session: it grows that session
+  // up to the latest one's start (touching is not merging), or bridges the two into
+  // one. False if the key needs the general path.
+  bool AddToOlder(const K& key, KeyState& state, typename Lane::Entry* latest,
+                  typename Lane::Entry& older, const T& item, int64_t end) {
+    const int64_t limit = latest != nullptr ? latest->start : kNone;
+    if (Grow(key, state.older, older, item, end, limit)) return true;
+    if (latest == nullptr || end <= latest->start) return false;
+    // The two merge into the latest, whose start moves back. Its end, and place in
+    // the lane, stay: the event is before the latest's start, so its window ends
+    // before the latest's end.
+    typename Lane::Entry merged = lane_.Take(state.older);
+    state.older = kNoEntry;
+    aggregate_.Add(merged.acc, item);  // in start order: older, event, latest
+    aggregate_.Merge(merged.acc, latest->acc);
+    latest->acc = std::move(merged.acc);
+    latest->start = merged.start;
+    return true;
   }
 
   // Adds an event inside the lane session `seq`, whose window grows to `end`
@@ -434,7 +439,7 @@ class SessionWindowOperator final : public Operator {
   InMemoryStateBackend<K, KeyState> state_;
   KeyedStateTable<K, KeyState>& keys_ = state_.table();
   EventTimeTimers<K> timers_;
-  Lane lane_;  // lone in-order sessions (without allowed lateness)
+  Lane lane_;  // in-order keys' sessions (without allowed lateness)
   size_t fired_in_lane_ = 0;
   BatchPtr results_;
   LateEvents<T> late_;

@@ -226,24 +226,17 @@ void DecodeState(StateReader& in, T& value) {
   } else if constexpr (std::is_same_v<T, std::string>) {
     value.resize(in.Size());
     in.Bytes(value.data(), value.size());
-  } else if constexpr (ns::IsOptional<T>::value) {
+  } else if constexpr (ns::IsOptional<T>::value || ns::IsUniquePtr<T>::value) {
     uint8_t present = 0;
     in.Bytes(&present, 1);
     if (present > 1) in.Fail();
-    if (present == 1) {
+    if (present != 1) {
+      value.reset();
+    } else if constexpr (ns::IsOptional<T>::value) {
       DecodeState(in, value.emplace());
     } else {
-      value.reset();
-    }
-  } else if constexpr (ns::IsUniquePtr<T>::value) {
-    uint8_t present = 0;
-    in.Bytes(&present, 1);
-    if (present > 1) in.Fail();
-    if (present == 1) {
       value = std::make_unique<typename T::element_type>();
       DecodeState(in, *value);
-    } else {
-      value.reset();
     }
   } else if constexpr (ns::IsTupleLike<T>::value) {
     std::apply([&](auto&... part) { (DecodeState(in, part), ...); }, value);
