@@ -1,0 +1,25 @@
+#include "io/log/crc32c.h"
+
+#include <isa-l/crc.h>
+
+#include <algorithm>
+#include <climits>
+
+namespace sluice::log {
+
+uint32_t Crc32c(std::string_view data, uint32_t crc) {
+  // ISA-L works on the register value: the standard CRC's initial and final inversion
+  // are the caller's. Its length is an int, hence the chunks.
+  uint32_t state = ~crc;
+  auto* bytes = reinterpret_cast<unsigned char*>(const_cast<char*>(data.data()));
+  size_t left = data.size();
+  while (left > 0) {
+    int chunk = static_cast<int>(std::min<size_t>(left, INT_MAX));
+    state = crc32_iscsi(bytes, chunk, state);
+    bytes += chunk;
+    left -= static_cast<size_t>(chunk);
+  }
+  return ~state;
+}
+
+}  // namespace sluice::log

@@ -1,0 +1,323 @@
+#include "io/log/log_partition.h"
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <system_error>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace sluice::log {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The base offsets of the segments in `dir`, ascending ("<20 digits>.log" files).
+absl::StatusOr<std::vector<int64_t>> ListSegments(const std::string& dir) {
+  std::vector<int64_t> bases;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() != 24 || !name.ends_with(".log")) continue;
+    int64_t base = 0;
+    auto [end, ec] = std::from_chars(name.data(), name.data() + 20, base);
+    if (ec != std::errc() || end != name.data() + 20) continue;
+    bases.push_back(base);
+  }
+  if (error) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot list log partition ", dir, ": ", error.message()));
+  }
+  std::sort(bases.begin(), bases.end());
+  return bases;
+}
+
+int64_t WallMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<LogPartition>> LogPartition::Open(std::string dir,
+                                                                 const LogConfig& config,
+                                                                 Access access,
+                                                                 LogWarning warn) {
+  if (absl::Status s = config.Validate(); !s.ok()) return s;
+  if (access == Access::kReadWrite) {
+    std::error_code error;
+    fs::create_directories(dir, error);
+    if (error) {
+      return absl::InternalError(
+          absl::StrCat("cannot create log partition ", dir, ": ", error.message()));
+    }
+  }
+  std::unique_ptr<LogPartition> partition(
+      new LogPartition(std::move(dir), config, access, std::move(warn)));
+  if (absl::Status s = partition->Load(); !s.ok()) return s;
+  return partition;
+}
+
+LogPartition::~LogPartition() {
+  if (access_ == Access::kReadWrite && unsynced_ && sync_on_roll()) (void)Sync();
+}
+
+absl::Status LogPartition::Load() {
+  auto bases = ListSegments(dir_);
+  if (!bases.ok()) return bases.status();
+  if (bases->empty()) {
+    if (access_ == Access::kReadOnly) return absl::OkStatus();  // nothing written yet
+    auto first = LogSegment::Create(dir_, 0, config_.index_interval_bytes);
+    if (!first.ok()) return first.status();
+    segments_.push_back(std::move(*first));
+    return SyncDirectory(dir_);
+  }
+  return OpenSegmentsFrom(*bases, 0);
+}
+
+// Opens bases[first...] and appends them to segments_, checking that each segment
+// starts where the one before it ends.
+absl::Status LogPartition::OpenSegmentsFrom(const std::vector<int64_t>& bases,
+                                            size_t first) {
+  const bool writable = access_ == Access::kReadWrite;
+  for (size_t i = first; i < bases.size(); ++i) {
+    const bool last = i + 1 == bases.size();
+    auto mode = !last      ? LogSegment::OpenMode::kSealed
+                : writable ? LogSegment::OpenMode::kRecoverTail
+                           : LogSegment::OpenMode::kFollowTail;
+    auto segment = LogSegment::Open(dir_, bases[i], config_.index_interval_bytes, mode,
+                                    writable, warn_);
+    if (!segment.ok()) return segment.status();
+    if (!segments_.empty() && segments_.back()->next_offset() != bases[i]) {
+      return absl::DataLossError(absl::StrCat(
+          "log partition ", dir_, ": segment ", (*segment)->log_path(),
+          " starts at offset ", bases[i], " but the segment before it ends at offset ",
+          segments_.back()->next_offset(), " (a segment file is missing or cut short)"));
+    }
+    segments_.push_back(std::move(*segment));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> LogPartition::Append(RecordBatchBuilder& batch) {
+  if (access_ != Access::kReadWrite) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("log partition ", dir_, " is open read-only"));
+  }
+  auto finished = batch.Finish();
+  if (!finished.ok()) return finished.status();
+  const auto header = RecordBatchView::ReadHeader(finished->header);
+  std::lock_guard<std::mutex> lock(mutex_);
+  LogSegment* active = segments_.back().get();
+  if (!active->empty() && (active->size() + header.total_size() > config_.segment_bytes ||
+                           !active->Fits(header.total_size(), header.record_count))) {
+    if (absl::Status s = RollLocked(); !s.ok()) return s;
+    active = segments_.back().get();
+  }
+  const int64_t base = active->next_offset();
+  StampBatchHeader(finished->header, base, finished->body);
+  if (absl::Status s =
+          active->Append(std::string_view(finished->header, batch_format::kHeaderSize),
+                         finished->body, header.record_count, header.max_timestamp);
+      !s.ok()) {
+    return s;
+  }
+  unsynced_ = true;
+  if (absl::Status s = SyncAfterAppendLocked(); !s.ok()) return s;
+  return base;
+}
+
+absl::Status LogPartition::SyncAfterAppendLocked() {
+  switch (config_.fsync) {
+    case FsyncPolicy::kEveryBatch:
+      break;
+    case FsyncPolicy::kInterval:
+      if (Clock::now() - last_sync_ <
+          std::chrono::milliseconds(config_.fsync_interval_ms)) {
+        return absl::OkStatus();
+      }
+      break;
+    case FsyncPolicy::kNone:
+      return absl::OkStatus();
+  }
+  if (absl::Status s = segments_.back()->Sync(); !s.ok()) return s;
+  last_sync_ = Clock::now();
+  unsynced_ = false;
+  return absl::OkStatus();
+}
+
+absl::Status LogPartition::Sync() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (segments_.empty() || access_ != Access::kReadWrite) return absl::OkStatus();
+  if (absl::Status s = segments_.back()->Sync(); !s.ok()) return s;
+  last_sync_ = Clock::now();
+  unsynced_ = false;
+  return absl::OkStatus();
+}
+
+absl::Status LogPartition::RollLocked() {
+  LogSegment& old = *segments_.back();
+  if (absl::Status s = old.Seal(sync_on_roll()); !s.ok()) return s;
+  auto next = LogSegment::Create(dir_, old.next_offset(), config_.index_interval_bytes);
+  if (!next.ok()) return next.status();
+  segments_.push_back(std::move(*next));
+  if (sync_on_roll()) {
+    if (absl::Status s = SyncDirectory(dir_); !s.ok()) return s;
+  }
+  unsynced_ = false;
+  return EnforceRetentionLocked(WallMillis());
+}
+
+absl::Status LogPartition::EnforceRetention(int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (access_ != Access::kReadWrite) return absl::OkStatus();
+  return EnforceRetentionLocked(now_ms);
+}
+
+absl::Status LogPartition::EnforceRetentionLocked(int64_t now_ms) {
+  uint64_t total = 0;
+  for (const auto& segment : segments_) total += segment->size();
+  bool removed = false;
+  while (segments_.size() > 1) {
+    const LogSegment& oldest = *segments_.front();
+    const bool over_size = config_.retention_bytes >= 0 &&
+                           total > static_cast<uint64_t>(config_.retention_bytes);
+    const bool too_old = config_.retention_ms >= 0 && !oldest.empty() &&
+                         oldest.max_timestamp() < now_ms - config_.retention_ms;
+    if (!over_size && !too_old) break;
+    if (absl::Status s = segments_.front()->Remove(); !s.ok()) return s;
+    total -= oldest.size();
+    segments_.pop_front();
+    removed = true;
+  }
+  if (removed && sync_on_roll()) return SyncDirectory(dir_);
+  return absl::OkStatus();
+}
+
+absl::Status LogPartition::Read(int64_t offset, size_t max_bytes, LogChunk* chunk) const {
+  chunk->batches_.clear();
+  chunk->from_offset_ = offset;
+  chunk->next_offset_ = offset;
+  std::shared_ptr<LogSegment> segment;
+  uint64_t from = 0, end = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const int64_t start = segments_.empty() ? 0 : segments_.front()->base_offset();
+    const int64_t stop = segments_.empty() ? 0 : segments_.back()->next_offset();
+    if (offset < start || offset > stop) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "log partition ", dir_, ": offset ", offset, " is outside [", start, ", ", stop,
+          "]", offset < start ? " (deleted by retention)" : ""));
+    }
+    if (offset == stop) return absl::OkStatus();
+    auto it = std::upper_bound(segments_.begin(), segments_.end(), offset,
+                               [](int64_t o, const std::shared_ptr<LogSegment>& s) {
+                                 return o < s->base_offset();
+                               });
+    segment = *std::prev(it);
+    from = segment->ScanStartFor(offset);
+    end = segment->size();
+  }
+  return ReadSegment(*segment, from, end, offset, max_bytes, chunk);
+}
+
+// Reads batches of `segment` in [from, end), keeping those with records at or after
+// `offset`, until about `max_bytes` are kept. Everything before `end` was checked
+// when written or opened, so a batch that fails now is damage.
+absl::Status LogPartition::ReadSegment(const LogSegment& segment, uint64_t from,
+                                       uint64_t end, int64_t offset, size_t max_bytes,
+                                       LogChunk* chunk) const {
+  // From an index entry, up to one interval of batches before `offset` is skipped.
+  size_t want = static_cast<size_t>(
+      std::min<uint64_t>(end - from, max_bytes + config_.index_interval_bytes));
+  while (from < end) {
+    chunk->buffer_.Reserve(want);
+    size_t read = 0;
+    if (absl::Status s = segment.ReadAt(from, want, chunk->buffer_.data(), &read);
+        !s.ok()) {
+      return s;
+    }
+    size_t at = 0;
+    size_t cut_batch = 0;  // the size of a batch the read cut short
+    while (at < read) {
+      const char* bytes = chunk->buffer_.data() + at;
+      if (read - at >= batch_format::kHeaderSize) {
+        auto header = RecordBatchView::ReadHeader(bytes);
+        if (header.magic == batch_format::kMagic && at + header.total_size() > read &&
+            from + at + header.total_size() <= end) {
+          cut_batch = header.total_size();
+          break;
+        }
+      } else if (from + read < end) {
+        cut_batch = batch_format::kHeaderSize;
+        break;
+      }
+      auto batch = RecordBatchView::Parse(std::string_view(bytes, read - at));
+      if (!batch.ok()) {
+        return absl::DataLossError(absl::StrCat("log segment ", segment.log_path(),
+                                                " is damaged at position ", from + at,
+                                                ": ", batch.status().message()));
+      }
+      at += batch->size();
+      if (batch->next_offset() <= offset) continue;
+      chunk->batches_.push_back(*batch);
+      chunk->next_offset_ = batch->next_offset();
+      if (at >= max_bytes) break;
+    }
+    if (!chunk->batches_.empty()) return absl::OkStatus();
+    // Nothing kept yet: skip what was read, and make sure a big batch fits next time.
+    from += at;
+    want = static_cast<size_t>(std::min<uint64_t>(
+        end - from,
+        std::max<uint64_t>(cut_batch, max_bytes + config_.index_interval_bytes)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LogPartition::Refresh() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (access_ != Access::kReadOnly) return absl::OkStatus();
+  auto bases = ListSegments(dir_);
+  if (!bases.ok()) return bases.status();
+  // Segments deleted by the writer's retention.
+  while (!segments_.empty() && !std::binary_search(bases->begin(), bases->end(),
+                                                   segments_.front()->base_offset())) {
+    segments_.pop_front();
+  }
+  if (!segments_.empty()) {
+    if (absl::Status s = segments_.back()->Refresh(); !s.ok()) return s;
+  }
+  size_t first = 0;
+  if (!segments_.empty()) {
+    first = static_cast<size_t>(
+        std::upper_bound(bases->begin(), bases->end(), segments_.back()->base_offset()) -
+        bases->begin());
+  }
+  return OpenSegmentsFrom(*bases, first);
+}
+
+int64_t LogPartition::start_offset() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return segments_.empty() ? 0 : segments_.front()->base_offset();
+}
+
+int64_t LogPartition::end_offset() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return segments_.empty() ? 0 : segments_.back()->next_offset();
+}
+
+uint64_t LogPartition::size_bytes() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  uint64_t total = 0;
+  for (const auto& segment : segments_) total += segment->size();
+  return total;
+}
+
+int LogPartition::segment_count() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return static_cast<int>(segments_.size());
+}
+
+}  // namespace sluice::log

@@ -1,0 +1,90 @@
+// One partition of a topic in the embedded event log: a directory of segments
+// (log_segment.h) holding records at consecutive offsets from 0. One writer appends;
+// any number of readers read, in this process or (opened read-only) in another.
+//
+// Opening a partition for writing checks the last segment batch by batch and cuts a
+// torn or damaged tail, with a message; sealed segments are trusted through their
+// index, which is rebuilt if it is missing or incomplete. Damage found by a reader
+// fails the read (DataLoss, naming the file and position); it never yields records.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "io/log/log_chunk.h"
+#include "io/log/log_config.h"
+#include "io/log/log_segment.h"
+#include "io/log/record_batch.h"
+
+namespace sluice::log {
+
+class LogPartition {
+ public:
+  enum class Access { kReadOnly, kReadWrite };
+
+  // Opens the partition in `dir` (created if missing and writable). `warn` receives
+  // recovery messages.
+  static absl::StatusOr<std::unique_ptr<LogPartition>> Open(std::string dir,
+                                                            const LogConfig& config,
+                                                            Access access,
+                                                            LogWarning warn);
+  ~LogPartition();
+
+  // Appends the builder's records as one batch; returns the first record's offset.
+  // Thread-safe. Syncs as the fsync policy says. The builder is left as it was: the
+  // caller clears it.
+  absl::StatusOr<int64_t> Append(RecordBatchBuilder& batch);
+  // Flushes appended batches to disk now, whatever the policy.
+  absl::Status Sync();
+  // Deletes sealed segments past the retention limits; `now_ms` is wall-clock time in
+  // milliseconds since the epoch. Also done on every roll.
+  absl::Status EnforceRetention(int64_t now_ms);
+
+  // Reads whole batches from the one holding `offset`, about `max_bytes` of them (at
+  // least one batch when there is one). At end_offset() the chunk is empty.
+  // Thread-safe. OutOfRange if `offset` is before start_offset() (deleted by
+  // retention) or after end_offset().
+  absl::Status Read(int64_t offset, size_t max_bytes, LogChunk* chunk) const;
+
+  // Read-only partitions: takes in what a writer in another process appended since.
+  absl::Status Refresh();
+
+  int64_t start_offset() const;
+  int64_t end_offset() const;  // the next offset to be written
+  uint64_t size_bytes() const;
+  int segment_count() const;
+  const std::string& dir() const { return dir_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  LogPartition(std::string dir, const LogConfig& config, Access access, LogWarning warn)
+      : dir_(std::move(dir)), config_(config), access_(access), warn_(std::move(warn)) {}
+
+  absl::Status Load();
+  absl::Status OpenSegmentsFrom(const std::vector<int64_t>& bases, size_t first);
+  absl::Status RollLocked();
+  absl::Status SyncAfterAppendLocked();
+  absl::Status EnforceRetentionLocked(int64_t now_ms);
+  absl::Status ReadSegment(const LogSegment& segment, uint64_t from, uint64_t end,
+                           int64_t offset, size_t max_bytes, LogChunk* chunk) const;
+  bool sync_on_roll() const { return config_.fsync != FsyncPolicy::kNone; }
+
+  const std::string dir_;
+  const LogConfig config_;
+  const Access access_;
+  const LogWarning warn_;
+  mutable std::mutex mutex_;
+  // Oldest first; the last one is written. Readers hold a segment while they read
+  // it, so retention can drop it meanwhile.
+  std::deque<std::shared_ptr<LogSegment>> segments_;
+  Clock::time_point last_sync_ = Clock::now();
+  bool unsynced_ = false;
+};
+
+}  // namespace sluice::log

@@ -1,0 +1,117 @@
+// One segment of a log partition: `<base offset>.log`, record batches back to back
+// (record_batch.h), and `<base offset>.index`, a sparse index from offsets to file
+// positions. Index entries are 16 bytes: the offset relative to the segment's base
+// (u32), the file position of a batch starting there (u32), and the largest record
+// timestamp before that position (i64). One is added whenever a batch starts at least
+// `index_interval` bytes after the last indexed one. Sealing a segment adds a last
+// entry at the end of the file, so a sealed index is known to be whole.
+#pragma once
+
+#include <climits>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "io/log/posix_file.h"
+
+namespace sluice::log {
+
+// Receives recovery messages (a tail truncated, an index rebuilt).
+using LogWarning = std::function<void(std::string_view)>;
+
+// Not thread-safe: the partition serialises access (PRead on a fixed range is the
+// exception: readers call ReadAt while the writer appends past it).
+class LogSegment {
+ public:
+  // Segments are capped below 4 GiB: index positions are 32-bit.
+  static constexpr uint64_t kMaxBytes = (uint64_t{1} << 32) - 1;
+
+  enum class OpenMode {
+    kSealed,       // an older segment: trust a whole index, else rebuild it by a scan
+    kRecoverTail,  // the writable last segment: scan it, truncate a torn tail
+    kFollowTail,   // the last segment of a read-only partition: scan, keep the file
+  };
+
+  static std::string FileStem(const std::string& dir, int64_t base_offset);
+
+  // A new, empty segment (its files must not exist).
+  static absl::StatusOr<std::unique_ptr<LogSegment>> Create(const std::string& dir,
+                                                            int64_t base_offset,
+                                                            uint32_t index_interval);
+  static absl::StatusOr<std::unique_ptr<LogSegment>> Open(const std::string& dir,
+                                                          int64_t base_offset,
+                                                          uint32_t index_interval,
+                                                          OpenMode mode, bool writable,
+                                                          const LogWarning& warn);
+
+  int64_t base_offset() const { return base_offset_; }
+  int64_t next_offset() const { return next_offset_; }
+  uint64_t size() const { return size_; }
+  bool empty() const { return next_offset_ == base_offset_; }
+  int64_t max_timestamp() const { return max_timestamp_; }
+  const std::string& log_path() const { return log_.path(); }
+
+  // Whether a batch of `bytes` and `record_count` records still fits (positions and
+  // relative offsets are 32-bit).
+  bool Fits(uint64_t bytes, uint32_t record_count) const;
+  // Appends a stamped batch (header from RecordBatchBuilder, stamped with
+  // next_offset()). On a failed write the file is cut back to its old size.
+  absl::Status Append(std::string_view header, std::string_view body,
+                      uint32_t record_count, int64_t max_timestamp);
+  absl::Status Sync() { return log_.DataSync(); }
+  // Writes the index's closing entry and syncs both files (`sync`) or leaves that to
+  // the OS. No appends after.
+  absl::Status Seal(bool sync);
+
+  // Where a reader looking for `offset` starts: the indexed batch at or before it.
+  uint64_t ScanStartFor(int64_t offset) const;
+  absl::Status ReadAt(uint64_t position, size_t length, char* out, size_t* read) const {
+    return log_.PRead(position, length, out, read);
+  }
+  // kFollowTail segments: takes in batches written since (by another process).
+  absl::Status Refresh();
+  // Removes both files (after retention let go of the segment).
+  absl::Status Remove();
+
+ private:
+  struct IndexEntry {
+    uint32_t relative_offset;
+    uint32_t position;
+    int64_t max_timestamp_before;
+  };
+  static_assert(sizeof(IndexEntry) == 16);
+
+  LogSegment(std::string stem, int64_t base_offset, uint32_t index_interval)
+      : stem_(std::move(stem)),
+        base_offset_(base_offset),
+        index_interval_(index_interval),
+        next_offset_(base_offset) {}
+
+  absl::Status LoadSealedIndex(std::string* why_not);
+  // Scans batches from `size_` on. Stops at the end of the file or at the first batch
+  // that is not whole and valid: *stopped_at says why (empty at a clean end).
+  absl::Status ScanFrom(std::string* stopped_at);
+  absl::Status RewriteIndex();
+  // Takes in the batch at `position`; returns whether it got an index entry.
+  bool Note(uint64_t position, uint64_t batch_size, uint32_t record_count,
+            int64_t max_timestamp);
+  absl::Status AppendIndexEntry(const IndexEntry& entry);
+
+  std::string stem_;  // path without the .log / .index suffix
+  int64_t base_offset_;
+  uint32_t index_interval_;
+  PosixFile log_;
+  PosixFile index_file_;  // open for appends until sealed
+  std::vector<IndexEntry> index_;
+  uint64_t size_ = 0;  // bytes of whole, valid batches
+  int64_t next_offset_;
+  int64_t max_timestamp_ = INT64_MIN;
+  uint64_t last_indexed_position_ = 0;
+};
+
+}  // namespace sluice::log

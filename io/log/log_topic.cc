@@ -1,0 +1,215 @@
+#include "io/log/log_topic.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "flatbuffers/flatbuffers.h"
+#include "io/log/crc32c.h"
+#include "io/log/log_topic_generated.h"
+#include "io/log/posix_file.h"
+#include "runtime/stable_hash.h"
+
+namespace sluice::log {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr uint32_t kMetaFormatVersion = 1;
+constexpr char kMetaFile[] = "topic.meta";
+
+absl::Status CheckName(const std::string& name) {
+  const bool valid_chars = std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '.' || c == '_' || c == '-';
+  });
+  if (name.empty() || name.size() > 200 || !valid_chars || name == "." || name == "..") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "invalid topic name '", name,
+        "': use 1 to 200 letters, digits, '.', '_' or '-' (not '.' or '..')"));
+  }
+  return absl::OkStatus();
+}
+
+std::string EncodeMeta(const LogConfig& config) {
+  flatbuffers::FlatBufferBuilder builder(256);
+  fb::TopicMetaBuilder meta(builder);
+  meta.add_format_version(kMetaFormatVersion);
+  meta.add_partitions(config.partitions);
+  meta.add_segment_bytes(config.segment_bytes);
+  meta.add_index_interval_bytes(config.index_interval_bytes);
+  meta.add_retention_bytes(config.retention_bytes);
+  meta.add_retention_ms(config.retention_ms);
+  meta.add_fsync(config.fsync == FsyncPolicy::kEveryBatch ? fb::Fsync_EveryBatch
+                 : config.fsync == FsyncPolicy::kInterval ? fb::Fsync_Interval
+                                                          : fb::Fsync_None);
+  meta.add_fsync_interval_ms(config.fsync_interval_ms);
+  builder.Finish(meta.Finish(), fb::TopicMetaIdentifier());
+  std::string bytes(reinterpret_cast<const char*>(builder.GetBufferPointer()),
+                    builder.GetSize());
+  const uint32_t crc = Crc32c(bytes);
+  bytes.append(reinterpret_cast<const char*>(&crc), sizeof(crc));
+  return bytes;
+}
+
+absl::StatusOr<LogConfig> DecodeMeta(const std::string& path, std::string bytes) {
+  auto damaged = [&](absl::string_view why) {
+    return absl::DataLossError(
+        absl::StrCat("topic metadata ", path, " is damaged: ", why));
+  };
+  if (bytes.size() < 8) return damaged("too short");
+  uint32_t crc;
+  std::memcpy(&crc, bytes.data() + bytes.size() - 4, 4);
+  bytes.resize(bytes.size() - 4);
+  if (Crc32c(bytes) != crc) return damaged("CRC mismatch");
+  flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                 bytes.size());
+  if (!fb::VerifyTopicMetaBuffer(verifier)) return damaged("not a topic metadata record");
+  const fb::TopicMeta* meta = fb::GetTopicMeta(bytes.data());
+  if (meta->format_version() != kMetaFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "topic metadata ", path, " has format version ", meta->format_version(),
+        "; this build reads version ", kMetaFormatVersion));
+  }
+  LogConfig config;
+  config.partitions = meta->partitions();
+  config.segment_bytes = meta->segment_bytes();
+  config.index_interval_bytes = meta->index_interval_bytes();
+  config.retention_bytes = meta->retention_bytes();
+  config.retention_ms = meta->retention_ms();
+  config.fsync = meta->fsync() == fb::Fsync_EveryBatch ? FsyncPolicy::kEveryBatch
+                 : meta->fsync() == fb::Fsync_Interval ? FsyncPolicy::kInterval
+                                                       : FsyncPolicy::kNone;
+  config.fsync_interval_ms = meta->fsync_interval_ms();
+  if (absl::Status s = config.Validate(); !s.ok()) return damaged(s.message());
+  return config;
+}
+
+// Writes `bytes` to `path` through a temporary file, fsync and rename, so the file is
+// either whole or absent.
+absl::Status WriteFileAtomically(const std::string& dir, const std::string& path,
+                                 std::string_view bytes) {
+  const std::string temporary = path + ".tmp";
+  std::remove(temporary.c_str());
+  auto file = PosixFile::Open(temporary, PosixFile::Mode::kCreateNew);
+  if (!file.ok()) return file.status();
+  if (absl::Status s = file->PWrite(0, bytes); !s.ok()) return s;
+  if (absl::Status s = file->DataSync(); !s.ok()) return s;
+  if (absl::Status s = file->Close(); !s.ok()) return s;
+  std::error_code error;
+  fs::rename(temporary, path, error);
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat("cannot rename ", temporary, " to ", path, ": ", error.message()));
+  }
+  return SyncDirectory(dir);
+}
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  auto file = PosixFile::Open(path, PosixFile::Mode::kReadOnly);
+  if (!file.ok()) return file.status();
+  auto size = file->Size();
+  if (!size.ok()) return size.status();
+  std::string bytes(*size, '\0');
+  size_t read = 0;
+  if (absl::Status s = file->PRead(0, bytes.size(), bytes.data(), &read); !s.ok()) {
+    return s;
+  }
+  bytes.resize(read);
+  return bytes;
+}
+
+}  // namespace
+
+void WarnOnStderr(std::string_view message) {
+  std::fprintf(stderr, "sluice log: %.*s\n", static_cast<int>(message.size()),
+               message.data());
+}
+
+absl::StatusOr<std::unique_ptr<LogTopic>> LogTopic::Create(const std::string& root,
+                                                           const std::string& name,
+                                                           const LogConfig& config,
+                                                           LogWarning warn) {
+  if (absl::Status s = CheckName(name); !s.ok()) return s;
+  if (absl::Status s = config.Validate(); !s.ok()) return s;
+  const std::string dir = absl::StrCat(root, "/", name);
+  std::error_code error;
+  fs::create_directories(root, error);
+  if (!error && !fs::create_directory(dir, error) && !error) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("topic '", name, "' already exists in ", root));
+  }
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat("cannot create topic directory ", dir, ": ", error.message()));
+  }
+  if (absl::Status s =
+          WriteFileAtomically(dir, absl::StrCat(dir, "/", kMetaFile), EncodeMeta(config));
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = SyncDirectory(root); !s.ok()) return s;
+  std::unique_ptr<LogTopic> topic(new LogTopic(name, dir, config));
+  if (absl::Status s = topic->OpenPartitions(LogPartition::Access::kReadWrite, warn);
+      !s.ok()) {
+    return s;
+  }
+  return topic;
+}
+
+absl::StatusOr<std::unique_ptr<LogTopic>> LogTopic::Open(const std::string& root,
+                                                         const std::string& name,
+                                                         LogPartition::Access access,
+                                                         LogWarning warn) {
+  if (absl::Status s = CheckName(name); !s.ok()) return s;
+  const std::string dir = absl::StrCat(root, "/", name);
+  const std::string meta_path = absl::StrCat(dir, "/", kMetaFile);
+  auto bytes = ReadWholeFile(meta_path);
+  if (absl::IsNotFound(bytes.status())) {
+    auto topics = List(root);
+    return absl::NotFoundError(absl::StrCat(
+        "no topic '", name, "' in ", root, "; topics there: ",
+        topics.ok() && !topics->empty() ? absl::StrJoin(*topics, ", ") : "none"));
+  }
+  if (!bytes.ok()) return bytes.status();
+  auto config = DecodeMeta(meta_path, std::move(*bytes));
+  if (!config.ok()) return config.status();
+  std::unique_ptr<LogTopic> topic(new LogTopic(name, dir, *config));
+  if (absl::Status s = topic->OpenPartitions(access, warn); !s.ok()) return s;
+  return topic;
+}
+
+absl::Status LogTopic::OpenPartitions(LogPartition::Access access,
+                                      const LogWarning& warn) {
+  for (int i = 0; i < config_.partitions; ++i) {
+    auto partition =
+        LogPartition::Open(absl::StrCat(dir_, "/partition-", i), config_, access, warn);
+    if (!partition.ok()) return partition.status();
+    partitions_.push_back(std::move(*partition));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> LogTopic::List(const std::string& root) {
+  std::vector<std::string> names;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(root, error)) {
+    if (fs::exists(entry.path() / kMetaFile)) names.push_back(entry.path().filename());
+  }
+  if (error) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot list log directory ", root, ": ", error.message()));
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+int LogTopic::PartitionForKey(std::string_view key) const {
+  return static_cast<int>(StableHash(key) % static_cast<uint64_t>(partitions_.size()));
+}
+
+}  // namespace sluice::log

@@ -1,0 +1,158 @@
+#include "io/log/posix_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace sluice::log {
+namespace {
+
+absl::Status ErrnoStatus(std::string_view what, const std::string& path,
+                         int error_number) {
+  std::string message = absl::StrCat(absl::string_view(what.data(), what.size()), " ",
+                                     path, ": ", std::strerror(error_number));
+  switch (error_number) {
+    case ENOENT:
+      return absl::NotFoundError(message);
+    case EEXIST:
+      return absl::AlreadyExistsError(message);
+    case EACCES:
+    case EPERM:
+      return absl::PermissionDeniedError(message);
+    case ENOSPC:
+    case EDQUOT:
+      return absl::ResourceExhaustedError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+}  // namespace
+
+PosixFile::~PosixFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+PosixFile::PosixFile(PosixFile&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)) {}
+
+PosixFile& PosixFile::operator=(PosixFile&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+    path_ = std::move(other.path_);
+  }
+  return *this;
+}
+
+absl::StatusOr<PosixFile> PosixFile::Open(std::string path, Mode mode) {
+  int flags = O_CLOEXEC;
+  switch (mode) {
+    case Mode::kReadOnly:
+      flags |= O_RDONLY;
+      break;
+    case Mode::kReadWrite:
+      flags |= O_RDWR;
+      break;
+    case Mode::kCreateNew:
+      flags |= O_RDWR | O_CREAT | O_EXCL;
+      break;
+  }
+  int fd = ::open(path.c_str(), flags, 0644);
+  if (fd < 0) return ErrnoStatus("cannot open", path, errno);
+  return PosixFile(fd, std::move(path));
+}
+
+absl::Status PosixFile::Error(std::string_view what, int error_number) const {
+  return ErrnoStatus(what, path_, error_number);
+}
+
+absl::StatusOr<uint64_t> PosixFile::Size() const {
+  struct stat info;
+  if (::fstat(fd_, &info) != 0) return Error("cannot stat", errno);
+  return static_cast<uint64_t>(info.st_size);
+}
+
+absl::Status PosixFile::PRead(uint64_t position, size_t length, char* out,
+                              size_t* read) const {
+  size_t done = 0;
+  while (done < length) {
+    ssize_t n =
+        ::pread(fd_, out + done, length - done, static_cast<off_t>(position + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Error(absl::StrCat("cannot read at position ", position + done, " of"),
+                   errno);
+    }
+    if (n == 0) break;  // end of file
+    done += static_cast<size_t>(n);
+  }
+  *read = done;
+  return absl::OkStatus();
+}
+
+absl::Status PosixFile::PWrite(uint64_t position, std::string_view first,
+                               std::string_view second) {
+  iovec parts[2] = {{const_cast<char*>(first.data()), first.size()},
+                    {const_cast<char*>(second.data()), second.size()}};
+  int part = 0;
+  while (part < 2) {
+    if (parts[part].iov_len == 0) {
+      ++part;
+      continue;
+    }
+    ssize_t n = ::pwritev(fd_, parts + part, 2 - part, static_cast<off_t>(position));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Error(absl::StrCat("cannot write at position ", position, " of"), errno);
+    }
+    position += static_cast<uint64_t>(n);
+    for (size_t left = static_cast<size_t>(n); left > 0 && part < 2;) {
+      size_t used = std::min(left, parts[part].iov_len);
+      parts[part].iov_base = static_cast<char*>(parts[part].iov_base) + used;
+      parts[part].iov_len -= used;
+      left -= used;
+      if (parts[part].iov_len == 0) ++part;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PosixFile::Truncate(uint64_t size) {
+  if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
+    return Error(absl::StrCat("cannot truncate to ", size, " bytes"), errno);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PosixFile::DataSync() {
+  if (::fdatasync(fd_) != 0) return Error("cannot fsync", errno);
+  return absl::OkStatus();
+}
+
+absl::Status PosixFile::Close() {
+  if (fd_ < 0) return absl::OkStatus();
+  int fd = std::exchange(fd_, -1);
+  if (::close(fd) != 0) return Error("cannot close", errno);
+  return absl::OkStatus();
+}
+
+absl::Status SyncDirectory(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("cannot open directory", path, errno);
+  int result = ::fsync(fd);
+  int error_number = errno;
+  ::close(fd);
+  if (result != 0) return ErrnoStatus("cannot fsync directory", path, error_number);
+  return absl::OkStatus();
+}
+
+}  // namespace sluice::log

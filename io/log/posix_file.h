@@ -1,0 +1,56 @@
+// A file descriptor with positioned reads and writes and fsync, whose errors name the
+// file: the event log's segment and index files.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace sluice::log {
+
+// Not thread-safe for writes; concurrent PRead calls are fine.
+class PosixFile {
+ public:
+  enum class Mode { kReadOnly, kReadWrite, kCreateNew };
+
+  PosixFile() = default;
+  ~PosixFile();
+  PosixFile(PosixFile&& other) noexcept;
+  PosixFile& operator=(PosixFile&& other) noexcept;
+  PosixFile(const PosixFile&) = delete;
+  PosixFile& operator=(const PosixFile&) = delete;
+
+  // kCreateNew fails if the file exists.
+  static absl::StatusOr<PosixFile> Open(std::string path, Mode mode);
+
+  bool is_open() const { return fd_ >= 0; }
+  const std::string& path() const { return path_; }
+
+  absl::StatusOr<uint64_t> Size() const;
+  // Reads up to `length` bytes at `position` into `out`; `*read` is the count, less
+  // than `length` only at the end of the file.
+  absl::Status PRead(uint64_t position, size_t length, char* out, size_t* read) const;
+  // Writes all of `first` then `second` at `position`.
+  absl::Status PWrite(uint64_t position, std::string_view first,
+                      std::string_view second = {});
+  absl::Status Truncate(uint64_t size);
+  absl::Status DataSync();
+  absl::Status Close();
+
+ private:
+  PosixFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  absl::Status Error(std::string_view what, int error_number) const;
+
+  int fd_ = -1;
+  std::string path_;
+};
+
+// fsyncs a directory, so that files created, renamed or removed in it stay so.
+absl::Status SyncDirectory(const std::string& path);
+
+}  // namespace sluice::log
