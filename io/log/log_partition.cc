@@ -117,10 +117,9 @@ absl::StatusOr<int64_t> LogPartition::Append(RecordBatchBuilder& batch) {
     active = segments_.back().get();
   }
   const int64_t base = active->next_offset();
-  StampBatchHeader(finished->header, base, finished->body);
+  StampBatchHeader(*finished, base);
   if (absl::Status s =
-          active->Append(std::string_view(finished->header, batch_format::kHeaderSize),
-                         finished->body, header.record_count, header.max_timestamp);
+          active->Append(finished->pieces(), header.record_count, header.max_timestamp);
       !s.ok()) {
     return s;
   }

@@ -208,14 +208,16 @@ bool LogSegment::Note(uint64_t position, uint64_t batch_size, uint32_t record_co
   return indexed;
 }
 
-absl::Status LogSegment::Append(std::string_view header, std::string_view body,
+absl::Status LogSegment::Append(std::span<const std::string_view> pieces,
                                 uint32_t record_count, int64_t max_timestamp) {
   const uint64_t position = size_;
-  if (absl::Status s = log_.PWrite(position, header, body); !s.ok()) {
+  if (absl::Status s = log_.PWrite(position, pieces); !s.ok()) {
     (void)log_.Truncate(position);  // best effort: a torn tail is cut on open anyway
     return s;
   }
-  if (Note(position, header.size() + body.size(), record_count, max_timestamp)) {
+  uint64_t batch_size = 0;
+  for (std::string_view piece : pieces) batch_size += piece.size();
+  if (Note(position, batch_size, record_count, max_timestamp)) {
     return AppendIndexEntry(index_.back());
   }
   return absl::OkStatus();

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,10 +60,10 @@ class LogSegment {
   // Whether a batch of `bytes` and `record_count` records still fits (positions and
   // relative offsets are 32-bit).
   bool Fits(uint64_t bytes, uint32_t record_count) const;
-  // Appends a stamped batch (header from RecordBatchBuilder, stamped with
-  // next_offset()). On a failed write the file is cut back to its old size.
-  absl::Status Append(std::string_view header, std::string_view body,
-                      uint32_t record_count, int64_t max_timestamp);
+  // Appends a batch stamped with next_offset(), given as the pieces to write. On a
+  // failed write the file is cut back to its old size.
+  absl::Status Append(std::span<const std::string_view> pieces, uint32_t record_count,
+                      int64_t max_timestamp);
   absl::Status Sync() { return log_.DataSync(); }
   // Writes the index's closing entry and syncs both files (`sync`) or leaves that to
   // the OS. No appends after.

@@ -99,28 +99,40 @@ absl::Status PosixFile::PRead(uint64_t position, size_t length, char* out,
   return absl::OkStatus();
 }
 
-absl::Status PosixFile::PWrite(uint64_t position, std::string_view first,
-                               std::string_view second) {
-  iovec parts[2] = {{const_cast<char*>(first.data()), first.size()},
-                    {const_cast<char*>(second.data()), second.size()}};
-  int part = 0;
-  while (part < 2) {
-    if (parts[part].iov_len == 0) {
-      ++part;
-      continue;
+absl::Status PosixFile::PWrite(uint64_t position,
+                               std::span<const std::string_view> pieces) {
+  constexpr size_t kMaxPieces = 8;
+  if (pieces.size() > kMaxPieces) {
+    for (size_t i = 0; i < pieces.size(); i += kMaxPieces) {
+      auto part = pieces.subspan(i, std::min(kMaxPieces, pieces.size() - i));
+      if (absl::Status s = PWrite(position, part); !s.ok()) return s;
+      for (std::string_view piece : part) position += piece.size();
     }
-    ssize_t n = ::pwritev(fd_, parts + part, 2 - part, static_cast<off_t>(position));
+    return absl::OkStatus();
+  }
+  iovec parts[kMaxPieces];
+  int count = 0;
+  for (std::string_view piece : pieces) {
+    if (!piece.empty()) parts[count++] = {const_cast<char*>(piece.data()), piece.size()};
+  }
+  iovec* next = parts;
+  while (count > 0) {
+    ssize_t n = ::pwritev(fd_, next, count, static_cast<off_t>(position));
     if (n < 0) {
       if (errno == EINTR) continue;
       return Error(absl::StrCat("cannot write at position ", position, " of"), errno);
     }
     position += static_cast<uint64_t>(n);
-    for (size_t left = static_cast<size_t>(n); left > 0 && part < 2;) {
-      size_t used = std::min(left, parts[part].iov_len);
-      parts[part].iov_base = static_cast<char*>(parts[part].iov_base) + used;
-      parts[part].iov_len -= used;
+    // Skip what was written: whole pieces, then part of one.
+    for (size_t left = static_cast<size_t>(n); left > 0;) {
+      size_t used = std::min(left, next->iov_len);
+      next->iov_base = static_cast<char*>(next->iov_base) + used;
+      next->iov_len -= used;
       left -= used;
-      if (parts[part].iov_len == 0) ++part;
+      if (next->iov_len == 0) {
+        ++next;
+        --count;
+      }
     }
   }
   return absl::OkStatus();

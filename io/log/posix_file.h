@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -35,9 +36,11 @@ class PosixFile {
   // Reads up to `length` bytes at `position` into `out`; `*read` is the count, less
   // than `length` only at the end of the file.
   absl::Status PRead(uint64_t position, size_t length, char* out, size_t* read) const;
-  // Writes all of `first` then `second` at `position`.
-  absl::Status PWrite(uint64_t position, std::string_view first,
-                      std::string_view second = {});
+  // Writes all of `pieces`, one after the other, at `position`.
+  absl::Status PWrite(uint64_t position, std::span<const std::string_view> pieces);
+  absl::Status PWrite(uint64_t position, std::string_view bytes) {
+    return PWrite(position, std::span<const std::string_view>(&bytes, 1));
+  }
   absl::Status Truncate(uint64_t size);
   absl::Status DataSync();
   absl::Status Close();

@@ -20,10 +20,18 @@ constexpr size_t kBodyLengthAt = 8;
 constexpr size_t kCountAt = 12;
 constexpr size_t kBaseOffsetAt = 16;
 constexpr size_t kMaxTimestampAt = 24;
+constexpr size_t kIndexLengthAt = 32;
+constexpr size_t kVersionAt = 36;
+constexpr size_t kFlagsAt = 38;
 constexpr size_t kCrcFrom = 8;  // the CRC covers the header from here, then the body
 
 static_assert(std::endian::native == std::endian::little,
               "the log format is little-endian; big-endian hosts need byte swaps");
+static_assert(sizeof(RecordEntry) == sizeof(fb::RecordEntry) &&
+              alignof(RecordEntry) == alignof(fb::RecordEntry));
+static_assert(sizeof(HeaderEntry) == sizeof(fb::HeaderEntry));
+
+constexpr char kZeros[8] = {};
 
 template <class T>
 void Put(char* at, T value) {
@@ -36,109 +44,124 @@ T Get(const char* at) {
   return value;
 }
 
-const fb::Record* RecordAt(const void* records, uint32_t i) {
-  return static_cast<const flatbuffers::Vector<flatbuffers::Offset<fb::Record>>*>(records)
-      ->Get(i);
+std::string_view PaddingFor(size_t size) {
+  return std::string_view(kZeros, (8 - size % 8) % 8);
 }
 
-std::string_view Bytes(const flatbuffers::Vector<uint8_t>* bytes) {
-  if (bytes == nullptr) return {};
-  return std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+bool Within(uint32_t offset, uint32_t length, uint64_t size) {
+  return uint64_t{offset} + length <= size;
+}
+
+// Every entry points inside the data section and at existing headers.
+bool EntriesInBounds(const RecordEntry* records, uint32_t record_count,
+                     const HeaderEntry* headers, uint32_t header_count,
+                     uint64_t data_size) {
+  bool ok = true;
+  for (uint32_t i = 0; i < record_count; ++i) {
+    const RecordEntry& r = records[i];
+    ok &= Within(r.key_offset, r.key_length, data_size) &
+          Within(r.value_offset, r.value_length, data_size) &
+          Within(r.first_header, r.header_count, header_count);
+  }
+  for (uint32_t i = 0; i < header_count; ++i) {
+    const HeaderEntry& h = headers[i];
+    ok &= Within(h.key_offset, h.key_length, data_size) &
+          Within(h.value_offset, h.value_length, data_size);
+  }
+  return ok;
 }
 
 }  // namespace
 
-RecordBatchBuilder::RecordBatchBuilder()
-    : builder_(std::make_unique<flatbuffers::FlatBufferBuilder>(64 << 10)) {}
+struct RecordBatchBuilder::Index {
+  flatbuffers::FlatBufferBuilder builder{4096};
+};
+
+RecordBatchBuilder::RecordBatchBuilder() : index_(std::make_unique<Index>()) {}
 RecordBatchBuilder::~RecordBatchBuilder() = default;
 
 void RecordBatchBuilder::Add(std::string_view key, std::string_view value,
                              int64_t timestamp, std::span<const LogHeaderView> headers) {
-  flatbuffers::FlatBufferBuilder& b = *builder_;
-  flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::Header>>> header_vector;
-  if (!headers.empty()) {
-    std::vector<flatbuffers::Offset<fb::Header>> built;
-    built.reserve(headers.size());
-    for (const LogHeaderView& h : headers) {
-      auto k = b.CreateString(h.key.data(), h.key.size());
-      auto v = b.CreateVector(reinterpret_cast<const uint8_t*>(h.value.data()),
-                              h.value.size());
-      built.push_back(fb::CreateHeader(b, k, v));
-    }
-    header_vector = b.CreateVector(built);
+  // Offsets past 4 GiB wrap, but such a batch is refused by Finish anyway.
+  RecordEntry entry{timestamp,
+                    static_cast<uint32_t>(data_.size()),
+                    static_cast<uint32_t>(key.size()),
+                    static_cast<uint32_t>(data_.size() + key.size()),
+                    static_cast<uint32_t>(value.size()),
+                    static_cast<uint32_t>(headers_.size()),
+                    static_cast<uint32_t>(headers.size())};
+  data_.append(key);
+  data_.append(value);
+  for (const LogHeaderView& h : headers) {
+    headers_.push_back(HeaderEntry{static_cast<uint32_t>(data_.size()),
+                                   static_cast<uint32_t>(h.key.size()),
+                                   static_cast<uint32_t>(data_.size() + h.key.size()),
+                                   static_cast<uint32_t>(h.value.size())});
+    data_.append(h.key);
+    data_.append(h.value);
   }
-  auto k = b.CreateVector(reinterpret_cast<const uint8_t*>(key.data()), key.size());
-  auto v = b.CreateVector(reinterpret_cast<const uint8_t*>(value.data()), value.size());
-  records_.push_back(fb::CreateRecord(b, timestamp, k, v, header_vector).o);
-  max_timestamp_ = count_ == 0 ? timestamp : std::max(max_timestamp_, timestamp);
-  ++count_;
-}
-
-size_t RecordBatchBuilder::approximate_bytes() const {
-  return builder_->GetSize() + 4 * records_.size() + kHeaderSize;
+  max_timestamp_ = records_.empty() ? timestamp : std::max(max_timestamp_, timestamp);
+  records_.push_back(entry);
 }
 
 absl::StatusOr<RecordBatchBuilder::Finished> RecordBatchBuilder::Finish() {
-  if (count_ == 0) return absl::InvalidArgumentError("a record batch needs a record");
-  flatbuffers::FlatBufferBuilder& b = *builder_;
-  b.StartVector(records_.size(), sizeof(flatbuffers::uoffset_t));
-  for (size_t i = records_.size(); i-- > 0;) {
-    b.PushElement(flatbuffers::Offset<fb::Record>(records_[i]));
+  if (records_.empty())
+    return absl::InvalidArgumentError("a record batch needs a record");
+  flatbuffers::FlatBufferBuilder& b = index_->builder;
+  b.Clear();
+  auto records = b.CreateVectorOfStructs(
+      reinterpret_cast<const fb::RecordEntry*>(records_.data()), records_.size());
+  flatbuffers::Offset<flatbuffers::Vector<const fb::HeaderEntry*>> headers;
+  if (!headers_.empty()) {
+    headers = b.CreateVectorOfStructs(
+        reinterpret_cast<const fb::HeaderEntry*>(headers_.data()), headers_.size());
   }
-  auto records = b.EndVector(records_.size());
-  b.Finish(fb::CreateRecordBatchBody(b, records), fb::RecordBatchBodyIdentifier());
-  // Padded so that every batch, and so every body, starts 8-byte aligned in a file.
-  const size_t padded = (b.GetSize() + 7) / 8 * 8;
-  if (padded > batch_format::kMaxBodyBytes) {
+  b.Finish(fb::CreateRecordBatchIndex(b, records, headers),
+           fb::RecordBatchIndexIdentifier());
+  Finished finished;
+  std::string_view index(reinterpret_cast<const char*>(b.GetBufferPointer()),
+                         b.GetSize());
+  finished.body = {index, PaddingFor(index.size()), data_, PaddingFor(data_.size())};
+  const size_t index_length = index.size() + finished.body[1].size();
+  const size_t body_length = finished.size() - kHeaderSize;
+  if (body_length > batch_format::kMaxBodyBytes) {
     return absl::InvalidArgumentError(
-        absl::StrCat("a record batch of ", padded, " bytes is over the limit of ",
+        absl::StrCat("a record batch of ", body_length, " bytes is over the limit of ",
                      batch_format::kMaxBodyBytes, "; append fewer records at a time"));
   }
-  body_.assign(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
-  body_.resize(padded, '\0');
-  Finished finished;
   std::memset(finished.header, 0, kHeaderSize);
   Put<uint32_t>(finished.header, batch_format::kMagic);
-  Put<uint32_t>(finished.header + kBodyLengthAt, static_cast<uint32_t>(padded));
-  Put<uint32_t>(finished.header + kCountAt, static_cast<uint32_t>(count_));
+  Put<uint32_t>(finished.header + kBodyLengthAt, static_cast<uint32_t>(body_length));
+  Put<uint32_t>(finished.header + kCountAt, static_cast<uint32_t>(records_.size()));
   Put<int64_t>(finished.header + kMaxTimestampAt, max_timestamp_);
-  finished.body = body_;
+  Put<uint32_t>(finished.header + kIndexLengthAt, static_cast<uint32_t>(index_length));
+  Put<uint16_t>(finished.header + kVersionAt, batch_format::kVersion);
   return finished;
 }
 
 void RecordBatchBuilder::Clear() {
-  builder_->Clear();
+  data_.clear();
   records_.clear();
-  count_ = 0;
+  headers_.clear();
   max_timestamp_ = 0;
 }
 
-void StampBatchHeader(char* header, int64_t base_offset, std::string_view body) {
-  Put<int64_t>(header + kBaseOffsetAt, base_offset);
-  uint32_t crc = Crc32c(std::string_view(header + kCrcFrom, kHeaderSize - kCrcFrom));
-  Put<uint32_t>(header + kCrcAt, Crc32c(body, crc));
+size_t RecordBatchBuilder::Finished::size() const {
+  size_t size = kHeaderSize;
+  for (std::string_view piece : body) size += piece.size();
+  return size;
 }
 
-int64_t LogRecordView::timestamp() const {
-  return static_cast<const fb::Record*>(record_)->timestamp();
+std::array<std::string_view, 5> RecordBatchBuilder::Finished::pieces() const {
+  return {std::string_view(header, kHeaderSize), body[0], body[1], body[2], body[3]};
 }
-std::string_view LogRecordView::key() const {
-  return Bytes(static_cast<const fb::Record*>(record_)->key());
-}
-std::string_view LogRecordView::value() const {
-  return Bytes(static_cast<const fb::Record*>(record_)->value());
-}
-size_t LogRecordView::header_count() const {
-  const auto* headers = static_cast<const fb::Record*>(record_)->headers();
-  return headers == nullptr ? 0 : headers->size();
-}
-LogHeaderView LogRecordView::header(size_t i) const {
-  const fb::Header* h =
-      static_cast<const fb::Record*>(record_)->headers()->Get(static_cast<uint32_t>(i));
-  std::string_view key = h->key() == nullptr
-                             ? std::string_view()
-                             : std::string_view(h->key()->c_str(), h->key()->size());
-  return LogHeaderView{key, Bytes(h->value())};
+
+void StampBatchHeader(RecordBatchBuilder::Finished& batch, int64_t base_offset) {
+  Put<int64_t>(batch.header + kBaseOffsetAt, base_offset);
+  uint32_t crc =
+      Crc32c(std::string_view(batch.header + kCrcFrom, kHeaderSize - kCrcFrom));
+  for (std::string_view piece : batch.body) crc = Crc32c(piece, crc);
+  Put<uint32_t>(batch.header + kCrcAt, crc);
 }
 
 RecordBatchView::Header RecordBatchView::ReadHeader(const char* bytes) {
@@ -147,7 +170,10 @@ RecordBatchView::Header RecordBatchView::ReadHeader(const char* bytes) {
                 Get<uint32_t>(bytes + kBodyLengthAt),
                 Get<uint32_t>(bytes + kCountAt),
                 Get<int64_t>(bytes + kBaseOffsetAt),
-                Get<int64_t>(bytes + kMaxTimestampAt)};
+                Get<int64_t>(bytes + kMaxTimestampAt),
+                Get<uint32_t>(bytes + kIndexLengthAt),
+                Get<uint16_t>(bytes + kVersionAt),
+                Get<uint16_t>(bytes + kFlagsAt)};
 }
 
 absl::StatusOr<RecordBatchView> RecordBatchView::Parse(std::string_view bytes) {
@@ -160,10 +186,10 @@ absl::StatusOr<RecordBatchView> RecordBatchView::Parse(std::string_view bytes) {
     return absl::DataLossError("no batch starts here (bad magic number)");
   }
   if (h.body_length > batch_format::kMaxBodyBytes || h.body_length % 8 != 0 ||
-      h.record_count == 0) {
-    return absl::DataLossError(absl::StrCat("impossible batch header (body of ",
-                                            h.body_length, " bytes, ", h.record_count,
-                                            " records)"));
+      h.index_length > h.body_length || h.index_length % 8 != 0 || h.record_count == 0) {
+    return absl::DataLossError(absl::StrCat(
+        "impossible batch header (body of ", h.body_length, " bytes, index of ",
+        h.index_length, ", ", h.record_count, " records)"));
   }
   if (bytes.size() < h.total_size()) {
     return absl::DataLossError(absl::StrCat("the batch needs ", h.total_size(),
@@ -173,20 +199,34 @@ absl::StatusOr<RecordBatchView> RecordBatchView::Parse(std::string_view bytes) {
       Crc32c(std::string_view(bytes.data() + kHeaderSize, h.body_length),
              Crc32c(std::string_view(bytes.data() + kCrcFrom, kHeaderSize - kCrcFrom)));
   if (crc != h.crc) return absl::DataLossError("batch CRC mismatch");
-  const auto* body = reinterpret_cast<const uint8_t*>(bytes.data() + kHeaderSize);
-  flatbuffers::Verifier verifier(body, h.body_length);
-  if (!fb::VerifyRecordBatchBodyBuffer(verifier)) {
-    return absl::DataLossError("the batch body is not a valid record batch");
+  if (h.version != batch_format::kVersion || h.flags != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("batch format version ", h.version, " with flags ", h.flags,
+                     "; this build reads version ", batch_format::kVersion));
   }
-  const auto* records = fb::GetRecordBatchBody(body)->records();
+  const auto* index = reinterpret_cast<const uint8_t*>(bytes.data() + kHeaderSize);
+  flatbuffers::Verifier verifier(index, h.index_length);
+  if (!fb::VerifyRecordBatchIndexBuffer(verifier)) {
+    return absl::DataLossError("the batch index is not a valid record batch index");
+  }
+  const fb::RecordBatchIndex* root = fb::GetRecordBatchIndex(index);
+  const auto* records = root->records();
   if (records == nullptr || records->size() != h.record_count) {
-    return absl::DataLossError("the batch body's record count disagrees with its header");
+    return absl::DataLossError(
+        "the batch index's record count disagrees with its header");
   }
-  return RecordBatchView(h, records);
-}
-
-LogRecordView RecordBatchView::record(uint32_t i) const {
-  return LogRecordView(RecordAt(records_, i), header_.base_offset + i);
+  const auto* record_entries = reinterpret_cast<const RecordEntry*>(records->data());
+  const HeaderEntry* header_entries =
+      root->headers() == nullptr
+          ? nullptr
+          : reinterpret_cast<const HeaderEntry*>(root->headers()->data());
+  const uint32_t header_count = root->headers() == nullptr ? 0 : root->headers()->size();
+  const char* data = bytes.data() + kHeaderSize + h.index_length;
+  if (!EntriesInBounds(record_entries, h.record_count, header_entries, header_count,
+                       h.body_length - h.index_length)) {
+    return absl::DataLossError("a batch index entry points outside the batch");
+  }
+  return RecordBatchView(h, record_entries, header_entries, data);
 }
 
 }  // namespace sluice::log
