@@ -13,6 +13,11 @@ namespace sluice::log {
 
 class LogChunk {
  public:
+  LogChunk() = default;
+  // The views point into this chunk's own buffer: a copy's would point into this one.
+  LogChunk(const LogChunk&) = delete;
+  LogChunk& operator=(const LogChunk&) = delete;
+
   const std::vector<RecordBatchView>& batches() const { return batches_; }
   bool empty() const { return batches_.empty(); }
   // The offset to read from next.

@@ -17,8 +17,9 @@ namespace fs = std::filesystem;
 absl::StatusOr<std::vector<int64_t>> ListSegments(const std::string& dir) {
   std::vector<int64_t> bases;
   std::error_code error;
-  for (const auto& entry : fs::directory_iterator(dir, error)) {
-    const std::string name = entry.path().filename().string();
+  fs::directory_iterator it(dir, error);
+  for (; !error && it != fs::directory_iterator(); it.increment(error)) {
+    const std::string name = it->path().filename().string();
     if (name.size() != 24 || !name.ends_with(".log")) continue;
     int64_t base = 0;
     auto [end, ec] = std::from_chars(name.data(), name.data() + 20, base);
@@ -26,8 +27,10 @@ absl::StatusOr<std::vector<int64_t>> ListSegments(const std::string& dir) {
     bases.push_back(base);
   }
   if (error) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot list log partition ", dir, ": ", error.message()));
+    std::string message =
+        absl::StrCat("cannot list log partition ", dir, ": ", error.message());
+    return error == std::errc::no_such_file_or_directory ? absl::NotFoundError(message)
+                                                         : absl::InternalError(message);
   }
   std::sort(bases.begin(), bases.end());
   return bases;
@@ -46,22 +49,45 @@ absl::StatusOr<std::unique_ptr<LogPartition>> LogPartition::Open(std::string dir
                                                                  Access access,
                                                                  LogWarning warn) {
   if (absl::Status s = config.Validate(); !s.ok()) return s;
-  if (access == Access::kReadWrite) {
-    std::error_code error;
-    fs::create_directories(dir, error);
-    if (error) {
-      return absl::InternalError(
-          absl::StrCat("cannot create log partition ", dir, ": ", error.message()));
-    }
-  }
+  if (!warn) warn = [](std::string_view) {};
   std::unique_ptr<LogPartition> partition(
       new LogPartition(std::move(dir), config, access, std::move(warn)));
+  if (access == Access::kReadWrite) {
+    if (absl::Status s = partition->CreateDirectoryAndLock(); !s.ok()) return s;
+  }
   if (absl::Status s = partition->Load(); !s.ok()) return s;
   return partition;
 }
 
 LogPartition::~LogPartition() {
-  if (access_ == Access::kReadWrite && unsynced_ && sync_on_roll()) (void)Sync();
+  if (access_ == Access::kReadWrite && unsynced_ && failed_.ok()) (void)Sync();
+}
+
+// Creates the directory if it is new (durably: its parent is synced) and takes the
+// writer's lock, so that a second writer, in this process or another, is refused.
+absl::Status LogPartition::CreateDirectoryAndLock() {
+  std::error_code error;
+  if (fs::create_directories(dir_, error)) {
+    fs::path parent = fs::path(dir_).parent_path();
+    if (absl::Status s = SyncDirectory(parent.empty() ? "." : parent.string()); !s.ok()) {
+      return s;
+    }
+  }
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat("cannot create log partition ", dir_, ": ", error.message()));
+  }
+  auto lock = PosixFile::Open(dir_ + "/.lock", PosixFile::Mode::kCreateOrOpen);
+  if (!lock.ok()) return lock.status();
+  writer_lock_ = std::move(*lock);
+  if (absl::Status s = writer_lock_.TryLockExclusive(); !s.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "log partition ", dir_,
+        " is already open for writing (by another process or another LogPartition "
+        "in this one): ",
+        s.message()));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status LogPartition::Load() {
@@ -110,10 +136,11 @@ absl::StatusOr<int64_t> LogPartition::Append(RecordBatchBuilder& batch) {
   if (!finished.ok()) return finished.status();
   const auto header = RecordBatchView::ReadHeader(finished->header);
   std::lock_guard<std::mutex> lock(mutex_);
+  if (!failed_.ok()) return failed_;
   LogSegment* active = segments_.back().get();
   if (!active->empty() && (active->size() + header.total_size() > config_.segment_bytes ||
                            !active->Fits(header.total_size(), header.record_count))) {
-    if (absl::Status s = RollLocked(); !s.ok()) return s;
+    if (absl::Status s = RollLocked(); !s.ok()) return Fail(s);
     active = segments_.back().get();
   }
   const int64_t base = active->next_offset();
@@ -121,11 +148,21 @@ absl::StatusOr<int64_t> LogPartition::Append(RecordBatchBuilder& batch) {
   if (absl::Status s =
           active->Append(finished->pieces(), header.record_count, header.max_timestamp);
       !s.ok()) {
-    return s;
+    return Fail(s);
   }
   unsynced_ = true;
-  if (absl::Status s = SyncAfterAppendLocked(); !s.ok()) return s;
+  if (absl::Status s = SyncAfterAppendLocked(); !s.ok()) return Fail(s);
   return base;
+}
+
+// After a failed write, roll or fsync the partition's state on disk is uncertain (a
+// failed fsync may have dropped pages that a later one would not report), so it
+// refuses further appends; reopening it recovers from what is on disk.
+absl::Status LogPartition::Fail(absl::Status error) {
+  failed_ = absl::Status(error.code(),
+                         absl::StrCat(error.message(), " (log partition ", dir_,
+                                      " takes no more appends until it is reopened)"));
+  return failed_;
 }
 
 absl::Status LogPartition::SyncAfterAppendLocked() {
@@ -150,7 +187,8 @@ absl::Status LogPartition::SyncAfterAppendLocked() {
 absl::Status LogPartition::Sync() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (segments_.empty() || access_ != Access::kReadWrite) return absl::OkStatus();
-  if (absl::Status s = segments_.back()->Sync(); !s.ok()) return s;
+  if (!failed_.ok()) return failed_;
+  if (absl::Status s = segments_.back()->Sync(); !s.ok()) return Fail(s);
   last_sync_ = Clock::now();
   unsynced_ = false;
   return absl::OkStatus();
@@ -158,13 +196,11 @@ absl::Status LogPartition::Sync() {
 
 absl::Status LogPartition::RollLocked() {
   LogSegment& old = *segments_.back();
-  if (absl::Status s = old.Seal(sync_on_roll()); !s.ok()) return s;
+  if (absl::Status s = old.Seal(); !s.ok()) return s;
   auto next = LogSegment::Create(dir_, old.next_offset(), config_.index_interval_bytes);
   if (!next.ok()) return next.status();
   segments_.push_back(std::move(*next));
-  if (sync_on_roll()) {
-    if (absl::Status s = SyncDirectory(dir_); !s.ok()) return s;
-  }
+  if (absl::Status s = SyncDirectory(dir_); !s.ok()) return s;
   unsynced_ = false;
   return EnforceRetentionLocked(WallMillis());
 }
@@ -191,7 +227,7 @@ absl::Status LogPartition::EnforceRetentionLocked(int64_t now_ms) {
     segments_.pop_front();
     removed = true;
   }
-  if (removed && sync_on_roll()) return SyncDirectory(dir_);
+  if (removed) return SyncDirectory(dir_);
   return absl::OkStatus();
 }
 
@@ -228,9 +264,11 @@ absl::Status LogPartition::Read(int64_t offset, size_t max_bytes, LogChunk* chun
 absl::Status LogPartition::ReadSegment(const LogSegment& segment, uint64_t from,
                                        uint64_t end, int64_t offset, size_t max_bytes,
                                        LogChunk* chunk) const {
+  max_bytes = std::min<size_t>(max_bytes, kMaxReadBytes);
   // From an index entry, up to one interval of batches before `offset` is skipped.
   size_t want = static_cast<size_t>(
       std::min<uint64_t>(end - from, max_bytes + config_.index_interval_bytes));
+  BatchWalk walk{segment.log_path(), offset, max_bytes};
   while (from < end) {
     chunk->buffer_.Reserve(want);
     size_t read = 0;
@@ -238,39 +276,71 @@ absl::Status LogPartition::ReadSegment(const LogSegment& segment, uint64_t from,
         !s.ok()) {
       return s;
     }
-    size_t at = 0;
-    size_t cut_batch = 0;  // the size of a batch the read cut short
-    while (at < read) {
-      const char* bytes = chunk->buffer_.data() + at;
-      if (read - at >= batch_format::kHeaderSize) {
-        auto header = RecordBatchView::ReadHeader(bytes);
-        if (header.magic == batch_format::kMagic && at + header.total_size() > read &&
-            from + at + header.total_size() <= end) {
-          cut_batch = header.total_size();
-          break;
-        }
-      } else if (from + read < end) {
-        cut_batch = batch_format::kHeaderSize;
-        break;
-      }
-      auto batch = RecordBatchView::Parse(std::string_view(bytes, read - at));
-      if (!batch.ok()) {
-        return absl::DataLossError(absl::StrCat("log segment ", segment.log_path(),
-                                                " is damaged at position ", from + at,
-                                                ": ", batch.status().message()));
-      }
-      at += batch->size();
-      if (batch->next_offset() <= offset) continue;
-      chunk->batches_.push_back(*batch);
-      chunk->next_offset_ = batch->next_offset();
-      if (at >= max_bytes) break;
+    if (read < want) {
+      return walk.Damaged(from + read, "the file is shorter than when it was checked");
+    }
+    if (absl::Status s =
+            walk.Take(std::string_view(chunk->buffer_.data(), read), from, end, chunk);
+        !s.ok()) {
+      return s;
     }
     if (!chunk->batches_.empty()) return absl::OkStatus();
     // Nothing kept yet: skip what was read, and make sure a big batch fits next time.
-    from += at;
+    from += walk.consumed;
     want = static_cast<size_t>(std::min<uint64_t>(
         end - from,
-        std::max<uint64_t>(cut_batch, max_bytes + config_.index_interval_bytes)));
+        std::max<uint64_t>(walk.cut_batch, max_bytes + config_.index_interval_bytes)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LogPartition::BatchWalk::Damaged(uint64_t position,
+                                              absl::string_view why) const {
+  return absl::DataLossError(absl::StrCat(
+      "log segment ", path, " is damaged at position ", position, ": ", why));
+}
+
+// Parses the batches in `bytes` (read at file position `from`), keeping those past
+// `offset`. Stops at a batch the read cut short (its size in cut_batch) or once
+// max_bytes are consumed; `consumed` is how far it got.
+absl::Status LogPartition::BatchWalk::Take(std::string_view bytes, uint64_t from,
+                                           uint64_t end, LogChunk* chunk) {
+  consumed = 0;
+  cut_batch = 0;
+  while (consumed < bytes.size()) {
+    const std::string_view rest = bytes.substr(consumed);
+    const uint64_t position = from + consumed;
+    if (rest.size() < batch_format::kHeaderSize && position + rest.size() < end) {
+      cut_batch = batch_format::kHeaderSize;
+      return absl::OkStatus();
+    }
+    if (rest.size() >= batch_format::kHeaderSize) {
+      auto header = RecordBatchView::ReadHeader(rest.data());
+      if (header.plausible() && header.total_size() > rest.size()) {
+        if (position + header.total_size() > end) {
+          return Damaged(position, "a batch runs past the end of the checked data");
+        }
+        cut_batch = header.total_size();
+        return absl::OkStatus();
+      }
+    }
+    auto batch = RecordBatchView::Parse(rest);
+    if (!batch.ok()) return Damaged(position, batch.status().message());
+    if (next_base >= 0 && batch->base_offset() != next_base) {
+      return Damaged(position, absl::StrCat("a batch at offset ", batch->base_offset(),
+                                            " where offset ", next_base, " was due"));
+    }
+    if (next_base < 0 && batch->base_offset() > offset) {
+      return Damaged(position, absl::StrCat("the index led to offset ",
+                                            batch->base_offset(), " looking for offset ",
+                                            offset, " (the .index file is damaged)"));
+    }
+    next_base = batch->next_offset();
+    consumed += batch->size();
+    if (batch->next_offset() <= offset) continue;
+    chunk->batches_.push_back(*batch);
+    chunk->next_offset_ = batch->next_offset();
+    if (consumed >= max_bytes) break;
   }
   return absl::OkStatus();
 }
@@ -286,7 +356,7 @@ absl::Status LogPartition::Refresh() {
     segments_.pop_front();
   }
   if (!segments_.empty()) {
-    if (absl::Status s = segments_.back()->Refresh(); !s.ok()) return s;
+    if (absl::Status s = segments_.back()->Refresh(warn_); !s.ok()) return s;
   }
   size_t first = 0;
   if (!segments_.empty()) {

@@ -29,7 +29,8 @@ class LogPartition {
   enum class Access { kReadOnly, kReadWrite };
 
   // Opens the partition in `dir` (created if missing and writable). `warn` receives
-  // recovery messages.
+  // recovery messages. One writer at a time: a second read-write open of the same
+  // directory fails (FailedPrecondition) while the first is open.
   static absl::StatusOr<std::unique_ptr<LogPartition>> Open(std::string dir,
                                                             const LogConfig& config,
                                                             Access access,
@@ -37,8 +38,9 @@ class LogPartition {
   ~LogPartition();
 
   // Appends the builder's records as one batch; returns the first record's offset.
-  // Thread-safe. Syncs as the fsync policy says. The builder is left as it was: the
-  // caller clears it.
+  // Thread-safe. Syncs as the fsync policy says. The caller clears the builder. After
+  // a failed write, roll or fsync, every later append fails until the partition is
+  // reopened (which recovers from what reached the disk).
   absl::StatusOr<int64_t> Append(RecordBatchBuilder& batch);
   // Flushes appended batches to disk now, whatever the policy.
   absl::Status Sync();
@@ -73,7 +75,22 @@ class LogPartition {
   absl::Status EnforceRetentionLocked(int64_t now_ms);
   absl::Status ReadSegment(const LogSegment& segment, uint64_t from, uint64_t end,
                            int64_t offset, size_t max_bytes, LogChunk* chunk) const;
-  bool sync_on_roll() const { return config_.fsync != FsyncPolicy::kNone; }
+  // One read's walk over the batches of a segment.
+  struct BatchWalk {
+    const std::string& path;
+    int64_t offset;          // the first offset wanted
+    size_t max_bytes;        // stop once this much is consumed
+    int64_t next_base = -1;  // the base offset the next batch must have
+    size_t consumed = 0;
+    size_t cut_batch = 0;
+    absl::Status Take(std::string_view bytes, uint64_t from, uint64_t end,
+                      LogChunk* chunk);
+    absl::Status Damaged(uint64_t position, absl::string_view why) const;
+  };
+  // A read's byte budget is capped (larger requests get this much).
+  static constexpr size_t kMaxReadBytes = size_t{1} << 30;
+  absl::Status CreateDirectoryAndLock();
+  absl::Status Fail(absl::Status error);
 
   const std::string dir_;
   const LogConfig config_;
@@ -85,6 +102,8 @@ class LogPartition {
   std::deque<std::shared_ptr<LogSegment>> segments_;
   Clock::time_point last_sync_ = Clock::now();
   bool unsynced_ = false;
+  absl::Status failed_;    // set once an append, roll or sync failed
+  PosixFile writer_lock_;  // holds flock() on <dir>/.lock while open for writing
 };
 
 }  // namespace sluice::log

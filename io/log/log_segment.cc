@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -32,7 +33,11 @@ absl::StatusOr<std::unique_ptr<LogSegment>> LogSegment::Create(const std::string
   auto log = PosixFile::Open(segment->stem_ + ".log", PosixFile::Mode::kCreateNew);
   if (!log.ok()) return log.status();
   auto index = PosixFile::Open(segment->stem_ + ".index", PosixFile::Mode::kCreateNew);
-  if (!index.ok()) return index.status();
+  if (!index.ok()) {
+    // No segment without its index: an orphan .log would stop the partition opening.
+    std::remove(log->path().c_str());
+    return index.status();
+  }
   segment->log_ = std::move(*log);
   segment->index_file_ = std::move(*index);
   return segment;
@@ -85,7 +90,7 @@ absl::StatusOr<std::unique_ptr<LogSegment>> LogSegment::Open(const std::string& 
   if (recover || (mode == OpenMode::kSealed && writable)) {
     if (absl::Status s = segment->RewriteIndex(); !s.ok()) return s;
     if (mode == OpenMode::kSealed) {
-      if (absl::Status s = segment->Seal(/*sync=*/true); !s.ok()) return s;
+      if (absl::Status s = segment->Seal(); !s.ok()) return s;
     }
   }
   return segment;
@@ -104,7 +109,9 @@ absl::Status LogSegment::LoadSealedIndex(std::string* why_not) {
   if (!index_size.ok()) return index_size.status();
   auto log_size = log_.Size();
   if (!log_size.ok()) return log_size.status();
-  if (*index_size == 0 || *index_size % sizeof(IndexEntry) != 0) {
+  // Entries are at least index_interval_ apart, plus the first and closing ones.
+  const uint64_t most = (*log_size / index_interval_ + 2) * sizeof(IndexEntry);
+  if (*index_size == 0 || *index_size % sizeof(IndexEntry) != 0 || *index_size > most) {
     *why_not = absl::StrCat("index file of ", *index_size, " bytes");
     return absl::OkStatus();
   }
@@ -162,10 +169,8 @@ absl::Status LogSegment::ScanFrom(std::string* stopped_at) {
       }
       if (pass == 0) {
         auto header = RecordBatchView::ReadHeader(buffer.data() + (size_ - chunk_start));
-        need = header.magic == batch_format::kMagic &&
-                       header.body_length <= batch_format::kMaxBodyBytes
-                   ? header.total_size()
-                   : kHeaderSize;  // Parse below says what is wrong
+        // An implausible header is left to Parse below to describe.
+        need = header.plausible() ? header.total_size() : kHeaderSize;
       }
     }
     std::string_view bytes(buffer.data() + (size_ - chunk_start),
@@ -217,8 +222,11 @@ absl::Status LogSegment::Append(std::span<const std::string_view> pieces,
   }
   uint64_t batch_size = 0;
   for (std::string_view piece : pieces) batch_size += piece.size();
-  if (Note(position, batch_size, record_count, max_timestamp)) {
-    return AppendIndexEntry(index_.back());
+  if (Note(position, batch_size, record_count, max_timestamp) &&
+      !AppendIndexEntry(index_.back()).ok()) {
+    // The batch is written; the index is derived data, rewritten whole at Seal (and
+    // the last segment's is rebuilt on every open anyway).
+    index_write_failed_ = true;
   }
   return absl::OkStatus();
 }
@@ -243,14 +251,17 @@ absl::Status LogSegment::RewriteIndex() {
                                              index_.size() * sizeof(IndexEntry)));
 }
 
-absl::Status LogSegment::Seal(bool sync) {
+absl::Status LogSegment::Seal() {
+  if (index_write_failed_) {
+    if (absl::Status s = RewriteIndex(); !s.ok()) return s;
+    index_write_failed_ = false;
+  }
   IndexEntry seal{static_cast<uint32_t>(next_offset_ - base_offset_),
                   static_cast<uint32_t>(size_), max_timestamp_};
   if (absl::Status s = AppendIndexEntry(seal); !s.ok()) return s;
-  if (sync) {
-    if (absl::Status s = log_.DataSync(); !s.ok()) return s;
-    if (absl::Status s = index_file_.DataSync(); !s.ok()) return s;
-  }
+  if (absl::Status s = log_.DataSync(); !s.ok()) return s;
+  if (absl::Status s = index_file_.DataSync(); !s.ok()) return s;
+  sealed_ = true;
   return index_file_.Close();
 }
 
@@ -263,17 +274,25 @@ uint64_t LogSegment::ScanStartFor(int64_t offset) const {
   return after == index_.begin() ? 0 : std::prev(after)->position;
 }
 
-absl::Status LogSegment::Refresh() {
-  std::string stopped_at;  // a partial batch is one still being written
-  return ScanFrom(&stopped_at);
+absl::Status LogSegment::Refresh(const LogWarning& warn) {
+  std::string stopped_at;
+  if (absl::Status s = ScanFrom(&stopped_at); !s.ok()) return s;
+  // A partial batch is one still being written; anything else is worth a word.
+  if (!stopped_at.empty() && stopped_at.find("partial batch") == std::string::npos &&
+      stopped_at != last_refresh_stop_) {
+    warn(absl::StrCat("log segment ", log_path(), ": not reading past position ", size_,
+                      " (", stopped_at, ")"));
+  }
+  last_refresh_stop_ = stopped_at;
+  return absl::OkStatus();
 }
 
 absl::Status LogSegment::Remove() {
   // Unlinked only: readers holding the segment keep reading through the open file.
   for (const std::string& path : {stem_ + ".log", stem_ + ".index"}) {
     if (std::remove(path.c_str()) != 0 && errno != ENOENT) {
-      return absl::InternalError(
-          absl::StrCat("cannot remove ", path, ": ", std::strerror(errno)));
+      return absl::InternalError(absl::StrCat("cannot remove ", path, ": ",
+                                              std::system_category().message(errno)));
     }
   }
   return absl::OkStatus();

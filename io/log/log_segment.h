@@ -64,10 +64,12 @@ class LogSegment {
   // failed write the file is cut back to its old size.
   absl::Status Append(std::span<const std::string_view> pieces, uint32_t record_count,
                       int64_t max_timestamp);
+  bool sealed() const { return sealed_; }
   absl::Status Sync() { return log_.DataSync(); }
-  // Writes the index's closing entry and syncs both files (`sync`) or leaves that to
-  // the OS. No appends after.
-  absl::Status Seal(bool sync);
+  // Writes the index's closing entry and syncs both files, whatever the fsync policy:
+  // only the last segment is repaired on open, so a sealed one must be whole. No
+  // appends after.
+  absl::Status Seal();
 
   // Where a reader looking for `offset` starts: the indexed batch at or before it.
   uint64_t ScanStartFor(int64_t offset) const;
@@ -75,7 +77,8 @@ class LogSegment {
     return log_.PRead(position, length, out, read);
   }
   // kFollowTail segments: takes in batches written since (by another process).
-  absl::Status Refresh();
+  // Damage, as opposed to a batch still being written, is reported through `warn`.
+  absl::Status Refresh(const LogWarning& warn);
   // Removes both files (after retention let go of the segment).
   absl::Status Remove();
 
@@ -113,6 +116,10 @@ class LogSegment {
   int64_t next_offset_;
   int64_t max_timestamp_ = INT64_MIN;
   uint64_t last_indexed_position_ = 0;
+  // An index entry could not be written: Seal rewrites the whole index.
+  bool index_write_failed_ = false;
+  bool sealed_ = false;
+  std::string last_refresh_stop_;  // what stopped the last Refresh, said once
 };
 
 }  // namespace sluice::log

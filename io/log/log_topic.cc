@@ -21,6 +21,7 @@ namespace fs = std::filesystem;
 
 constexpr uint32_t kMetaFormatVersion = 1;
 constexpr char kMetaFile[] = "topic.meta";
+constexpr uint64_t kMaxMetaBytes = 1 << 16;
 
 absl::Status CheckName(const std::string& name) {
   const bool valid_chars = std::all_of(name.begin(), name.end(), [](char c) {
@@ -114,6 +115,10 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   if (!file.ok()) return file.status();
   auto size = file->Size();
   if (!size.ok()) return size.status();
+  if (*size > kMaxMetaBytes) {
+    return absl::DataLossError(
+        absl::StrCat(path, " is ", *size, " bytes: not a topic's metadata"));
+  }
   std::string bytes(*size, '\0');
   size_t read = 0;
   if (absl::Status s = file->PRead(0, bytes.size(), bytes.data(), &read); !s.ok()) {
@@ -137,25 +142,28 @@ absl::StatusOr<std::unique_ptr<LogTopic>> LogTopic::Create(const std::string& ro
   if (absl::Status s = CheckName(name); !s.ok()) return s;
   if (absl::Status s = config.Validate(); !s.ok()) return s;
   const std::string dir = absl::StrCat(root, "/", name);
+  const std::string meta_path = absl::StrCat(dir, "/", kMetaFile);
   std::error_code error;
-  fs::create_directories(root, error);
-  if (!error && !fs::create_directory(dir, error) && !error) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("topic '", name, "' already exists in ", root));
-  }
+  fs::create_directories(dir, error);
   if (error) {
     return absl::InternalError(
         absl::StrCat("cannot create topic directory ", dir, ": ", error.message()));
   }
-  if (absl::Status s =
-          WriteFileAtomically(dir, absl::StrCat(dir, "/", kMetaFile), EncodeMeta(config));
+  // A directory without metadata is a creation that did not finish: finish it.
+  if (fs::exists(meta_path, error)) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("topic '", name, "' already exists in ", root));
+  }
+  if (absl::Status s = SyncDirectory(root); !s.ok()) return s;
+  // Partitions first: the metadata file, written last and atomically, is what makes
+  // the topic exist.
+  std::unique_ptr<LogTopic> topic(new LogTopic(name, dir, config));
+  if (absl::Status s = topic->OpenPartitions(LogPartition::Access::kReadWrite, warn,
+                                             /*creating=*/true);
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = SyncDirectory(root); !s.ok()) return s;
-  std::unique_ptr<LogTopic> topic(new LogTopic(name, dir, config));
-  if (absl::Status s = topic->OpenPartitions(LogPartition::Access::kReadWrite, warn);
-      !s.ok()) {
+  if (absl::Status s = WriteFileAtomically(dir, meta_path, EncodeMeta(config)); !s.ok()) {
     return s;
   }
   return topic;
@@ -179,15 +187,23 @@ absl::StatusOr<std::unique_ptr<LogTopic>> LogTopic::Open(const std::string& root
   auto config = DecodeMeta(meta_path, std::move(*bytes));
   if (!config.ok()) return config.status();
   std::unique_ptr<LogTopic> topic(new LogTopic(name, dir, *config));
-  if (absl::Status s = topic->OpenPartitions(access, warn); !s.ok()) return s;
+  if (absl::Status s = topic->OpenPartitions(access, warn, /*creating=*/false); !s.ok()) {
+    return s;
+  }
   return topic;
 }
 
-absl::Status LogTopic::OpenPartitions(LogPartition::Access access,
-                                      const LogWarning& warn) {
+absl::Status LogTopic::OpenPartitions(LogPartition::Access access, const LogWarning& warn,
+                                      bool creating) {
   for (int i = 0; i < config_.partitions; ++i) {
-    auto partition =
-        LogPartition::Open(absl::StrCat(dir_, "/partition-", i), config_, access, warn);
+    const std::string dir = absl::StrCat(dir_, "/partition-", i);
+    std::error_code error;
+    if (!creating && !fs::is_directory(dir, error)) {
+      return absl::DataLossError(absl::StrCat("topic '", name_, "' has ",
+                                              config_.partitions, " partitions but ", dir,
+                                              " is missing"));
+    }
+    auto partition = LogPartition::Open(dir, config_, access, warn);
     if (!partition.ok()) return partition.status();
     partitions_.push_back(std::move(*partition));
   }
@@ -197,8 +213,11 @@ absl::Status LogTopic::OpenPartitions(LogPartition::Access access,
 absl::StatusOr<std::vector<std::string>> LogTopic::List(const std::string& root) {
   std::vector<std::string> names;
   std::error_code error;
-  for (const auto& entry : fs::directory_iterator(root, error)) {
-    if (fs::exists(entry.path() / kMetaFile)) names.push_back(entry.path().filename());
+  fs::directory_iterator it(root, error);
+  for (; !error && it != fs::directory_iterator(); it.increment(error)) {
+    std::error_code missing;
+    if (fs::exists(it->path() / kMetaFile, missing))
+      names.push_back(it->path().filename());
   }
   if (error) {
     return absl::NotFoundError(

@@ -47,7 +47,9 @@ class LogTopic {
  private:
   LogTopic(std::string name, std::string dir, LogConfig config)
       : name_(std::move(name)), dir_(std::move(dir)), config_(config) {}
-  absl::Status OpenPartitions(LogPartition::Access access, const LogWarning& warn);
+  // `creating`: partition directories may be made; otherwise each must exist.
+  absl::Status OpenPartitions(LogPartition::Access access, const LogWarning& warn,
+                              bool creating);
 
   std::string name_;
   std::string dir_;

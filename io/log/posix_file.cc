@@ -1,6 +1,7 @@
 #include "io/log/posix_file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -17,8 +19,9 @@ namespace {
 
 absl::Status ErrnoStatus(std::string_view what, const std::string& path,
                          int error_number) {
-  std::string message = absl::StrCat(absl::string_view(what.data(), what.size()), " ",
-                                     path, ": ", std::strerror(error_number));
+  std::string message =
+      absl::StrCat(absl::string_view(what.data(), what.size()), " ", path, ": ",
+                   std::system_category().message(error_number));
   switch (error_number) {
     case ENOENT:
       return absl::NotFoundError(message);
@@ -64,6 +67,9 @@ absl::StatusOr<PosixFile> PosixFile::Open(std::string path, Mode mode) {
       break;
     case Mode::kCreateNew:
       flags |= O_RDWR | O_CREAT | O_EXCL;
+      break;
+    case Mode::kCreateOrOpen:
+      flags |= O_RDWR | O_CREAT;
       break;
   }
   int fd = ::open(path.c_str(), flags, 0644);
@@ -147,6 +153,16 @@ absl::Status PosixFile::Truncate(uint64_t size) {
 
 absl::Status PosixFile::DataSync() {
   if (::fdatasync(fd_) != 0) return Error("cannot fsync", errno);
+  return absl::OkStatus();
+}
+
+absl::Status PosixFile::TryLockExclusive() {
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return absl::FailedPreconditionError(absl::StrCat(path_, " is locked"));
+    }
+    return Error("cannot lock", errno);
+  }
   return absl::OkStatus();
 }
 

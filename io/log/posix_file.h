@@ -17,7 +17,7 @@ namespace sluice::log {
 // Not thread-safe for writes; concurrent PRead calls are fine.
 class PosixFile {
  public:
-  enum class Mode { kReadOnly, kReadWrite, kCreateNew };
+  enum class Mode { kReadOnly, kReadWrite, kCreateNew, kCreateOrOpen };
 
   PosixFile() = default;
   ~PosixFile();
@@ -43,6 +43,8 @@ class PosixFile {
   }
   absl::Status Truncate(uint64_t size);
   absl::Status DataSync();
+  // flock(LOCK_EX | LOCK_NB): FailedPrecondition if another open file holds it.
+  absl::Status TryLockExclusive();
   absl::Status Close();
 
  private:

@@ -144,6 +144,12 @@ class RecordBatchView {
     uint16_t version;
     uint16_t flags;
     size_t total_size() const { return batch_format::kHeaderSize + body_length; }
+    // Whether the lengths could be a batch's (not whether the batch is intact).
+    bool plausible() const {
+      return magic == batch_format::kMagic &&
+             body_length <= batch_format::kMaxBodyBytes && body_length % 8 == 0 &&
+             index_length <= body_length && record_count > 0;
+    }
   };
   static Header ReadHeader(const char* bytes);
 

@@ -1,5 +1,6 @@
 // Crash recovery and damage: torn and garbage tails are cut on open, damaged sealed
 // segments and missing segments fail loudly, lost indexes are rebuilt.
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@ namespace fs = std::filesystem;
 using sluice::testing::ScratchDirectory;
 using testing::AppendRange;
 using testing::Model;
+using testing::ModelRecord;
 using testing::ReadAll;
 
 using Access = LogPartition::Access;
@@ -194,6 +196,101 @@ TEST_F(LogRecoveryTest, AReadOnlyOpenLeavesATornTailAlone) {
   ASSERT_TRUE(reader.ok()) << reader.status();
   EXPECT_EQ((*reader)->end_offset(), 10);  // the partial batch is not (yet) there
   EXPECT_EQ(fs::file_size(file), size - 3);
+}
+
+TEST_F(LogRecoveryTest, ASecondWriterIsRefusedWhileTheFirstIsOpen) {
+  auto first = OpenOrDie();
+  auto second = Open();
+  ASSERT_TRUE(absl::IsFailedPrecondition(second.status())) << second.status();
+  EXPECT_NE(second.status().message().find("already open for writing"),
+            std::string::npos);
+  EXPECT_TRUE(Open(Access::kReadOnly).ok());  // readers are welcome
+  first.reset();
+  EXPECT_TRUE(Open().ok());
+}
+
+TEST_F(LogRecoveryTest, ASegmentCutShortWhileOpenFailsTheReadInsteadOfHanging) {
+  Fill(400);
+  auto partition = OpenOrDie();
+  const std::vector<std::string> logs = SegmentFiles(".log");
+  fs::resize_file(logs[0], fs::file_size(logs[0]) / 2);
+  LogChunk chunk;
+  absl::Status status = partition->Read(0, 1 << 20, &chunk);
+  ASSERT_TRUE(absl::IsDataLoss(status)) << status;
+  EXPECT_NE(status.message().find("shorter than when it was checked"), std::string::npos);
+}
+
+TEST_F(LogRecoveryTest, AHugeLengthInASealedBatchHeaderIsDamageNotAnAllocation) {
+  Fill(400);
+  const std::vector<std::string> logs = SegmentFiles(".log");
+  std::string bytes = ScratchDirectory::Read(logs[1]);
+  const uint32_t huge = 0xFFFFFFF8u;
+  std::memcpy(bytes.data() + 8, &huge, 4);  // the first batch's body_length
+  scratch_.Write(fs::relative(logs[1], scratch_.path()).string(), bytes);
+  auto partition = OpenOrDie();
+  absl::Status failed;
+  LogChunk chunk;
+  for (int64_t offset = 0; offset < partition->end_offset() && failed.ok();) {
+    failed = partition->Read(offset, 100, &chunk);
+    offset = chunk.next_offset();
+  }
+  ASSERT_TRUE(absl::IsDataLoss(failed)) << failed;
+  EXPECT_NE(failed.message().find(logs[1]), std::string::npos) << failed;
+}
+
+// A damaged index entry may lead a read to the wrong batch: the read fails, naming
+// the index, and never returns records other than those asked for.
+TEST_F(LogRecoveryTest, ADamagedIndexEntryFailsReadsButNeverMisleadsThem) {
+  config_.index_interval_bytes = 64;  // an entry per batch
+  Fill(400);
+  const std::vector<std::string> indexes = SegmentFiles(".index");
+  std::string index = ScratchDirectory::Read(indexes[0]);
+  ASSERT_GE(index.size(), 3 * 16u);
+  uint32_t first, second;
+  std::memcpy(&first, index.data(), 4);
+  std::memcpy(&second, index.data() + 16, 4);
+  ASSERT_GT(second, first + 1);
+  const uint32_t lowered = first + 1;  // still ascending, so the index loads
+  std::memcpy(index.data() + 16, &lowered, 4);
+  scratch_.Write(fs::relative(indexes[0], scratch_.path()).string(), index);
+  auto partition = OpenOrDie();
+  const std::vector<ModelRecord> all = Model(0, 400);
+  int failures = 0;
+  for (int64_t offset = 0; offset < 400; ++offset) {
+    LogChunk chunk;
+    absl::Status status = partition->Read(offset, 1, &chunk);
+    if (!status.ok()) {
+      EXPECT_TRUE(absl::IsDataLoss(status)) << status;
+      EXPECT_NE(status.message().find(".index file is damaged"), std::string::npos)
+          << status;
+      ++failures;
+      continue;
+    }
+    chunk.ForEach([&](const LogRecordView& view) {
+      EXPECT_EQ(testing::FromView(view), all[static_cast<size_t>(view.offset())]);
+    });
+    EXPECT_EQ(chunk.batches().front().base_offset() <= offset, true);
+  }
+  EXPECT_GT(failures, 0);
+}
+
+// Recovery scans the last segment in 1 MiB chunks: batches straddle them.
+TEST_F(LogRecoveryTest, ScanningALargeSegmentCrossesChunkBoundaries) {
+  config_.segment_bytes = 16 << 20;
+  {
+    auto partition = OpenOrDie();
+    int64_t next = 0;
+    for (int64_t count : {3000, 17, 9000, 1, 4000, 250}) {  // ~3 MiB, one 1.5 MiB batch
+      AppendRange(*partition, next, count);
+      next += count;
+    }
+  }
+  const std::string file = SegmentFiles(".log").back();
+  fs::resize_file(file, fs::file_size(file) - 5);  // tear the last batch
+  auto partition = OpenOrDie();
+  EXPECT_EQ(partition->end_offset(), 16018);
+  EXPECT_EQ(ReadAll(*partition, 0, 1 << 22), Model(0, 16018));
+  EXPECT_TRUE(WarnedAbout("torn or damaged tail"));
 }
 
 }  // namespace

@@ -89,6 +89,31 @@ TEST(LogTopicTest, DamagedMetadataIsReported) {
   EXPECT_TRUE(LogTopic::Open(scratch.path(), "t", LogPartition::Access::kReadOnly).ok());
 }
 
+TEST(LogTopicTest, AMissingPartitionDirectoryIsNotRecreatedEmpty) {
+  ScratchDirectory scratch;
+  LogConfig config;
+  config.partitions = 2;
+  {
+    auto topic = LogTopic::Create(scratch.path(), "t", config);
+    ASSERT_TRUE(topic.ok());
+    AppendRange((*topic)->partition(1), 0, 5);
+  }
+  fs::remove_all(scratch.Path("t/partition-1"));
+  auto topic = LogTopic::Open(scratch.path(), "t", LogPartition::Access::kReadWrite);
+  ASSERT_TRUE(absl::IsDataLoss(topic.status())) << topic.status();
+  EXPECT_NE(topic.status().message().find("partition-1 is missing"), std::string::npos);
+  EXPECT_FALSE(fs::exists(scratch.Path("t/partition-1")));
+}
+
+TEST(LogTopicTest, AnUnfinishedCreationIsFinishedByTheNextCreate) {
+  ScratchDirectory scratch;
+  fs::create_directories(scratch.Path("t/partition-0"));  // crashed before topic.meta
+  EXPECT_TRUE(LogTopic::List(scratch.path())->empty());
+  auto topic = LogTopic::Create(scratch.path(), "t", LogConfig());
+  ASSERT_TRUE(topic.ok()) << topic.status();
+  EXPECT_EQ(*LogTopic::List(scratch.path()), std::vector<std::string>{"t"});
+}
+
 TEST(LogTopicTest, AKeyAlwaysGoesToTheSamePartitionAndKeysSpread) {
   ScratchDirectory scratch;
   LogConfig config;
