@@ -60,7 +60,11 @@ absl::StatusOr<std::unique_ptr<LogPartition>> LogPartition::Open(std::string dir
 }
 
 LogPartition::~LogPartition() {
-  if (access_ == Access::kReadWrite && unsynced_ && failed_.ok()) (void)Sync();
+  // kNone leaves even the last appends to the OS.
+  if (access_ == Access::kReadWrite && unsynced_ && failed_.ok() &&
+      config_.fsync != FsyncPolicy::kNone) {
+    (void)Sync();
+  }
 }
 
 // Creates the directory if it is new (durably: its parent is synced) and takes the
