@@ -1,12 +1,12 @@
-// What one read of a log partition returns: checked record batches in a buffer of its
-// own. The first batch may begin before the offset asked for; ForEach skips those
-// records.
+// What one read of a log partition returns: checked record batches, viewed where the
+// segment file is mapped (the chunk keeps the mapping alive). The first batch may
+// begin before the offset asked for; ForEach skips those records.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
-#include "io/log/aligned_buffer.h"
 #include "io/log/record_batch.h"
 
 namespace sluice::log {
@@ -14,7 +14,6 @@ namespace sluice::log {
 class LogChunk {
  public:
   LogChunk() = default;
-  // The views point into this chunk's own buffer: a copy's would point into this one.
   LogChunk(const LogChunk&) = delete;
   LogChunk& operator=(const LogChunk&) = delete;
 
@@ -34,7 +33,7 @@ class LogChunk {
 
  private:
   friend class LogPartition;
-  AlignedBuffer buffer_;
+  std::shared_ptr<const void> keep_alive_;  // the mapped segment the views point into
   std::vector<RecordBatchView> batches_;
   int64_t from_offset_ = 0;
   int64_t next_offset_ = 0;

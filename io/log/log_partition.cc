@@ -99,7 +99,8 @@ absl::Status LogPartition::Load() {
   if (!bases.ok()) return bases.status();
   if (bases->empty()) {
     if (access_ == Access::kReadOnly) return absl::OkStatus();  // nothing written yet
-    auto first = LogSegment::Create(dir_, 0, config_.index_interval_bytes);
+    auto first =
+        LogSegment::Create(dir_, 0, config_.index_interval_bytes, MaxSegmentSize());
     if (!first.ok()) return first.status();
     segments_.push_back(std::move(*first));
     return SyncDirectory(dir_);
@@ -118,7 +119,7 @@ absl::Status LogPartition::OpenSegmentsFrom(const std::vector<int64_t>& bases,
                 : writable ? LogSegment::OpenMode::kRecoverTail
                            : LogSegment::OpenMode::kFollowTail;
     auto segment = LogSegment::Open(dir_, bases[i], config_.index_interval_bytes, mode,
-                                    writable, warn_);
+                                    writable, MaxSegmentSize(), warn_);
     if (!segment.ok()) return segment.status();
     if (!segments_.empty() && segments_.back()->next_offset() != bases[i]) {
       return absl::DataLossError(absl::StrCat(
@@ -201,7 +202,8 @@ absl::Status LogPartition::Sync() {
 absl::Status LogPartition::RollLocked() {
   LogSegment& old = *segments_.back();
   if (absl::Status s = old.Seal(); !s.ok()) return s;
-  auto next = LogSegment::Create(dir_, old.next_offset(), config_.index_interval_bytes);
+  auto next = LogSegment::Create(dir_, old.next_offset(), config_.index_interval_bytes,
+                                 MaxSegmentSize());
   if (!next.ok()) return next.status();
   segments_.push_back(std::move(*next));
   if (absl::Status s = SyncDirectory(dir_); !s.ok()) return s;
@@ -268,34 +270,10 @@ absl::Status LogPartition::Read(int64_t offset, size_t max_bytes, LogChunk* chun
 absl::Status LogPartition::ReadSegment(const LogSegment& segment, uint64_t from,
                                        uint64_t end, int64_t offset, size_t max_bytes,
                                        LogChunk* chunk) const {
-  max_bytes = std::min<size_t>(max_bytes, kMaxReadBytes);
-  // From an index entry, up to one interval of batches before `offset` is skipped.
-  size_t want = static_cast<size_t>(
-      std::min<uint64_t>(end - from, max_bytes + config_.index_interval_bytes));
+  auto bytes = segment.Bytes(from, end, &chunk->keep_alive_);
+  if (!bytes.ok()) return bytes.status();
   BatchWalk walk{segment.log_path(), offset, max_bytes};
-  while (from < end) {
-    chunk->buffer_.Reserve(want);
-    size_t read = 0;
-    if (absl::Status s = segment.ReadAt(from, want, chunk->buffer_.data(), &read);
-        !s.ok()) {
-      return s;
-    }
-    if (read < want) {
-      return walk.Damaged(from + read, "the file is shorter than when it was checked");
-    }
-    if (absl::Status s =
-            walk.Take(std::string_view(chunk->buffer_.data(), read), from, end, chunk);
-        !s.ok()) {
-      return s;
-    }
-    if (!chunk->batches_.empty()) return absl::OkStatus();
-    // Nothing kept yet: skip what was read, and make sure a big batch fits next time.
-    from += walk.consumed;
-    want = static_cast<size_t>(std::min<uint64_t>(
-        end - from,
-        std::max<uint64_t>(walk.cut_batch, max_bytes + config_.index_interval_bytes)));
-  }
-  return absl::OkStatus();
+  return walk.Take(*bytes, from, chunk);
 }
 
 absl::Status LogPartition::BatchWalk::Damaged(uint64_t position,
@@ -304,30 +282,14 @@ absl::Status LogPartition::BatchWalk::Damaged(uint64_t position,
       "log segment ", path, " is damaged at position ", position, ": ", why));
 }
 
-// Parses the batches in `bytes` (read at file position `from`), keeping those past
-// `offset`. Stops at a batch the read cut short (its size in cut_batch) or once
-// max_bytes are consumed; `consumed` is how far it got.
+// Parses the batches in `bytes` (file position `from` on), keeping those past
+// `offset`, until max_bytes are consumed.
 absl::Status LogPartition::BatchWalk::Take(std::string_view bytes, uint64_t from,
-                                           uint64_t end, LogChunk* chunk) {
-  consumed = 0;
-  cut_batch = 0;
+                                           LogChunk* chunk) {
+  size_t consumed = 0;
   while (consumed < bytes.size()) {
     const std::string_view rest = bytes.substr(consumed);
     const uint64_t position = from + consumed;
-    if (rest.size() < batch_format::kHeaderSize && position + rest.size() < end) {
-      cut_batch = batch_format::kHeaderSize;
-      return absl::OkStatus();
-    }
-    if (rest.size() >= batch_format::kHeaderSize) {
-      auto header = RecordBatchView::ReadHeader(rest.data());
-      if (header.plausible() && header.total_size() > rest.size()) {
-        if (position + header.total_size() > end) {
-          return Damaged(position, "a batch runs past the end of the checked data");
-        }
-        cut_batch = header.total_size();
-        return absl::OkStatus();
-      }
-    }
     auto batch = RecordBatchView::Parse(rest);
     if (!batch.ok()) return Damaged(position, batch.status().message());
     if (next_base >= 0 && batch->base_offset() != next_base) {

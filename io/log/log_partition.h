@@ -81,14 +81,14 @@ class LogPartition {
     int64_t offset;          // the first offset wanted
     size_t max_bytes;        // stop once this much is consumed
     int64_t next_base = -1;  // the base offset the next batch must have
-    size_t consumed = 0;
-    size_t cut_batch = 0;
-    absl::Status Take(std::string_view bytes, uint64_t from, uint64_t end,
-                      LogChunk* chunk);
+    absl::Status Take(std::string_view bytes, uint64_t from, LogChunk* chunk);
     absl::Status Damaged(uint64_t position, absl::string_view why) const;
   };
-  // A read's byte budget is capped (larger requests get this much).
-  static constexpr size_t kMaxReadBytes = size_t{1} << 30;
+  // The size a segment can reach: a batch may start just under segment_bytes.
+  uint64_t MaxSegmentSize() const {
+    return config_.segment_bytes + batch_format::kHeaderSize +
+           batch_format::kMaxBodyBytes;
+  }
   absl::Status CreateDirectoryAndLock();
   absl::Status Fail(absl::Status error);
 

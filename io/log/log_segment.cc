@@ -27,7 +27,8 @@ std::string LogSegment::FileStem(const std::string& dir, int64_t base_offset) {
 
 absl::StatusOr<std::unique_ptr<LogSegment>> LogSegment::Create(const std::string& dir,
                                                                int64_t base_offset,
-                                                               uint32_t index_interval) {
+                                                               uint32_t index_interval,
+                                                               uint64_t max_size) {
   std::unique_ptr<LogSegment> segment(
       new LogSegment(FileStem(dir, base_offset), base_offset, index_interval));
   auto log = PosixFile::Open(segment->stem_ + ".log", PosixFile::Mode::kCreateNew);
@@ -40,14 +41,13 @@ absl::StatusOr<std::unique_ptr<LogSegment>> LogSegment::Create(const std::string
   }
   segment->log_ = std::move(*log);
   segment->index_file_ = std::move(*index);
+  if (absl::Status s = segment->MapForReaders(max_size); !s.ok()) return s;
   return segment;
 }
 
-absl::StatusOr<std::unique_ptr<LogSegment>> LogSegment::Open(const std::string& dir,
-                                                             int64_t base_offset,
-                                                             uint32_t index_interval,
-                                                             OpenMode mode, bool writable,
-                                                             const LogWarning& warn) {
+absl::StatusOr<std::unique_ptr<LogSegment>> LogSegment::Open(
+    const std::string& dir, int64_t base_offset, uint32_t index_interval, OpenMode mode,
+    bool writable, uint64_t max_size, const LogWarning& warn) {
   std::unique_ptr<LogSegment> segment(
       new LogSegment(FileStem(dir, base_offset), base_offset, index_interval));
   const bool recover = mode == OpenMode::kRecoverTail;
@@ -61,7 +61,10 @@ absl::StatusOr<std::unique_ptr<LogSegment>> LogSegment::Open(const std::string& 
   if (mode == OpenMode::kSealed) {
     absl::Status loaded = segment->LoadSealedIndex(&why_not);
     if (!loaded.ok()) return loaded;
-    if (why_not.empty()) return segment;
+    if (why_not.empty()) {
+      if (absl::Status s = segment->MapForReaders(0); !s.ok()) return s;
+      return segment;
+    }
     warn(absl::StrCat("log segment ", segment->log_path(), ": index rebuilt (", why_not,
                       ")"));
   }
@@ -93,7 +96,37 @@ absl::StatusOr<std::unique_ptr<LogSegment>> LogSegment::Open(const std::string& 
       if (absl::Status s = segment->Seal(); !s.ok()) return s;
     }
   }
+  // A sealed segment keeps its size; the last one grows up to max_size.
+  const uint64_t reach = mode == OpenMode::kSealed ? 0 : max_size;
+  if (absl::Status s = segment->MapForReaders(reach); !s.ok()) return s;
   return segment;
+}
+
+absl::Status LogSegment::MapForReaders(uint64_t max_size) {
+  auto mapping = FileMapping::Map(log_.fd(), log_.path(),
+                                  static_cast<size_t>(std::max(size_, max_size)));
+  if (!mapping.ok()) return mapping.status();
+  mapping_ = std::move(*mapping);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string_view> LogSegment::Bytes(
+    uint64_t from, uint64_t end, std::shared_ptr<const void>* keep_alive) const {
+  if (end > mapping_->length()) {
+    return absl::InternalError(absl::StrCat("log segment ", log_path(), ": position ",
+                                            end, " is past its mapping of ",
+                                            mapping_->length(), " bytes"));
+  }
+  // Touching mapped bytes the file no longer has would fault: check first.
+  auto file_size = log_.Size();
+  if (!file_size.ok()) return file_size.status();
+  if (*file_size < end) {
+    return absl::DataLossError(
+        absl::StrCat("log segment ", log_path(), " is damaged at position ", *file_size,
+                     ": the file is shorter than when it was checked"));
+  }
+  *keep_alive = mapping_;
+  return std::string_view(mapping_->data() + from, end - from);
 }
 
 absl::Status LogSegment::LoadSealedIndex(std::string* why_not) {

@@ -18,6 +18,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "io/log/file_mapping.h"
 #include "io/log/posix_file.h"
 
 namespace sluice::log {
@@ -25,8 +26,8 @@ namespace sluice::log {
 // Receives recovery messages (a tail truncated, an index rebuilt).
 using LogWarning = std::function<void(std::string_view)>;
 
-// Not thread-safe: the partition serialises access (PRead on a fixed range is the
-// exception: readers call ReadAt while the writer appends past it).
+// Not thread-safe: the partition serialises access (reading a range already written
+// is the exception: readers call Bytes while the writer appends past it).
 class LogSegment {
  public:
   // Segments are capped below 4 GiB: index positions are 32-bit.
@@ -41,14 +42,14 @@ class LogSegment {
   static std::string FileStem(const std::string& dir, int64_t base_offset);
 
   // A new, empty segment (its files must not exist).
+  // `max_size`: the size the segment may reach (mapped for readers up front).
   static absl::StatusOr<std::unique_ptr<LogSegment>> Create(const std::string& dir,
                                                             int64_t base_offset,
-                                                            uint32_t index_interval);
-  static absl::StatusOr<std::unique_ptr<LogSegment>> Open(const std::string& dir,
-                                                          int64_t base_offset,
-                                                          uint32_t index_interval,
-                                                          OpenMode mode, bool writable,
-                                                          const LogWarning& warn);
+                                                            uint32_t index_interval,
+                                                            uint64_t max_size);
+  static absl::StatusOr<std::unique_ptr<LogSegment>> Open(
+      const std::string& dir, int64_t base_offset, uint32_t index_interval, OpenMode mode,
+      bool writable, uint64_t max_size, const LogWarning& warn);
 
   int64_t base_offset() const { return base_offset_; }
   int64_t next_offset() const { return next_offset_; }
@@ -73,9 +74,12 @@ class LogSegment {
 
   // Where a reader looking for `offset` starts: the indexed batch at or before it.
   uint64_t ScanStartFor(int64_t offset) const;
-  absl::Status ReadAt(uint64_t position, size_t length, char* out, size_t* read) const {
-    return log_.PRead(position, length, out, read);
-  }
+  // The file's bytes [from, end), read through a shared read-only mapping, which
+  // `*keep_alive` holds on to. `end` must not pass size() as the caller saw it. The
+  // file is checked to still be that long first: a file cut short under an open log
+  // is damage (DataLoss), not a crash.
+  absl::StatusOr<std::string_view> Bytes(uint64_t from, uint64_t end,
+                                         std::shared_ptr<const void>* keep_alive) const;
   // kFollowTail segments: takes in batches written since (by another process).
   // Damage, as opposed to a batch still being written, is reported through `warn`.
   absl::Status Refresh(const LogWarning& warn);
@@ -97,6 +101,8 @@ class LogSegment {
         next_offset_(base_offset) {}
 
   absl::Status LoadSealedIndex(std::string* why_not);
+  // Maps the file for readers: as it is if sealed, else up to `max_size`.
+  absl::Status MapForReaders(uint64_t max_size);
   // Scans batches from `size_` on. Stops at the end of the file or at the first batch
   // that is not whole and valid: *stopped_at says why (empty at a clean end).
   absl::Status ScanFrom(std::string* stopped_at);
@@ -111,6 +117,7 @@ class LogSegment {
   uint32_t index_interval_;
   PosixFile log_;
   PosixFile index_file_;  // open for appends until sealed
+  std::shared_ptr<const FileMapping> mapping_;
   std::vector<IndexEntry> index_;
   uint64_t size_ = 0;  // bytes of whole, valid batches
   int64_t next_offset_;

@@ -30,6 +30,7 @@ class PosixFile {
   static absl::StatusOr<PosixFile> Open(std::string path, Mode mode);
 
   bool is_open() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
   const std::string& path() const { return path_; }
 
   absl::StatusOr<uint64_t> Size() const;
