@@ -40,6 +40,7 @@ class LogSegment {
   };
 
   static std::string FileStem(const std::string& dir, int64_t base_offset);
+  ~LogSegment();
 
   // A new, empty segment (its files must not exist).
   // `max_size`: the size the segment may reach (mapped for readers up front).
@@ -94,6 +95,9 @@ class LogSegment {
   };
   static_assert(sizeof(IndexEntry) == 16);
 
+  // Reserves blocks ahead of a write of `bytes` at size_.
+  void PreallocateFor(uint64_t bytes);
+
   LogSegment(std::string stem, int64_t base_offset, uint32_t index_interval)
       : stem_(std::move(stem)),
         base_offset_(base_offset),
@@ -118,6 +122,8 @@ class LogSegment {
   PosixFile log_;
   PosixFile index_file_;  // open for appends until sealed
   std::shared_ptr<const FileMapping> mapping_;
+  uint64_t max_size_ = 0;      // the most the segment can grow to
+  uint64_t preallocated_ = 0;  // blocks reserved up to here (past the file's end)
   std::vector<IndexEntry> index_;
   uint64_t size_ = 0;  // bytes of whole, valid batches
   int64_t next_offset_;

@@ -1,6 +1,7 @@
 #include "io/log/posix_file.h"
 
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -147,6 +148,15 @@ absl::Status PosixFile::PWrite(uint64_t position,
 absl::Status PosixFile::Truncate(uint64_t size) {
   if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
     return Error(absl::StrCat("cannot truncate to ", size, " bytes"), errno);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PosixFile::Preallocate(uint64_t offset, uint64_t length) {
+  if (::fallocate(fd_, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
+                  static_cast<off_t>(length)) != 0) {
+    if (errno == EOPNOTSUPP) return absl::UnimplementedError("fallocate unsupported");
+    return Error("cannot preallocate", errno);
   }
   return absl::OkStatus();
 }

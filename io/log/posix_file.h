@@ -43,6 +43,10 @@ class PosixFile {
     return PWrite(position, std::span<const std::string_view>(&bytes, 1));
   }
   absl::Status Truncate(uint64_t size);
+  // Reserves disk blocks for [offset, offset + length) without changing the file's
+  // size (fallocate with FALLOC_FL_KEEP_SIZE). Unimplemented where the file system
+  // cannot.
+  absl::Status Preallocate(uint64_t offset, uint64_t length);
   absl::Status DataSync();
   // flock(LOCK_EX | LOCK_NB): FailedPrecondition if another open file holds it.
   absl::Status TryLockExclusive();
