@@ -15,6 +15,8 @@
 #include "io/generator_source.h"
 #include "io/json_lines_sink.h"
 #include "io/json_lines_source.h"
+#include "io/log_message.h"
+#include "io/log_source.h"
 #include "io/record_schema.h"
 #include "io/stdout_sink.h"
 #include "io/text_line_source.h"

@@ -80,6 +80,14 @@ class TimestampAssignerOperator final : public Operator {
     Advance(watermark, out);
   }
 
+  // A split announced before its first batch holds the watermark (it has no events
+  // yet) until it has some, ends, or goes idle.
+  void ProcessSplitStart(int64_t split, Output& out) override {
+    (void)out;
+    Progress& progress = SplitFor(static_cast<int32_t>(split));
+    if (processing_ != nullptr) progress.last_active = processing_->NowMillis();
+  }
+
   void ProcessSplitEnd(int64_t split, Output& out) override {
     splits_.erase(static_cast<int32_t>(split));
     Advance(SplitMinimum(), out);

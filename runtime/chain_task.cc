@@ -83,12 +83,18 @@ class ChainTask::Link final : public Output {
   void EmitControl(ElementKind kind, int64_t value) override {
     if (stage_ == task_->stages_.size()) {
       // Split ids mean nothing past the chain of their source.
-      if (kind != ElementKind::kSplitEnd) task_->tail_->EmitControl(kind, value);
+      if (kind != ElementKind::kSplitEnd && kind != ElementKind::kSplitStart) {
+        task_->tail_->EmitControl(kind, value);
+      }
       return;
     }
     Output& next = *task_->links_[stage_ + 1];
     if (kind == ElementKind::kSplitEnd) {
       task_->stages_[stage_].op->ProcessSplitEnd(value, next);
+      return;
+    }
+    if (kind == ElementKind::kSplitStart) {
+      task_->stages_[stage_].op->ProcessSplitStart(value, next);
       return;
     }
     if (kind == ElementKind::kIdleness) {

@@ -19,6 +19,8 @@ enum class ElementKind : uint8_t {
                 // watermark); value 0: it is active again
   kSplitEnd,    // value = split id: a source finished that split (within a chain
                 // only: Operator::ProcessSplitEnd; never crosses a channel)
+  kSplitStart,  // value = split id: a source will read that split (within a chain
+                // only: Operator::ProcessSplitStart; never crosses a channel)
 };
 
 struct Element {

@@ -45,6 +45,13 @@ class Operator {
     (void)split;
     (void)out;
   }
+  // The source this operator is chained to will read split `split`: announced before
+  // its first batch, so that a split with nothing yet, or one read later than another,
+  // is waited for. Not forwarded.
+  virtual void ProcessSplitStart(int64_t split, Output& out) {
+    (void)split;
+    (void)out;
+  }
   // Processing time reached a timer registered through
   // OperatorContext::processing_timers (`now_millis` is the clock's time).
   virtual void OnProcessingTime(int64_t now_millis, Output& out) {

@@ -12,7 +12,9 @@
 // split and the stream's watermark is the minimum over the live splits, so a split
 // that lags does not see its events turn late because another one ran ahead. A split
 // the source ends (ElementKind::kSplitEnd) stops counting; with WithIdleness, so does
-// a split without events for the timeout, until it has events again.
+// a split without events for the timeout, until it has events again. A source that
+// reads several splits at once announces them first (ElementKind::kSplitStart), so a
+// split whose first batch comes after another's is waited for too.
 #pragma once
 
 #include <chrono>

@@ -103,6 +103,8 @@ class OperatorHarness {
   void Idleness(bool idle) { op_->ProcessIdleness(idle, output_); }
   // The source ended split `split` (ElementKind::kSplitEnd).
   void SplitEnd(int64_t split) { op_->ProcessSplitEnd(split, output_); }
+  // The source announced split `split` (ElementKind::kSplitStart).
+  void SplitStart(int64_t split) { op_->ProcessSplitStart(split, output_); }
   // Processing time reached `now` (as the task does when a registered timer is due).
   void ProcessingTime(int64_t now) { op_->OnProcessingTime(now, output_); }
   Operator& op() { return *op_; }

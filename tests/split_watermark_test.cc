@@ -65,6 +65,19 @@ TEST(SplitWatermarkTest, TheMinimumOverLiveSplits) {
   EXPECT_THAT(h.Timestamps(), ElementsAre(100, 10, 200, 50, 150, 300, 400));
 }
 
+TEST(SplitWatermarkTest, AnAnnouncedSplitHoldsTheWatermarkBeforeItsFirstBatch) {
+  testing::OperatorHarness<Reading, Reading> h(
+      std::make_unique<Assigner>(TimeOf, WatermarkStrategy::Monotonous()));
+  SLUICE_ASSERT_OK(h.Open());
+  h.SplitStart(0);
+  h.SplitStart(1);
+  h.ProcessSplit({{0, 100}}, 0);  // split 1 has nothing yet: no watermark
+  h.ProcessSplit({{0, 200}}, 0);
+  h.ProcessSplit({{1, 50}}, 1);  // min(199, 49)
+  h.SplitEnd(1);                 // 199
+  EXPECT_THAT(Watermarks(h.output()), ElementsAre(49, 199));
+}
+
 TEST(SplitWatermarkTest, AnIdleSplitStopsHoldingBack) {
   FakeProcessingTimers timers;
   OperatorContext context;

@@ -169,13 +169,10 @@ absl::StatusOr<std::unique_ptr<LogTopic>> LogTopic::Create(const std::string& ro
   return topic;
 }
 
-absl::StatusOr<std::unique_ptr<LogTopic>> LogTopic::Open(const std::string& root,
-                                                         const std::string& name,
-                                                         LogPartition::Access access,
-                                                         LogWarning warn) {
+absl::StatusOr<LogConfig> LogTopic::ReadConfig(const std::string& root,
+                                               const std::string& name) {
   if (absl::Status s = CheckName(name); !s.ok()) return s;
-  const std::string dir = absl::StrCat(root, "/", name);
-  const std::string meta_path = absl::StrCat(dir, "/", kMetaFile);
+  const std::string meta_path = absl::StrCat(root, "/", name, "/", kMetaFile);
   auto bytes = ReadWholeFile(meta_path);
   if (absl::IsNotFound(bytes.status())) {
     auto topics = List(root);
@@ -184,9 +181,17 @@ absl::StatusOr<std::unique_ptr<LogTopic>> LogTopic::Open(const std::string& root
         topics.ok() && !topics->empty() ? absl::StrJoin(*topics, ", ") : "none"));
   }
   if (!bytes.ok()) return bytes.status();
-  auto config = DecodeMeta(meta_path, std::move(*bytes));
+  return DecodeMeta(meta_path, std::move(*bytes));
+}
+
+absl::StatusOr<std::unique_ptr<LogTopic>> LogTopic::Open(const std::string& root,
+                                                         const std::string& name,
+                                                         LogPartition::Access access,
+                                                         LogWarning warn) {
+  auto config = ReadConfig(root, name);
   if (!config.ok()) return config.status();
-  std::unique_ptr<LogTopic> topic(new LogTopic(name, dir, *config));
+  std::unique_ptr<LogTopic> topic(
+      new LogTopic(name, absl::StrCat(root, "/", name), *config));
   if (absl::Status s = topic->OpenPartitions(access, warn, /*creating=*/false); !s.ok()) {
     return s;
   }

@@ -31,6 +31,9 @@ class LogTopic {
                                                         const std::string& name,
                                                         LogPartition::Access access,
                                                         LogWarning warn = WarnOnStderr);
+  // A topic's settings, from its metadata alone (no partition is opened).
+  static absl::StatusOr<LogConfig> ReadConfig(const std::string& root,
+                                              const std::string& name);
   // The topics under `root`, sorted.
   static absl::StatusOr<std::vector<std::string>> List(const std::string& root);
 

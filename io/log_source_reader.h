@@ -1,0 +1,52 @@
+// The running instance of a LogSource: reads its share of the topic's partitions in
+// turn, one batch at a time, each batch tagged with its partition.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "io/log/log_topic.h"
+#include "io/log_source.h"
+#include "runtime/batch_sizer.h"
+#include "runtime/operator.h"
+
+namespace sluice {
+
+class LogSourceReader final : public SourceOperator {
+ public:
+  explicit LogSourceReader(LogSource::Settings settings)
+      : settings_(std::move(settings)) {}
+
+  absl::Status Open(const OperatorContext& context) override;
+  absl::StatusOr<SourceStep> Produce(Output& out) override;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Partition {
+    int index;
+    log::LogPartition* log;
+    int64_t next;  // the next offset to emit
+    int64_t end;   // bounded: stop here
+    bool ended = false;
+    log::LogChunk chunk;
+  };
+
+  absl::Status Start(Partition& partition);
+  // Emits up to `want` records of `partition`; returns how many.
+  absl::StatusOr<size_t> EmitFrom(Partition& partition, size_t want, Output& out);
+  absl::Status Refresh();
+
+  LogSource::Settings settings_;
+  std::unique_ptr<log::LogTopic> topic_;
+  std::vector<std::unique_ptr<Partition>> partitions_;
+  size_t turn_ = 0;  // the partition to try first
+  BatchSizer sizer_;
+  Clock::time_point last_refresh_;
+  bool announced_ = false;  // the partitions were announced as splits
+};
+
+}  // namespace sluice
