@@ -9,8 +9,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "io/log/aligned_buffer.h"
 #include "io/log/record_batch.h"
+#include "runtime/storage/aligned_buffer.h"
 
 namespace sluice::log {
 namespace {

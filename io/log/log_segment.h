@@ -18,8 +18,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "io/log/file_mapping.h"
-#include "io/log/posix_file.h"
+#include "runtime/storage/file_mapping.h"
+#include "runtime/storage/posix_file.h"
 
 namespace sluice::log {
 

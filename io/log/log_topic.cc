@@ -9,10 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "flatbuffers/flatbuffers.h"
-#include "io/log/crc32c.h"
 #include "io/log/log_topic_generated.h"
-#include "io/log/posix_file.h"
 #include "runtime/stable_hash.h"
+#include "runtime/storage/crc32c.h"
+#include "runtime/storage/posix_file.h"
 
 namespace sluice::log {
 namespace {
@@ -90,44 +90,6 @@ absl::StatusOr<LogConfig> DecodeMeta(const std::string& path, std::string bytes)
   return config;
 }
 
-// Writes `bytes` to `path` through a temporary file, fsync and rename, so the file is
-// either whole or absent.
-absl::Status WriteFileAtomically(const std::string& dir, const std::string& path,
-                                 std::string_view bytes) {
-  const std::string temporary = path + ".tmp";
-  std::remove(temporary.c_str());
-  auto file = PosixFile::Open(temporary, PosixFile::Mode::kCreateNew);
-  if (!file.ok()) return file.status();
-  if (absl::Status s = file->PWrite(0, bytes); !s.ok()) return s;
-  if (absl::Status s = file->DataSync(); !s.ok()) return s;
-  if (absl::Status s = file->Close(); !s.ok()) return s;
-  std::error_code error;
-  fs::rename(temporary, path, error);
-  if (error) {
-    return absl::InternalError(
-        absl::StrCat("cannot rename ", temporary, " to ", path, ": ", error.message()));
-  }
-  return SyncDirectory(dir);
-}
-
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  auto file = PosixFile::Open(path, PosixFile::Mode::kReadOnly);
-  if (!file.ok()) return file.status();
-  auto size = file->Size();
-  if (!size.ok()) return size.status();
-  if (*size > kMaxMetaBytes) {
-    return absl::DataLossError(
-        absl::StrCat(path, " is ", *size, " bytes: not a topic's metadata"));
-  }
-  std::string bytes(*size, '\0');
-  size_t read = 0;
-  if (absl::Status s = file->PRead(0, bytes.size(), bytes.data(), &read); !s.ok()) {
-    return s;
-  }
-  bytes.resize(read);
-  return bytes;
-}
-
 }  // namespace
 
 void WarnOnStderr(std::string_view message) {
@@ -173,7 +135,7 @@ absl::StatusOr<LogConfig> LogTopic::ReadConfig(const std::string& root,
                                                const std::string& name) {
   if (absl::Status s = CheckName(name); !s.ok()) return s;
   const std::string meta_path = absl::StrCat(root, "/", name, "/", kMetaFile);
-  auto bytes = ReadWholeFile(meta_path);
+  auto bytes = ReadWholeFile(meta_path, kMaxMetaBytes);
   if (absl::IsNotFound(bytes.status())) {
     auto topics = List(root);
     return absl::NotFoundError(absl::StrCat(

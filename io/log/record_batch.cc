@@ -6,8 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "flatbuffers/flatbuffers.h"
-#include "io/log/crc32c.h"
 #include "io/log/log_record_generated.h"
+#include "runtime/storage/crc32c.h"
 
 namespace sluice::log {
 namespace {

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "io/log/aligned_buffer.h"
-#include "io/log/crc32c.h"
+#include "runtime/storage/aligned_buffer.h"
+#include "runtime/storage/crc32c.h"
 #include "tests/log/log_test_records.h"
 
 namespace sluice::log {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace sluice::log {
+namespace sluice {
 
 class AlignedBuffer {
  public:
@@ -21,4 +21,4 @@ class AlignedBuffer {
   std::vector<uint64_t> words_;
 };
 
-}  // namespace sluice::log
+}  // namespace sluice

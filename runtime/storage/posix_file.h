@@ -1,5 +1,6 @@
 // A file descriptor with positioned reads and writes and fsync, whose errors name the
-// file: the event log's segment and index files.
+// file (the event log's segments, checkpoint files), and the durable-write steps
+// built on it.
 #pragma once
 
 #include <sys/types.h>
@@ -12,7 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-namespace sluice::log {
+namespace sluice {
 
 // Not thread-safe for writes; concurrent PRead calls are fine.
 class PosixFile {
@@ -63,4 +64,13 @@ class PosixFile {
 // fsyncs a directory, so that files created, renamed or removed in it stay so.
 absl::Status SyncDirectory(const std::string& path);
 
-}  // namespace sluice::log
+// Writes `bytes` to `path` (in directory `dir`) through a temporary file, fsync,
+// rename and a directory fsync: afterwards the file is there whole, and after a crash
+// at any point it is either whole or absent (a stale `<path>.tmp` may remain).
+absl::Status WriteFileAtomically(const std::string& dir, const std::string& path,
+                                 std::string_view bytes);
+
+// The whole file; DataLoss if it is larger than `max_bytes` (damage, not data).
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path, uint64_t max_bytes);
+
+}  // namespace sluice

@@ -5,10 +5,10 @@
 #include <cstdint>
 #include <string_view>
 
-namespace sluice::log {
+namespace sluice {
 
 // The CRC-32C of `data`, continuing from `crc` (the CRC of the bytes before it, or 0
 // to start): Crc32c(b, Crc32c(a)) == Crc32c(a + b).
 uint32_t Crc32c(std::string_view data, uint32_t crc = 0);
 
-}  // namespace sluice::log
+}  // namespace sluice

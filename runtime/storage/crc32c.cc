@@ -1,11 +1,11 @@
-#include "io/log/crc32c.h"
+#include "runtime/storage/crc32c.h"
 
 #include <isa-l/crc.h>
 
 #include <algorithm>
 #include <climits>
 
-namespace sluice::log {
+namespace sluice {
 
 uint32_t Crc32c(std::string_view data, uint32_t crc) {
   // ISA-L works on the register value: the standard CRC's initial and final inversion
@@ -22,4 +22,4 @@ uint32_t Crc32c(std::string_view data, uint32_t crc) {
   return ~state;
 }
 
-}  // namespace sluice::log
+}  // namespace sluice

@@ -1,4 +1,4 @@
-#include "io/log/posix_file.h"
+#include "runtime/storage/posix_file.h"
 
 #include <fcntl.h>
 #include <linux/falloc.h>
@@ -9,13 +9,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <system_error>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 
-namespace sluice::log {
+namespace sluice {
 namespace {
 
 absl::Status ErrnoStatus(std::string_view what, const std::string& path,
@@ -193,4 +194,37 @@ absl::Status SyncDirectory(const std::string& path) {
   return absl::OkStatus();
 }
 
-}  // namespace sluice::log
+absl::Status WriteFileAtomically(const std::string& dir, const std::string& path,
+                                 std::string_view bytes) {
+  const std::string temporary = path + ".tmp";
+  std::remove(temporary.c_str());  // left by an earlier crash
+  auto file = PosixFile::Open(temporary, PosixFile::Mode::kCreateNew);
+  if (!file.ok()) return file.status();
+  if (absl::Status s = file->PWrite(0, bytes); !s.ok()) return s;
+  if (absl::Status s = file->DataSync(); !s.ok()) return s;
+  if (absl::Status s = file->Close(); !s.ok()) return s;
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    return ErrnoStatus(absl::StrCat("cannot rename ", temporary, " to"), path, errno);
+  }
+  return SyncDirectory(dir);
+}
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path, uint64_t max_bytes) {
+  auto file = PosixFile::Open(path, PosixFile::Mode::kReadOnly);
+  if (!file.ok()) return file.status();
+  auto size = file->Size();
+  if (!size.ok()) return size.status();
+  if (*size > max_bytes) {
+    return absl::DataLossError(absl::StrCat(
+        path, " is ", *size, " bytes, more than such a file can be (", max_bytes, ")"));
+  }
+  std::string bytes(*size, '\0');
+  size_t read = 0;
+  if (absl::Status s = file->PRead(0, bytes.size(), bytes.data(), &read); !s.ok()) {
+    return s;
+  }
+  bytes.resize(read);
+  return bytes;
+}
+
+}  // namespace sluice

@@ -1,10 +1,10 @@
-#include "io/log/crc32c.h"
+#include "runtime/storage/crc32c.h"
 
 #include <string>
 
 #include "gtest/gtest.h"
 
-namespace sluice::log {
+namespace sluice {
 namespace {
 
 // Check values from RFC 3720 (iSCSI), appendix B.4, and the CRC catalogue.
@@ -29,4 +29,4 @@ TEST(Crc32cTest, ContinuesAcrossPieces) {
 }
 
 }  // namespace
-}  // namespace sluice::log
+}  // namespace sluice

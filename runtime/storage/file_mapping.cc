@@ -1,4 +1,4 @@
-#include "io/log/file_mapping.h"
+#include "runtime/storage/file_mapping.h"
 
 #include <sys/mman.h>
 
@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace sluice::log {
+namespace sluice {
 
 absl::StatusOr<std::shared_ptr<const FileMapping>> FileMapping::Map(
     int fd, const std::string& path, size_t length) {
@@ -24,4 +24,4 @@ absl::StatusOr<std::shared_ptr<const FileMapping>> FileMapping::Map(
 
 FileMapping::~FileMapping() { ::munmap(const_cast<char*>(data_), length_); }
 
-}  // namespace sluice::log
+}  // namespace sluice

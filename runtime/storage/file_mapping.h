@@ -8,7 +8,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace sluice::log {
+namespace sluice {
 
 class FileMapping {
  public:
@@ -31,4 +31,4 @@ class FileMapping {
   size_t length_;
 };
 
-}  // namespace sluice::log
+}  // namespace sluice
