@@ -1,0 +1,65 @@
+// Checkpoints on the local file system: `<dir>/chk-<id>/`, each holding state files
+// and, written last and atomically, its MANIFEST (checkpoint_manifest.h). The last
+// `retain` complete checkpoints are kept; older ones, and directories left by
+// checkpoints that never completed, are deleted after each commit.
+//
+// Restoring takes the newest complete checkpoint that verifies; a damaged one (a
+// truncated, altered or missing file) is skipped with a message naming it and what is
+// wrong, for the one before it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "runtime/checkpoint/checkpoint_writer.h"
+#include "runtime/checkpoint/completed_checkpoint.h"
+
+namespace sluice {
+
+using CheckpointWarning = std::function<void(std::string_view)>;
+
+class CheckpointStorage {
+ public:
+  // Creates `dir` if needed. `retain` >= 1.
+  static absl::StatusOr<std::unique_ptr<CheckpointStorage>> Open(std::string dir,
+                                                                 int retain);
+
+  const std::string& dir() const { return dir_; }
+
+  // Starts checkpoint `id`, which must be above every id in the directory.
+  absl::StatusOr<std::unique_ptr<CheckpointWriter>> Begin(int64_t id);
+  // A savepoint: the same format in a directory of the user's (created; it must not
+  // exist), never deleted by retention.
+  static absl::StatusOr<std::unique_ptr<CheckpointWriter>> BeginSavepoint(std::string dir,
+                                                                          int64_t id);
+
+  // The ids of the directories that have a MANIFEST, ascending (not yet verified).
+  absl::StatusOr<std::vector<int64_t>> CompletedIds() const;
+  // The newest checkpoint that verifies; older ones are tried in turn, each skipped
+  // one reported through `warn`. NotFound if there is none (a first start).
+  absl::StatusOr<CompletedCheckpoint> LoadLatest(const CheckpointWarning& warn) const;
+  // Checkpoint `id`, with no fallback: a damaged one is an error.
+  absl::StatusOr<CompletedCheckpoint> Load(int64_t id) const;
+
+  std::string PathOf(int64_t id) const;
+
+ private:
+  CheckpointStorage(std::string dir, int retain)
+      : dir_(std::move(dir)), retain_(retain) {}
+  // The ids of every chk-<id> directory, complete or not, ascending.
+  absl::StatusOr<std::vector<int64_t>> AllIds() const;
+  // Deletes complete checkpoints beyond the newest `retain_`, and incomplete ones
+  // older than `newest`.
+  void Prune(int64_t newest) const;
+
+  std::string dir_;
+  int retain_;
+};
+
+}  // namespace sluice

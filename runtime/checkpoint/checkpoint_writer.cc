@@ -1,0 +1,93 @@
+#include "runtime/checkpoint/checkpoint_writer.h"
+
+#include <chrono>
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/storage/crc32c.h"
+#include "runtime/storage/posix_file.h"
+
+namespace sluice {
+
+CheckpointWriter::CheckpointWriter(std::string dir, int64_t id, bool savepoint,
+                                   std::function<void()> on_commit)
+    : dir_(std::move(dir)), on_commit_(std::move(on_commit)) {
+  manifest_.checkpoint_id = id;
+  manifest_.savepoint = savepoint;
+}
+
+CheckpointWriter::~CheckpointWriter() {
+  if (!committed_) Abort();
+}
+
+absl::Status CheckpointWriter::Put(std::string name, std::string_view bytes) {
+  std::string file;
+  size_t index = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (committed_ || aborted_) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "checkpoint ", id(), " is already ", committed_ ? "committed" : "aborted"));
+    }
+    if (!names_.insert(name).second) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("checkpoint ", id(), " already has state named '", name, "'"));
+    }
+    index = manifest_.blobs.size();
+    file = absl::StrCat(index, ".state");
+    manifest_.blobs.push_back({name, file, bytes.size(), 0});
+  }
+  // The file is written outside the lock: tasks snapshot in parallel.
+  const uint32_t crc = Crc32c(bytes);
+  absl::Status written = WriteStateFile(absl::StrCat(dir_, "/", file), bytes);
+  std::lock_guard<std::mutex> lock(mutex_);
+  manifest_.blobs[index].crc32c = crc;
+  if (!written.ok() && first_error_.ok()) first_error_ = written;
+  return written;
+}
+
+absl::Status CheckpointWriter::WriteStateFile(const std::string& path,
+                                              std::string_view bytes) {
+  auto out = PosixFile::Open(path, PosixFile::Mode::kCreateNew);
+  if (!out.ok()) return out.status();
+  if (absl::Status s = out->PWrite(0, bytes); !s.ok()) return s;
+  if (absl::Status s = out->DataSync(); !s.ok()) return s;
+  return out->Close();
+}
+
+absl::Status CheckpointWriter::Commit() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (committed_ || aborted_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "checkpoint ", id(), " is already ", committed_ ? "committed" : "aborted"));
+  }
+  if (!first_error_.ok()) {
+    return absl::Status(first_error_.code(),
+                        absl::StrCat("checkpoint ", id(),
+                                     " cannot be committed: ", first_error_.message()));
+  }
+  manifest_.created_unix_millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count();
+  // The state files were fsynced one by one; their names must reach the disk
+  // before the manifest that lists them does.
+  if (absl::Status s = SyncDirectory(dir_); !s.ok()) return s;
+  if (absl::Status s = WriteFileAtomically(dir_, dir_ + "/MANIFEST", manifest_.Encode());
+      !s.ok()) {
+    return s;
+  }
+  committed_ = true;
+  if (on_commit_) on_commit_();
+  return absl::OkStatus();
+}
+
+void CheckpointWriter::Abort() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (committed_ || aborted_) return;
+  aborted_ = true;
+  std::error_code error;
+  std::filesystem::remove_all(dir_, error);
+}
+
+}  // namespace sluice

@@ -1,0 +1,53 @@
+// One checkpoint (or savepoint) being written: state files first, from any thread,
+// then Commit writes the MANIFEST that makes it complete.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "runtime/checkpoint/checkpoint_manifest.h"
+
+namespace sluice {
+
+class CheckpointWriter {
+ public:
+  // Writes into `dir`, which must exist and be empty. `on_commit` runs after a
+  // successful Commit (the storage's retention).
+  CheckpointWriter(std::string dir, int64_t id, bool savepoint,
+                   std::function<void()> on_commit);
+  ~CheckpointWriter();  // without Commit, the directory is removed
+  CheckpointWriter(const CheckpointWriter&) = delete;
+  CheckpointWriter& operator=(const CheckpointWriter&) = delete;
+
+  int64_t id() const { return manifest_.checkpoint_id; }
+  const std::string& dir() const { return dir_; }
+
+  // Thread-safe. Writes one piece of state under a name unique in the checkpoint
+  // (AlreadyExists otherwise) to its own file, fsynced. After a failed Put the
+  // checkpoint cannot commit.
+  absl::Status Put(std::string name, std::string_view bytes);
+  // Writes the MANIFEST atomically (temporary file, fsync, rename, directory fsync).
+  // Once it returns OK the checkpoint survives a crash; before, it does not exist.
+  absl::Status Commit();
+  // Removes what was written. Safe to call twice, or after a failed Commit.
+  void Abort();
+
+ private:
+  static absl::Status WriteStateFile(const std::string& path, std::string_view bytes);
+
+  std::string dir_;
+  std::function<void()> on_commit_;
+  std::mutex mutex_;
+  CheckpointManifest manifest_;
+  absl::flat_hash_set<std::string> names_;
+  absl::Status first_error_;  // of a Put: the checkpoint cannot commit
+  bool committed_ = false;
+  bool aborted_ = false;
+};
+
+}  // namespace sluice
