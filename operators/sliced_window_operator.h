@@ -8,6 +8,11 @@
 // merges per slice), and every window end emits the aggregate of each key that has
 // slices in it, so a window's cost does not grow with size / slide.
 //
+// Snapshots: state is per slice, so keyed_state() gathers it per key (its open slices,
+// its sealed ones and, with lateness, its retained ones) into an InMemoryStateBackend
+// and snapshots that by key group; a restore puts each key's slices back and
+// resumes firing where the snapshot left off.
+//
 // Lateness: an event is late when every window it belongs to has ended more than the
 // allowed lateness ago (window max timestamp + lateness <= watermark); it is counted
 // in the operator's late_records metric and dropped. With allowed lateness, sealed
@@ -18,6 +23,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -31,6 +40,7 @@
 #include "runtime/batch_pool.h"
 #include "runtime/event_time.h"
 #include "runtime/operator.h"
+#include "runtime/state/in_memory_state_backend.h"
 #include "runtime/state/keyed_state_table.h"
 
 namespace sluice {
@@ -60,8 +70,11 @@ class SlicedWindowOperator final : public Operator {
 
   absl::Status Open(const OperatorContext& context) override {
     metrics_ = context.metrics;
+    key_group_count_ = context.max_key_groups;
     return absl::OkStatus();
   }
+
+  KeyedStateBackend* keyed_state() override { return &snapshots_; }
 
   void ProcessBatch(int, BatchPtr batch, Output& out) override {
     const Batch<In>& in = BatchAs<In>(batch);
@@ -85,6 +98,87 @@ class SlicedWindowOperator final : public Operator {
  private:
   static constexpr int64_t kNone = kMaxWatermark;
   using SliceMap = absl::flat_hash_map<K, Acc>;
+
+  // One key's state as a snapshot holds it: (slice start, accumulator) pairs, oldest
+  // first, and how far the instance had fired.
+  struct KeyWindows {
+    std::vector<std::pair<int64_t, Acc>> open;
+    std::vector<std::pair<int64_t, Acc>> sealed;    // sliding windows' sealed slices
+    std::vector<std::pair<int64_t, Acc>> retained;  // kept for allowed lateness
+    int64_t sealed_until = kMinWatermark;
+    bool empty() const { return open.empty() && sealed.empty() && retained.empty(); }
+    auto Fields() { return std::tie(open, sealed, retained, sealed_until); }
+  };
+  using KeyTable = InMemoryStateBackend<K, KeyWindows>;
+
+  // The runtime's view of the state: gathered per key for each snapshot.
+  class Snapshots final : public KeyedStateBackend {
+   public:
+    explicit Snapshots(SlicedWindowOperator* op) : op_(op) {}
+    int key_group_count() const override { return op_->key_group_count_; }
+    size_t key_count() const override { return op_->Gather()->key_count(); }
+    absl::StatusOr<std::vector<std::pair<int, std::string>>> SnapshotKeyGroups()
+        override {
+      return op_->Gather()->SnapshotKeyGroups();
+    }
+    absl::StatusOr<std::string> SnapshotKeyGroup(int key_group) override {
+      return op_->Gather()->SnapshotKeyGroup(key_group);
+    }
+    absl::Status RestoreKeyGroup(std::string_view snapshot) override {
+      KeyTable keys(op_->key_group_count_);
+      keys.set_on_restore(
+          [this](const K& key, KeyWindows& w) { op_->RestoreKey(key, w); });
+      absl::Status status = keys.RestoreKeyGroup(snapshot);
+      op_->ResumeFiring();
+      return status;
+    }
+
+   private:
+    SlicedWindowOperator* op_;
+  };
+
+  std::unique_ptr<KeyTable> Gather() {
+    auto keys = std::make_unique<KeyTable>(key_group_count_);
+    auto& table = keys->table();
+    for (const auto& [slice, map] : open_) {
+      for (const auto& [key, acc] : map) table[key].open.emplace_back(slice, acc);
+    }
+    for (const auto& [key, state] : sliding_) {
+      for (size_t i = 0; i < state.slices.size(); ++i) {
+        const auto& slice = state.slices.at(i);
+        table[key].sealed.emplace_back(slice.start, slice.acc);
+      }
+    }
+    for (const auto& [slice, map] : retained_) {
+      for (const auto& [key, acc] : map) table[key].retained.emplace_back(slice, acc);
+    }
+    for (auto& [key, windows] : table) windows.sealed_until = sealed_until_;
+    return keys;
+  }
+
+  void RestoreKey(const K& key, KeyWindows& windows) {
+    sealed_until_ = std::max(sealed_until_, windows.sealed_until);
+    for (auto& [slice, acc] : windows.open) open_[slice][key] = std::move(acc);
+    if (!windows.sealed.empty()) {
+      SlidingAggregator<Acc, A>& slices = sliding_[key].slices;
+      slices.Clear();
+      for (auto& [slice, acc] : windows.sealed)
+        slices.Push(aggregate_, slice, std::move(acc));
+    }
+    for (auto& [slice, acc] : windows.retained) retained_[slice][key] = std::move(acc);
+    windows =
+        KeyWindows();  // moved into the operator: nothing stays in the scratch table
+  }
+
+  // After a restore: the next window to fire is the first one an open slice ends, or
+  // the one after the last fired for sealed sliding slices.
+  void ResumeFiring() {
+    cached_slice_ = kNone;
+    next_end_ = kNone;
+    if (!open_.empty()) next_end_ = windows_.FirstEnd(open_.begin()->first);
+    if (sliding_.live() > 0)
+      next_end_ = std::min(next_end_, sealed_until_ + windows_.slide());
+  }
 
   // A key's sealed slices that later sliding windows still need.
   struct KeySlices {
@@ -283,6 +377,8 @@ class SlicedWindowOperator final : public Operator {
   SliceFinder slices_;
   int64_t lateness_;
   OperatorMetrics* metrics_ = nullptr;
+  int key_group_count_ = KeyGroups::kDefaultCount;
+  Snapshots snapshots_{this};
   int64_t watermark_ = kMinWatermark;
 
   // Slices not yet sealed, by start (std::map: the cached pointer must stay valid).

@@ -28,6 +28,7 @@ class SlidingAggregator {
   bool empty() const { return head_ == slices_.size(); }
   size_t size() const { return slices_.size() - head_; }
   const Slice& front() const { return slices_[head_]; }
+  const Slice& at(size_t i) const { return slices_[head_ + i]; }  // 0 = oldest
   const Slice& back() const { return slices_.back(); }
 
   // Appends the newest slice; its start must be after every held slice's.
