@@ -317,6 +317,15 @@ absl::Status Job::Impl::Wait() {
     }
     status = status_;
   }
+  // The job's successful end is its last checkpoint: transactional sinks commit.
+  if (first_wait && status.ok() && all_completed) {
+    for (auto& task : tasks_) {
+      status = task->NotifyCheckpointComplete(kFinalCheckpoint);
+      if (!status.ok()) break;
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    status_ = status;
+  }
   if (first_wait && options_.print_metrics) {
     std::fprintf(stderr, "%s", FormatMetricsTable(Metrics(), WallSeconds()).c_str());
   }

@@ -12,14 +12,17 @@
 
 #include <climits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "io/csv_record_encoder.h"
+#include "io/exactly_once_files.h"
 #include "io/file_sink_writer.h"
 #include "io/record_schema.h"
 #include "io/sink_file_layout.h"
+#include "io/transactional_file_sink_writer.h"
 #include "runtime/connector_spec.h"
 #include "runtime/status_macros.h"
 
@@ -46,8 +49,17 @@ class CsvSink final : public SinkSpec<T> {
     return *this;
   }
 
+  // The path is a directory of part files, each visible only once whole and committed:
+  // exactly once (exactly_once_files.h).
+  CsvSink& ExactlyOnce(ExactlyOnceFiles files = {}) {
+    exactly_once_ = files;
+    return *this;
+  }
+
   std::string Kind() const override { return "csv_sink"; }
-  int MaxParallelism() const override { return per_instance_ ? INT_MAX : 1; }
+  int MaxParallelism() const override {
+    return per_instance_ || exactly_once_ ? INT_MAX : 1;
+  }
   absl::Status Validate() const override {
     SLUICE_RETURN_IF_ERROR(schema_.Validate());
     if (delimiter_ == '"' || delimiter_ == '\n' || delimiter_ == '\r') {
@@ -57,14 +69,19 @@ class CsvSink final : public SinkSpec<T> {
     return Layout().Validate();
   }
   std::unique_ptr<Operator> CreateInstance() const override {
+    if (exactly_once_) {
+      return std::make_unique<TransactionalFileSinkWriter<T, CsvRecordEncoder<T>>>(
+          path_, "csv", *exactly_once_,
+          CsvRecordEncoder<T>(schema_, delimiter_, header_));
+    }
     return std::make_unique<FileSinkWriter<T, CsvRecordEncoder<T>>>(
         Layout(), CsvRecordEncoder<T>(schema_, delimiter_, header_));
   }
 
  private:
   SinkFileLayout Layout() const {
-    return per_instance_ ? SinkFileLayout::FilePerInstance(path_, "csv")
-                         : SinkFileLayout::SingleFile(path_);
+    return per_instance_ || exactly_once_ ? SinkFileLayout::FilePerInstance(path_, "csv")
+                                          : SinkFileLayout::SingleFile(path_);
   }
 
   std::string path_;
@@ -72,6 +89,7 @@ class CsvSink final : public SinkSpec<T> {
   char delimiter_ = ',';
   bool header_ = false;
   bool per_instance_ = false;
+  std::optional<ExactlyOnceFiles> exactly_once_;
 };
 
 }  // namespace sluice

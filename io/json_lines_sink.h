@@ -13,14 +13,17 @@
 
 #include <climits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "absl/status/status.h"
+#include "io/exactly_once_files.h"
 #include "io/file_sink_writer.h"
 #include "io/json_record_encoder.h"
 #include "io/record_schema.h"
 #include "io/sink_file_layout.h"
+#include "io/transactional_file_sink_writer.h"
 #include "runtime/connector_spec.h"
 #include "runtime/status_macros.h"
 
@@ -38,26 +41,41 @@ class JsonLinesSink final : public SinkSpec<T> {
     return *this;
   }
 
+  // The path is a directory of part files, each visible only once whole and committed:
+  // exactly once (exactly_once_files.h).
+  JsonLinesSink& ExactlyOnce(ExactlyOnceFiles files = {}) {
+    exactly_once_ = files;
+    return *this;
+  }
+
   std::string Kind() const override { return "json_lines_sink"; }
-  int MaxParallelism() const override { return per_instance_ ? INT_MAX : 1; }
+  int MaxParallelism() const override {
+    return per_instance_ || exactly_once_ ? INT_MAX : 1;
+  }
   absl::Status Validate() const override {
     SLUICE_RETURN_IF_ERROR(schema_.Validate());
     return Layout().Validate();
   }
   std::unique_ptr<Operator> CreateInstance() const override {
+    if (exactly_once_) {
+      return std::make_unique<TransactionalFileSinkWriter<T, JsonRecordEncoder<T>>>(
+          path_, "jsonl", *exactly_once_, JsonRecordEncoder<T>(schema_));
+    }
     return std::make_unique<FileSinkWriter<T, JsonRecordEncoder<T>>>(
         Layout(), JsonRecordEncoder<T>(schema_));
   }
 
  private:
   SinkFileLayout Layout() const {
-    return per_instance_ ? SinkFileLayout::FilePerInstance(path_, "jsonl")
-                         : SinkFileLayout::SingleFile(path_);
+    return per_instance_ || exactly_once_
+               ? SinkFileLayout::FilePerInstance(path_, "jsonl")
+               : SinkFileLayout::SingleFile(path_);
   }
 
   std::string path_;
   RecordSchema<T> schema_;
   bool per_instance_ = false;
+  std::optional<ExactlyOnceFiles> exactly_once_;
 };
 
 }  // namespace sluice

@@ -451,6 +451,24 @@ absl::Status ChainTask::CloseAll() {
   return first;
 }
 
+absl::Status ChainTask::NotifyCheckpointComplete(int64_t checkpoint_id) {
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    current_stage_ = static_cast<int>(i);
+    absl::Status status;
+    try {
+      status = stages_[i].op->NotifyCheckpointComplete(checkpoint_id);
+    } catch (const std::exception& e) {
+      status = absl::UnknownError(
+          absl::StrCat("threw in NotifyCheckpointComplete: ", e.what()));
+    }
+    if (!status.ok()) {
+      return absl::Status(status.code(), absl::StrCat(CurrentOperatorDescription(), ": ",
+                                                      status.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
 TaskState ChainTask::Fail(absl::Status status) {
   // The first error is the one reported; a Close failing after it adds nothing.
   (void)CloseAll();

@@ -55,6 +55,9 @@ class ChainTask final : public Task {
   absl::Status Open();
   // Closes the operators that were opened (once; later calls do nothing).
   absl::Status CloseAll();
+  // Passes Operator::NotifyCheckpointComplete to every operator of the chain; the
+  // first error, naming the operator.
+  absl::Status NotifyCheckpointComplete(int64_t checkpoint_id);
   // True once the chain processed all its input and closed cleanly.
   bool completed() const { return completed_.load(std::memory_order_acquire); }
   TaskState RunQuantum() override;

@@ -67,7 +67,19 @@ class Operator {
   // Called once after the last element or on cancellation; release resources here.
   // A non-OK status (a sink failing to flush, say) fails the job.
   virtual absl::Status Close() { return absl::OkStatus(); }
+  // Checkpoint `checkpoint_id` completed, or (kFinalCheckpoint) the whole job
+  // finished with every input consumed: make visible what was pre-committed for it
+  // (a transactional sink commits its files). Called from the job's thread, after
+  // Close; an error fails the job. Never called for a job that failed or was
+  // cancelled, so a sink that commits only here exposes nothing of such a job.
+  virtual absl::Status NotifyCheckpointComplete(int64_t checkpoint_id) {
+    (void)checkpoint_id;
+    return absl::OkStatus();
+  }
 };
+
+// The checkpoint id of a job's successful end (Operator::NotifyCheckpointComplete).
+inline constexpr int64_t kFinalCheckpoint = INT64_MAX;
 
 // What a source reports after one call to Produce.
 struct SourceStep {
