@@ -14,6 +14,7 @@
 #include "io/csv_source.h"
 #include "io/generator_source.h"
 #include "io/json_lines_sink.h"
+#include "io/followed_text_source.h"
 #include "io/json_lines_source.h"
 #include "io/log_message.h"
 #include "io/log_source.h"

@@ -1,0 +1,97 @@
+// An unbounded source of the lines appended to a text file, as `tail -F` sees them:
+//
+//   flow.Source(sluice::FollowTextFile("/var/log/app/app.log"))
+//
+// Lines (std::string, without "\n") come once each, in order, across log rotation
+// (the file renamed away and a new one created) and truncation (copytruncate); see
+// line_follower.h. One instance reads the file. The job runs until cancelled.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "io/line_follower.h"
+#include "runtime/batch_pool.h"
+#include "runtime/batch_sizer.h"
+#include "runtime/connector_spec.h"
+#include "runtime/operator.h"
+
+namespace sluice {
+
+class FollowedTextSource final : public SourceSpec<std::string> {
+ public:
+  explicit FollowedTextSource(std::string path) : path_(std::move(path)) {}
+
+  // Only lines appended after the job starts (default: the whole file first).
+  FollowedTextSource& FromEnd() {
+    from_end_ = true;
+    return *this;
+  }
+  // With nothing new, look again after this long (default 50 ms).
+  FollowedTextSource& PollEvery(std::chrono::milliseconds poll) {
+    poll_ = poll;
+    return *this;
+  }
+
+  std::string Kind() const override { return "follow_text_file"; }
+  int MaxParallelism() const override { return 1; }
+  absl::Status Validate() const override {
+    if (path_.empty()) return absl::InvalidArgumentError("FollowTextFile: empty path");
+    if (poll_.count() < 1) {
+      return absl::InvalidArgumentError("FollowTextFile: PollEvery must be >= 1 ms");
+    }
+    return absl::OkStatus();
+  }
+  std::unique_ptr<SourceOperator> CreateInstance() const override {
+    return std::make_unique<Reader>(path_, from_end_, poll_);
+  }
+
+ private:
+  class Reader final : public SourceOperator {
+   public:
+    Reader(std::string path, bool from_end, std::chrono::milliseconds poll)
+        : follower_(std::move(path), from_end, nullptr, WarnOnStderr), poll_(poll) {}
+
+    absl::Status Open(const OperatorContext& context) override {
+      sizer_ = BatchSizer(context);
+      return follower_.Start();
+    }
+
+    absl::StatusOr<SourceStep> Produce(Output& out) override {
+      BatchPtr batch = AcquireBatch<std::string>();
+      auto& lines = BatchAs<std::string>(batch).items;
+      if (absl::Status s = follower_.Poll(sizer_.Next(), &lines); !s.ok()) return s;
+      if (lines.empty()) {
+        auto wake = std::chrono::steady_clock::now() + poll_;
+        return SourceStep::WaitUntil(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(wake.time_since_epoch())
+                .count());
+      }
+      out.Emit(std::move(batch));
+      return SourceStep::More();
+    }
+
+   private:
+    static void WarnOnStderr(std::string_view message) {
+      std::fprintf(stderr, "sluice: %.*s\n", static_cast<int>(message.size()),
+                   message.data());
+    }
+
+    LineFollower follower_;
+    std::chrono::milliseconds poll_;
+    BatchSizer sizer_;
+  };
+
+  std::string path_;
+  bool from_end_ = false;
+  std::chrono::milliseconds poll_{50};
+};
+
+inline FollowedTextSource FollowTextFile(std::string path) {
+  return FollowedTextSource(std::move(path));
+}
+
+}  // namespace sluice
