@@ -11,6 +11,9 @@
 // Bounded (the default): each partition is read up to its end as of the job's start,
 // and the job ends: a batch job over a log. Follow(): new appends are read as they
 // come (the writer may be another process), and the job runs until cancelled.
+// Following, a partition that gets no records holds event time back (its watermark
+// never moves): give the watermark strategy WithIdleness(...) so a quiet partition
+// stops counting until it has records again.
 #pragma once
 
 #include <chrono>

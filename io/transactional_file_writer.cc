@@ -1,6 +1,10 @@
 #include "io/transactional_file_writer.h"
 
+#include <fcntl.h>
+#include <stdio.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
@@ -16,8 +20,13 @@ namespace fs = std::filesystem;
 constexpr char kInProgress[] = ".inprogress";
 constexpr char kPending[] = ".pending";
 
-absl::Status Rename(const std::string& from, const std::string& to) {
-  if (std::rename(from.c_str(), to.c_str()) != 0) {
+// Never replaces `to`: committed files are never written again.
+absl::Status RenameNoReplace(const std::string& from, const std::string& to) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) != 0) {
+    if (errno == EEXIST) {
+      return absl::FailedPreconditionError(absl::StrCat("cannot commit ", from, ": ", to,
+                                                        " exists and is never replaced"));
+    }
     return absl::InternalError(absl::StrCat("cannot rename ", from, " to ", to, ": ",
                                             std::system_category().message(errno)));
   }
@@ -39,6 +48,17 @@ absl::Status TransactionalFileWriter::Open(Options options, const State* restore
   if (error) {
     return absl::InternalError(absl::StrCat("cannot create sink directory ", options_.dir,
                                             ": ", error.message()));
+  }
+  // One writer per instance and directory: a second job writing here would remove
+  // this one's uncommitted files as leftovers.
+  auto lock = PosixFile::Open(absl::StrCat(options_.dir, "/.lock-", options_.instance),
+                              PosixFile::Mode::kCreateOrOpen);
+  if (!lock.ok()) return lock.status();
+  lock_ = std::move(*lock);
+  if (absl::Status s = lock_.TryLockExclusive(); !s.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("sink directory ", options_.dir,
+                     " is being written by another job (", s.message(), ")"));
   }
   return Recover(restored);
 }
@@ -64,8 +84,11 @@ absl::Status TransactionalFileWriter::Recover(const State* restored) {
     const char* digits = name.data() + mine.size();
     std::from_chars(digits, name.data() + name.size(), seq);
     if (uncommitted) {
-      fs::remove(it->path(), error);
-      if (error) break;
+      std::error_code removed;
+      if (!fs::remove(it->path(), removed) && removed) {
+        return absl::InternalError(
+            absl::StrCat("cannot remove ", it->path().string(), ": ", removed.message()));
+      }
       warn_(absl::StrCat("sink ", options_.dir, ": removed uncommitted ",
                          it->path().string(),
                          " (its data is written again from the restored position)"));
@@ -95,7 +118,7 @@ absl::Status TransactionalFileWriter::CommitFile(const std::string& name) {
                                                         ": ", Path(name),
                                                         " exists and is never replaced"));
     }
-    if (absl::Status s = Rename(pending, Path(name)); !s.ok()) return s;
+    if (absl::Status s = RenameNoReplace(pending, Path(name)); !s.ok()) return s;
     ++committed_;
     return absl::OkStatus();
   }
@@ -141,8 +164,9 @@ absl::Status TransactionalFileWriter::CloseCurrent() {
   if (!current_.is_open()) return absl::OkStatus();
   if (absl::Status s = current_.DataSync(); !s.ok()) return s;
   if (absl::Status s = current_.Close(); !s.ok()) return s;
-  if (absl::Status s = Rename(Path(absl::StrCat(".", current_name_, kInProgress)),
-                              Path(absl::StrCat(".", current_name_, kPending)));
+  if (absl::Status s =
+          RenameNoReplace(Path(absl::StrCat(".", current_name_, kInProgress)),
+                          Path(absl::StrCat(".", current_name_, kPending)));
       !s.ok()) {
     return s;
   }

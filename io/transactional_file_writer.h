@@ -86,6 +86,7 @@ class TransactionalFileWriter {
 
   Options options_;
   std::function<void(std::string_view)> warn_;
+  PosixFile lock_;  // flock held while open
   PosixFile current_;
   std::string current_name_;  // final name of the in-progress file, if any
   uint64_t current_bytes_ = 0;

@@ -15,6 +15,14 @@ class FilterOperator final : public Operator {
  public:
   explicit FilterOperator(F fn) : fn_(std::move(fn)) {}
 
+  // Output batches keep the input's split: pass the split markers on.
+  void ProcessSplitStart(int64_t split, Output& out) override {
+    out.EmitControl(ElementKind::kSplitStart, split);
+  }
+  void ProcessSplitEnd(int64_t split, Output& out) override {
+    out.EmitControl(ElementKind::kSplitEnd, split);
+  }
+
   void ProcessBatch(int, BatchPtr batch, Output& out) override {
     Batch<T>& in = BatchAs<T>(batch);
     if (in.has_timestamps()) {

@@ -19,11 +19,20 @@ class FlatMapOperator final : public Operator {
     return absl::OkStatus();
   }
 
+  // Output batches keep the input's split: pass the split markers on.
+  void ProcessSplitStart(int64_t split, Output& out) override {
+    out.EmitControl(ElementKind::kSplitStart, split);
+  }
+  void ProcessSplitEnd(int64_t split, Output& out) override {
+    out.EmitControl(ElementKind::kSplitEnd, split);
+  }
+
   void ProcessBatch(int, BatchPtr batch, Output& out) override {
     const Batch<In>& in = BatchAs<In>(batch);
     const bool timed = in.has_timestamps();
     BatchPtr result = AcquireBatch<Out>();
     Batch<Out>* out_batch = &BatchAs<Out>(result);
+    out_batch->split = in.split;
     for (size_t i = 0; i < in.items.size(); ++i) {
       Collector<Out> collector(&out_batch->items,
                                timed ? &out_batch->timestamps : nullptr,
@@ -34,6 +43,7 @@ class FlatMapOperator final : public Operator {
         out.Emit(std::move(result));
         result = AcquireBatch<Out>();
         out_batch = &BatchAs<Out>(result);
+        out_batch->split = in.split;
       }
     }
     out.Emit(std::move(result));

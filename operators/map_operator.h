@@ -14,6 +14,14 @@ class MapOperator final : public Operator {
  public:
   explicit MapOperator(F fn) : fn_(std::move(fn)) {}
 
+  // Output batches keep the input's split: pass the split markers on.
+  void ProcessSplitStart(int64_t split, Output& out) override {
+    out.EmitControl(ElementKind::kSplitStart, split);
+  }
+  void ProcessSplitEnd(int64_t split, Output& out) override {
+    out.EmitControl(ElementKind::kSplitEnd, split);
+  }
+
   void ProcessBatch(int, BatchPtr batch, Output& out) override {
     auto& items = BatchAs<In>(batch).items;
     if constexpr (std::is_same_v<In, Out> && std::is_move_assignable_v<In>) {

@@ -460,6 +460,9 @@ absl::Status ChainTask::NotifyCheckpointComplete(int64_t checkpoint_id) {
     } catch (const std::exception& e) {
       status = absl::UnknownError(
           absl::StrCat("threw in NotifyCheckpointComplete: ", e.what()));
+    } catch (...) {
+      status = absl::UnknownError(
+          "threw a non-standard exception in NotifyCheckpointComplete");
     }
     if (!status.ok()) {
       return absl::Status(status.code(), absl::StrCat(CurrentOperatorDescription(), ": ",

@@ -39,15 +39,17 @@ class Operator {
     out.EmitControl(ElementKind::kIdleness, idle ? 1 : 0);
   }
   // The source this operator is chained to finished split `split` (see
-  // Batch::split). Not forwarded: split ids mean something only next to their
-  // source.
+  // Batch::split). Not passed on by default: only an operator whose output batches
+  // keep their input's split (map, filter, flat map) passes it on, so that a
+  // timestamp assigner after it still sees it; the runtime drops it at the chain's
+  // end, as split ids mean something only next to their source.
   virtual void ProcessSplitEnd(int64_t split, Output& out) {
     (void)split;
     (void)out;
   }
   // The source this operator is chained to will read split `split`: announced before
   // its first batch, so that a split with nothing yet, or one read later than another,
-  // is waited for. Not forwarded.
+  // is waited for. Passed on like ProcessSplitEnd.
   virtual void ProcessSplitStart(int64_t split, Output& out) {
     (void)split;
     (void)out;

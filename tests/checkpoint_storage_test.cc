@@ -126,6 +126,41 @@ TEST_F(CheckpointStorageTest, KeepsTheLastRetainedAndSavepoints) {
       absl::IsAlreadyExists(CheckpointStorage::BeginSavepoint(savepoint, 9).status()));
 }
 
+// A checkpoint still being written is not an abandoned one: a newer checkpoint's
+// commit leaves it alone, and it can still commit.
+TEST_F(CheckpointStorageTest, ACheckpointBeingWrittenIsNotPruned) {
+  auto storage = OpenOrDie(/*retain=*/5);
+  auto slow = storage->Begin(5);
+  ASSERT_TRUE(slow.ok());
+  ASSERT_TRUE((*slow)->Put("op/0", StateOf(5, 0)).ok());
+  Commit(*storage, 6);
+  EXPECT_TRUE(fs::exists(storage->PathOf(5)));
+  ASSERT_TRUE((*slow)->Commit().ok());
+  EXPECT_EQ(*storage->CompletedIds(), (std::vector<int64_t>{5, 6}));
+}
+
+// Commit waits for Puts still writing: every one is in the manifest, written.
+TEST_F(CheckpointStorageTest, CommitWaitsForPutsInFlight) {
+  auto storage = OpenOrDie();
+  auto writer = storage->Begin(1);
+  ASSERT_TRUE(writer.ok());
+  std::vector<std::thread> tasks;
+  for (int i = 0; i < 6; ++i) {
+    tasks.emplace_back(
+        [&, i] { (void)(*writer)->Put(absl::StrCat("op/", i), StateOf(1, i)); });
+  }
+  absl::Status committed = (*writer)->Commit();
+  for (auto& t : tasks) t.join();
+  ASSERT_TRUE(committed.ok()) << committed;
+  auto loaded = storage->Load(1);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  // Puts that came after the commit were refused; those before are all whole.
+  for (const std::string& name : loaded->names()) {
+    const int i = std::stoi(name.substr(3));
+    EXPECT_EQ(*loaded->Read(name), StateOf(1, i));
+  }
+}
+
 TEST_F(CheckpointStorageTest, MisuseIsRefused) {
   auto storage = OpenOrDie();
   Commit(*storage, 5);
@@ -166,7 +201,7 @@ TEST_F(CheckpointStorageTest, DamageFallsBackToThePreviousCheckpoint) {
        [](const std::string& d) {
          std::ofstream(d + "/0.state", std::ios::binary | std::ios::app) << "x";
        },
-       "more than such a file can be"},
+       "101 bytes where 100 were written"},
       {"flipped manifest byte", [&](const std::string& d) { flip(d + "/MANIFEST", 20); },
        "MANIFEST is damaged"},
       {"truncated manifest",

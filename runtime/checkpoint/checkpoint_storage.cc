@@ -17,6 +17,10 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view kPrefix = "chk-";
 
+std::string PathIn(const std::string& dir, int64_t id);
+absl::StatusOr<std::vector<int64_t>> AllIdsIn(const std::string& dir);
+absl::StatusOr<std::vector<int64_t>> CompletedIdsIn(const std::string& dir);
+
 // Creates `dir` (which must not exist) and makes that durable in its parent.
 absl::Status CreateFreshDirectory(const std::string& dir) {
   std::error_code error;
@@ -43,18 +47,33 @@ absl::StatusOr<std::unique_ptr<CheckpointStorage>> CheckpointStorage::Open(
     return absl::InternalError(
         absl::StrCat("cannot create checkpoint directory ", dir, ": ", error.message()));
   }
-  return std::unique_ptr<CheckpointStorage>(
-      new CheckpointStorage(std::move(dir), retain));
+  fs::path parent = fs::path(dir).parent_path();
+  if (absl::Status s = SyncDirectory(parent.empty() ? "." : parent.string()); !s.ok()) {
+    return s;
+  }
+  auto shared = std::make_shared<Shared>();
+  shared->dir = std::move(dir);
+  shared->retain = retain;
+  return std::unique_ptr<CheckpointStorage>(new CheckpointStorage(std::move(shared)));
 }
 
-std::string CheckpointStorage::PathOf(int64_t id) const {
-  return absl::StrFormat("%s/%s%020d", dir_, kPrefix, id);
+std::string CheckpointStorage::PathOf(int64_t id) const { return PathIn(dir_, id); }
+
+absl::StatusOr<std::vector<int64_t>> CheckpointStorage::CompletedIds() const {
+  return CompletedIdsIn(dir_);
 }
 
-absl::StatusOr<std::vector<int64_t>> CheckpointStorage::AllIds() const {
+namespace {
+
+std::string PathIn(const std::string& dir, int64_t id) {
+  return absl::StrFormat("%s/%s%020d", dir, kPrefix, id);
+}
+
+// The ids of every chk-<id> directory, complete or not, ascending.
+absl::StatusOr<std::vector<int64_t>> AllIdsIn(const std::string& dir) {
   std::vector<int64_t> ids;
   std::error_code error;
-  fs::directory_iterator it(dir_, error);
+  fs::directory_iterator it(dir, error);
   for (; !error && it != fs::directory_iterator(); it.increment(error)) {
     const std::string name = it->path().filename().string();
     if (name.size() != kPrefix.size() + 20 || !name.starts_with(kPrefix)) continue;
@@ -65,25 +84,27 @@ absl::StatusOr<std::vector<int64_t>> CheckpointStorage::AllIds() const {
   }
   if (error) {
     return absl::InternalError(
-        absl::StrCat("cannot list checkpoint directory ", dir_, ": ", error.message()));
+        absl::StrCat("cannot list checkpoint directory ", dir, ": ", error.message()));
   }
   std::sort(ids.begin(), ids.end());
   return ids;
 }
 
-absl::StatusOr<std::vector<int64_t>> CheckpointStorage::CompletedIds() const {
-  auto ids = AllIds();
+absl::StatusOr<std::vector<int64_t>> CompletedIdsIn(const std::string& dir) {
+  auto ids = AllIdsIn(dir);
   if (!ids.ok()) return ids.status();
   std::vector<int64_t> complete;
   for (int64_t id : *ids) {
     std::error_code error;
-    if (fs::exists(PathOf(id) + "/MANIFEST", error)) complete.push_back(id);
+    if (fs::exists(PathIn(dir, id) + "/MANIFEST", error)) complete.push_back(id);
   }
   return complete;
 }
 
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<CheckpointWriter>> CheckpointStorage::Begin(int64_t id) {
-  auto ids = AllIds();
+  auto ids = AllIdsIn(dir_);
   if (!ids.ok()) return ids.status();
   if (!ids->empty() && ids->back() >= id) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -91,8 +112,19 @@ absl::StatusOr<std::unique_ptr<CheckpointWriter>> CheckpointStorage::Begin(int64
   }
   const std::string path = PathOf(id);
   if (absl::Status s = CreateFreshDirectory(path); !s.ok()) return s;
-  return std::make_unique<CheckpointWriter>(path, id, /*savepoint=*/false,
-                                            [this, id] { Prune(id); });
+  {
+    std::lock_guard<std::mutex> lock(shared_->mutex);
+    shared_->open.insert(id);
+  }
+  std::shared_ptr<Shared> shared = shared_;
+  return std::make_unique<CheckpointWriter>(
+      path, id, /*savepoint=*/false, [shared, id](bool committed) {
+        {
+          std::lock_guard<std::mutex> lock(shared->mutex);
+          shared->open.erase(id);
+        }
+        if (committed) Prune(*shared, id);
+      });
 }
 
 absl::StatusOr<std::unique_ptr<CheckpointWriter>> CheckpointStorage::BeginSavepoint(
@@ -104,25 +136,27 @@ absl::StatusOr<std::unique_ptr<CheckpointWriter>> CheckpointStorage::BeginSavepo
                                             nullptr);
 }
 
-void CheckpointStorage::Prune(int64_t newest) const {
-  auto ids = AllIds();
-  if (!ids.ok()) return;  // retention is best effort; the next commit tries again
-  auto complete = CompletedIds();
-  if (!complete.ok()) return;
+void CheckpointStorage::Prune(Shared& shared, int64_t newest) {
+  // Retention is best effort: whatever fails here, the next commit tries again.
+  auto ids = AllIdsIn(shared.dir);
+  auto complete = CompletedIdsIn(shared.dir);
+  if (!ids.ok() || !complete.ok()) return;
+  const size_t retain = static_cast<size_t>(shared.retain);
   // The oldest complete checkpoint to keep.
   const int64_t keep_from =
-      complete->size() > static_cast<size_t>(retain_)
-          ? (*complete)[complete->size() - static_cast<size_t>(retain_)]
-          : INT64_MIN;
+      complete->size() > retain ? (*complete)[complete->size() - retain] : INT64_MIN;
+  std::set<int64_t> open;
+  {
+    std::lock_guard<std::mutex> lock(shared.mutex);
+    open = shared.open;
+  }
   for (int64_t id : *ids) {
     const bool is_complete = std::binary_search(complete->begin(), complete->end(), id);
     const bool too_old = is_complete && id < keep_from;
-    const bool abandoned = !is_complete && id < newest;
-    if (!too_old && !abandoned) continue;
-    std::error_code error;
-    fs::remove_all(PathOf(id), error);
+    const bool abandoned = !is_complete && id < newest && !open.contains(id);
+    if (too_old || abandoned) RemoveCheckpointDirectory(PathIn(shared.dir, id));
   }
-  (void)SyncDirectory(dir_);
+  (void)SyncDirectory(shared.dir);
 }
 
 absl::StatusOr<CompletedCheckpoint> CheckpointStorage::LoadLatest(
@@ -130,8 +164,11 @@ absl::StatusOr<CompletedCheckpoint> CheckpointStorage::LoadLatest(
   auto ids = CompletedIds();
   if (!ids.ok()) return ids.status();
   for (auto it = ids->rbegin(); it != ids->rend(); ++it) {
-    auto checkpoint = CompletedCheckpoint::Load(PathOf(*it));
+    auto checkpoint = Load(*it);
     if (checkpoint.ok()) return checkpoint;
+    // Only damage is skipped: an I/O or permission error, or a format this build
+    // does not read, must not quietly restore an older state.
+    if (!absl::IsDataLoss(checkpoint.status())) return checkpoint.status();
     const bool older = std::next(it) != ids->rend();
     if (warn) {
       warn(absl::StrCat(
@@ -144,7 +181,12 @@ absl::StatusOr<CompletedCheckpoint> CheckpointStorage::LoadLatest(
 }
 
 absl::StatusOr<CompletedCheckpoint> CheckpointStorage::Load(int64_t id) const {
-  return CompletedCheckpoint::Load(PathOf(id));
+  auto checkpoint = CompletedCheckpoint::Load(PathOf(id));
+  if (checkpoint.ok() && checkpoint->id() != id) {
+    return absl::DataLossError(absl::StrCat(PathOf(id), " holds checkpoint ",
+                                            checkpoint->id(), " by its MANIFEST"));
+  }
+  return checkpoint;
 }
 
 }  // namespace sluice

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,16 +52,21 @@ class CheckpointStorage {
   std::string PathOf(int64_t id) const;
 
  private:
-  CheckpointStorage(std::string dir, int retain)
-      : dir_(std::move(dir)), retain_(retain) {}
-  // The ids of every chk-<id> directory, complete or not, ascending.
-  absl::StatusOr<std::vector<int64_t>> AllIds() const;
-  // Deletes complete checkpoints beyond the newest `retain_`, and incomplete ones
-  // older than `newest`.
-  void Prune(int64_t newest) const;
+  // What writers still report to after the storage object is gone.
+  struct Shared {
+    std::string dir;
+    int retain = 1;
+    std::mutex mutex;
+    std::set<int64_t> open;  // checkpoints being written: never pruned
+  };
+  explicit CheckpointStorage(std::shared_ptr<Shared> shared)
+      : dir_(shared->dir), shared_(std::move(shared)) {}
+  // Deletes complete checkpoints beyond the newest `retain`, and incomplete ones
+  // (not being written) older than `newest`.
+  static void Prune(Shared& shared, int64_t newest);
 
   std::string dir_;
-  int retain_;
+  std::shared_ptr<Shared> shared_;
 };
 
 }  // namespace sluice

@@ -11,8 +11,8 @@
 namespace sluice {
 
 CheckpointWriter::CheckpointWriter(std::string dir, int64_t id, bool savepoint,
-                                   std::function<void()> on_commit)
-    : dir_(std::move(dir)), on_commit_(std::move(on_commit)) {
+                                   std::function<void(bool)> on_finish)
+    : dir_(std::move(dir)), on_finish_(std::move(on_finish)) {
   manifest_.checkpoint_id = id;
   manifest_.savepoint = savepoint;
 }
@@ -34,16 +34,21 @@ absl::Status CheckpointWriter::Put(std::string name, std::string_view bytes) {
       return absl::AlreadyExistsError(
           absl::StrCat("checkpoint ", id(), " already has state named '", name, "'"));
     }
-    index = manifest_.blobs.size();
+    index = next_file_++;
     file = absl::StrCat(index, ".state");
-    manifest_.blobs.push_back({name, file, bytes.size(), 0});
+    ++in_flight_;
   }
-  // The file is written outside the lock: tasks snapshot in parallel.
+  // The file is written outside the lock: tasks snapshot in parallel. It joins the
+  // manifest only once it is written and synced.
   const uint32_t crc = Crc32c(bytes);
   absl::Status written = WriteStateFile(absl::StrCat(dir_, "/", file), bytes);
   std::lock_guard<std::mutex> lock(mutex_);
-  manifest_.blobs[index].crc32c = crc;
-  if (!written.ok() && first_error_.ok()) first_error_ = written;
+  if (written.ok()) {
+    manifest_.blobs.push_back({std::move(name), file, bytes.size(), crc});
+  } else if (first_error_.ok()) {
+    first_error_ = written;
+  }
+  if (--in_flight_ == 0) idle_.notify_all();
   return written;
 }
 
@@ -57,7 +62,9 @@ absl::Status CheckpointWriter::WriteStateFile(const std::string& path,
 }
 
 absl::Status CheckpointWriter::Commit() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::unique_lock<std::mutex> lock(mutex_);
+  // A Put still writing would be missing from the manifest, or listed unwritten.
+  idle_.wait(lock, [this] { return in_flight_ == 0; });
   if (committed_ || aborted_) {
     return absl::FailedPreconditionError(absl::StrCat(
         "checkpoint ", id(), " is already ", committed_ ? "committed" : "aborted"));
@@ -78,16 +85,27 @@ absl::Status CheckpointWriter::Commit() {
     return s;
   }
   committed_ = true;
-  if (on_commit_) on_commit_();
+  lock.unlock();
+  if (on_finish_) on_finish_(/*committed=*/true);
   return absl::OkStatus();
 }
 
 void CheckpointWriter::Abort() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::unique_lock<std::mutex> lock(mutex_);
+  idle_.wait(lock, [this] { return in_flight_ == 0; });
   if (committed_ || aborted_) return;
   aborted_ = true;
+  RemoveCheckpointDirectory(dir_);
+  if (on_finish_) on_finish_(/*committed=*/false);
+}
+
+void RemoveCheckpointDirectory(const std::string& dir) {
+  // The MANIFEST first, durably: a crash halfway through must not leave a
+  // directory that claims to be complete with some of its files gone.
   std::error_code error;
-  std::filesystem::remove_all(dir_, error);
+  std::filesystem::remove(dir + "/MANIFEST", error);
+  (void)SyncDirectory(dir);
+  std::filesystem::remove_all(dir, error);
 }
 
 }  // namespace sluice

@@ -2,6 +2,7 @@
 // then Commit writes the MANIFEST that makes it complete.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -16,10 +17,10 @@ namespace sluice {
 
 class CheckpointWriter {
  public:
-  // Writes into `dir`, which must exist and be empty. `on_commit` runs after a
-  // successful Commit (the storage's retention).
+  // Writes into `dir`, which must exist and be empty. `on_finish(committed)` runs
+  // once, after a successful Commit or an Abort (the storage's bookkeeping).
   CheckpointWriter(std::string dir, int64_t id, bool savepoint,
-                   std::function<void()> on_commit);
+                   std::function<void(bool committed)> on_finish);
   ~CheckpointWriter();  // without Commit, the directory is removed
   CheckpointWriter(const CheckpointWriter&) = delete;
   CheckpointWriter& operator=(const CheckpointWriter&) = delete;
@@ -31,8 +32,9 @@ class CheckpointWriter {
   // (AlreadyExists otherwise) to its own file, fsynced. After a failed Put the
   // checkpoint cannot commit.
   absl::Status Put(std::string name, std::string_view bytes);
-  // Writes the MANIFEST atomically (temporary file, fsync, rename, directory fsync).
-  // Once it returns OK the checkpoint survives a crash; before, it does not exist.
+  // Waits for Puts still writing, then writes the MANIFEST atomically (temporary
+  // file, fsync, rename, directory fsync). Once it returns OK the checkpoint
+  // survives a crash; before, it does not exist.
   absl::Status Commit();
   // Removes what was written. Safe to call twice, or after a failed Commit.
   void Abort();
@@ -41,13 +43,20 @@ class CheckpointWriter {
   static absl::Status WriteStateFile(const std::string& path, std::string_view bytes);
 
   std::string dir_;
-  std::function<void()> on_commit_;
+  std::function<void(bool)> on_finish_;
   std::mutex mutex_;
+  std::condition_variable idle_;  // in_flight_ reached 0
+  int in_flight_ = 0;             // Puts writing their file
+  size_t next_file_ = 0;
   CheckpointManifest manifest_;
   absl::flat_hash_set<std::string> names_;
   absl::Status first_error_;  // of a Put: the checkpoint cannot commit
   bool committed_ = false;
   bool aborted_ = false;
 };
+
+// Removes a checkpoint directory so that no crash midway leaves it looking complete:
+// its MANIFEST goes first.
+void RemoveCheckpointDirectory(const std::string& dir);
 
 }  // namespace sluice

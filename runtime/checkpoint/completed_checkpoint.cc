@@ -59,15 +59,22 @@ absl::StatusOr<std::string> CompletedCheckpoint::ReadBlob(
     return absl::DataLossError(absl::StrCat("checkpoint ", id(), ": state '", blob.name,
                                             "' in ", path, " is damaged: ", why));
   };
-  // A file longer than the manifest says fails the size limit: damage too.
-  auto bytes = ReadWholeFile(path, blob.length);
-  if (absl::IsNotFound(bytes.status())) return damaged("the file is missing");
-  if (!bytes.ok()) return damaged(bytes.status().message());
-  if (bytes->size() != blob.length) {
-    return damaged(
-        absl::StrCat(bytes->size(), " bytes where ", blob.length, " were written"));
+  auto file = PosixFile::Open(path, PosixFile::Mode::kReadOnly);
+  if (absl::IsNotFound(file.status())) return damaged("the file is missing");
+  if (!file.ok()) return file.status();  // not damage: permissions, I/O
+  auto size = file->Size();
+  if (!size.ok()) return size.status();
+  if (*size != blob.length) {
+    return damaged(absl::StrCat(*size, " bytes where ", blob.length, " were written"));
   }
-  if (Crc32c(*bytes) != blob.crc32c) return damaged("CRC mismatch");
+  std::string bytes(blob.length, '\0');
+  size_t read = 0;
+  if (absl::Status s = file->PRead(0, bytes.size(), bytes.data(), &read); !s.ok())
+    return s;
+  if (read != blob.length) {
+    return damaged(absl::StrCat(read, " bytes where ", blob.length, " were written"));
+  }
+  if (Crc32c(bytes) != blob.crc32c) return damaged("CRC mismatch");
   return bytes;
 }
 

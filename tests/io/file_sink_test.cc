@@ -211,6 +211,7 @@ TEST_P(FileSinkTest, CsvExactlyOnceCommitsEveryRecordOnceInRolledFiles) {
   int parts = 0;
   for (const auto& entry : std::filesystem::directory_iterator(directory)) {
     const std::string name = entry.path().filename().string();
+    if (name.starts_with(".lock-")) continue;
     ASSERT_FALSE(name.starts_with(".")) << "left uncommitted: " << name;
     ASSERT_TRUE(name.starts_with("part-") && name.ends_with(".csv")) << name;
     ++parts;
@@ -250,6 +251,7 @@ TEST_P(FileSinkTest, JsonLinesExactlyOnceCommitsNothingWhenTheJobFails) {
   std::vector<std::string> lines;
   for (const auto& entry : std::filesystem::directory_iterator(directory)) {
     const std::string name = entry.path().filename().string();
+    if (name.starts_with(".lock-")) continue;
     ASSERT_FALSE(name.starts_with(".")) << "left uncommitted: " << name;
     for (auto& line : ScratchDirectory::ReadLines(entry.path().string())) {
       lines.push_back(line);

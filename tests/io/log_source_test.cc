@@ -109,7 +109,11 @@ TEST_P(LogSourceTest, EachPartitionKeepsItsOwnWatermark) {
   Dataflow flow;
   CollectorSink<WindowResult<std::string, int64_t>> sink;
   CollectorSink<LogMessage> late;
+  // A Map and a Filter between the source and the assigner keep the partitions'
+  // markers and batches' splits.
   auto results = flow.Source(LogRecords(scratch.path(), "events"))
+                     .Map([](const LogMessage& m) { return m; })
+                     .Filter([](const LogMessage&) { return true; })
                      .AssignTimestamps([](const LogMessage& m) { return m.timestamp; },
                                        WatermarkStrategy::Monotonous())
                      .KeyBy([](const LogMessage& m) { return m.key; })

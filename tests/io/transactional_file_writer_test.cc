@@ -58,10 +58,11 @@ class TransactionalFileWriterTest : public ::testing::Test {
     for (const auto& [seq, text] : files) all += text;
     return all;
   }
+  // Uncommitted part files (the writer's .lock-<instance> files do not count).
   int Hidden() const {
     int hidden = 0;
     for (const auto& e : fs::directory_iterator(scratch_.Path("out"))) {
-      hidden += e.path().filename().string().starts_with(".");
+      hidden += e.path().filename().string().starts_with(".part-");
     }
     return hidden;
   }
@@ -171,6 +172,14 @@ TEST_F(TransactionalFileWriterTest,
   absl::Status status = writer.Open(Options(), &state1);
   ASSERT_TRUE(absl::IsDataLoss(status)) << status;
   EXPECT_NE(status.message().find("is missing"), std::string::npos);
+}
+
+TEST_F(TransactionalFileWriterTest, ASecondWriterOfTheSameInstanceIsRefused) {
+  auto first = Start();
+  TransactionalFileWriter second;
+  absl::Status status = second.Open(Options(), nullptr);
+  ASSERT_TRUE(absl::IsFailedPrecondition(status)) << status;
+  EXPECT_NE(status.message().find("being written by another job"), std::string::npos);
 }
 
 TEST_F(TransactionalFileWriterTest, FilesRollByTime) {
