@@ -39,3 +39,23 @@ function(sluice_add_executable name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS})
   sluice_apply_options(${name})
 endfunction()
+
+# sluice_flatbuffers(TARGET OUT_SUBDIR schema.fbs ...)
+# Compiles each schema (a path relative to the calling folder) with flatc to
+# <name>_generated.h under ${SLUICE_GENERATED_DIR}/OUT_SUBDIR, which the target's .cc
+# files include as "OUT_SUBDIR/<name>_generated.h". The generated headers stay
+# private: the builder and verifier are header-only, nothing is linked or installed.
+function(sluice_flatbuffers target out_subdir)
+  foreach(schema IN LISTS ARGN)
+    get_filename_component(name ${schema} NAME_WE)
+    set(out_dir ${SLUICE_GENERATED_DIR}/${out_subdir})
+    set(header ${out_dir}/${name}_generated.h)
+    add_custom_command(
+      OUTPUT ${header}
+      COMMAND flatbuffers::flatc --cpp -o ${out_dir} ${CMAKE_CURRENT_SOURCE_DIR}/${schema}
+      DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${schema}
+      COMMENT "flatc ${schema}")
+    target_sources(${target} PRIVATE ${header})
+  endforeach()
+  target_include_directories(${target} PRIVATE ${SLUICE_GENERATED_DIR})
+endfunction()

@@ -158,6 +158,45 @@ std::map<int, std::vector<int64_t>> TimesByKey(const std::vector<Round>& rounds)
 }
 using SessionKey = std::tuple<int, int64_t, int64_t>;  // key, start, end
 
+// Restores `snapshots` (taken from `first`) into two operators from `make`, each
+// taking the key groups parallelism 2 gives it, and runs rounds [from, end) through
+// them, each its own keys.
+template <class Make>
+std::vector<OperatorHarness<Event, CountResult>> ContinueAtParallelismTwo(
+    const std::vector<std::pair<int, std::string>>& snapshots,
+    OperatorHarness<Event, CountResult>& first, const std::vector<Round>& rounds,
+    size_t from, Make make) {
+  const int groups = OperatorContext{}.max_key_groups;
+  auto owner = [groups](int key) {
+    return KeyGroups::InstanceFor(KeyGroups::ForHash(StableHash(key), groups), groups, 2);
+  };
+  std::vector<OperatorHarness<Event, CountResult>> restored;
+  for (int i = 0; i < 2; ++i) restored.push_back(make());
+  for (const auto& [group, bytes] : snapshots) {
+    EXPECT_TRUE(restored[KeyGroups::InstanceFor(group, groups, 2)]
+                    .op()
+                    .keyed_state()
+                    ->RestoreKeyGroup(bytes)
+                    .ok());
+  }
+  EXPECT_EQ(restored[0].op().keyed_state()->key_count() +
+                restored[1].op().keyed_state()->key_count(),
+            first.op().keyed_state()->key_count());
+  for (size_t r = from; r < rounds.size(); ++r) {
+    for (int i = 0; i < 2; ++i) {
+      Round mine;
+      for (size_t e = 0; e < rounds[r].items.size(); ++e) {
+        if (owner(rounds[r].items[e].key) != i) continue;
+        mine.items.push_back(rounds[r].items[e]);
+        mine.stamps.push_back(rounds[r].stamps[e]);
+      }
+      if (!mine.items.empty()) restored[i].ProcessTimed(mine.items, mine.stamps);
+      restored[i].Watermark(rounds[r].watermark);
+    }
+  }
+  return restored;
+}
+
 // Sessions move between the in-order lane and the general merge path. Against
 // brute-force sessions; each must be out before the first watermark at or past its
 // end - 1.
@@ -220,34 +259,8 @@ TEST_F(WindowOperatorTest, SessionsSnapshotRestoredAtParallelismTwoContinueExact
     ASSERT_TRUE(snapshots.ok()) << snapshots.status();
     ASSERT_GE(snapshots->size(), 2u);
 
-    const int groups = OperatorContext{}.max_key_groups;
-    auto owner = [groups](int key) {
-      return KeyGroups::InstanceFor(KeyGroups::ForHash(StableHash(key), groups), groups,
-                                    2);
-    };
-    std::vector<OperatorHarness<Event, CountResult>> restored;
-    for (int i = 0; i < 2; ++i) restored.push_back(Sessions(kGap, 0));
-    for (const auto& [group, bytes] : *snapshots) {
-      SLUICE_ASSERT_OK(restored[KeyGroups::InstanceFor(group, groups, 2)]
-                           .op()
-                           .keyed_state()
-                           ->RestoreKeyGroup(bytes));
-    }
-    EXPECT_EQ(restored[0].op().keyed_state()->key_count() +
-                  restored[1].op().keyed_state()->key_count(),
-              first.op().keyed_state()->key_count());
-    for (size_t r = half; r < rounds.size(); ++r) {
-      for (int i = 0; i < 2; ++i) {
-        Round mine;
-        for (size_t e = 0; e < rounds[r].items.size(); ++e) {
-          if (owner(rounds[r].items[e].key) != i) continue;
-          mine.items.push_back(rounds[r].items[e]);
-          mine.stamps.push_back(rounds[r].stamps[e]);
-        }
-        if (!mine.items.empty()) restored[i].ProcessTimed(mine.items, mine.stamps);
-        restored[i].Watermark(rounds[r].watermark);
-      }
-    }
+    std::vector<OperatorHarness<Event, CountResult>> restored = ContinueAtParallelismTwo(
+        *snapshots, first, rounds, half, [&] { return Sessions(kGap, 0); });
     std::map<SessionKey, int64_t> got;
     auto collect = [&](const std::vector<CountResult>& results) {
       for (const CountResult& r : results) {
@@ -311,34 +324,8 @@ TEST_F(WindowOperatorTest, SlicedWindowsSnapshotRestoredAtParallelismTwoContinue
     auto snapshots = first.op().keyed_state()->SnapshotKeyGroups();
     ASSERT_TRUE(snapshots.ok()) << snapshots.status();
     ASSERT_GE(snapshots->size(), 2u);
-    const int groups = OperatorContext{}.max_key_groups;
-    auto owner = [groups](int key) {
-      return KeyGroups::InstanceFor(KeyGroups::ForHash(StableHash(key), groups), groups,
-                                    2);
-    };
-    std::vector<OperatorHarness<Event, CountResult>> restored;
-    for (int i = 0; i < 2; ++i) restored.push_back(Sliced(c.windows, c.lateness));
-    for (const auto& [group, bytes] : *snapshots) {
-      SLUICE_ASSERT_OK(restored[KeyGroups::InstanceFor(group, groups, 2)]
-                           .op()
-                           .keyed_state()
-                           ->RestoreKeyGroup(bytes));
-    }
-    EXPECT_EQ(restored[0].op().keyed_state()->key_count() +
-                  restored[1].op().keyed_state()->key_count(),
-              first.op().keyed_state()->key_count());
-    for (size_t r = half; r < rounds.size(); ++r) {
-      for (int i = 0; i < 2; ++i) {
-        Round mine;
-        for (size_t e = 0; e < rounds[r].items.size(); ++e) {
-          if (owner(rounds[r].items[e].key) != i) continue;
-          mine.items.push_back(rounds[r].items[e]);
-          mine.stamps.push_back(rounds[r].stamps[e]);
-        }
-        if (!mine.items.empty()) restored[i].ProcessTimed(mine.items, mine.stamps);
-        restored[i].Watermark(rounds[r].watermark);
-      }
-    }
+    std::vector<OperatorHarness<Event, CountResult>> restored = ContinueAtParallelismTwo(
+        *snapshots, first, rounds, half, [&] { return Sliced(c.windows, c.lateness); });
     // The last firing of each window counts (firings come in order).
     std::map<SessionKey, int64_t> got;
     std::map<SessionKey, int> firings;

@@ -52,8 +52,7 @@ std::string EncodeMeta(const LogConfig& config) {
   builder.Finish(meta.Finish(), fb::TopicMetaIdentifier());
   std::string bytes(reinterpret_cast<const char*>(builder.GetBufferPointer()),
                     builder.GetSize());
-  const uint32_t crc = Crc32c(bytes);
-  bytes.append(reinterpret_cast<const char*>(&crc), sizeof(crc));
+  AppendCrc32cTrailer(&bytes);
   return bytes;
 }
 
@@ -62,11 +61,7 @@ absl::StatusOr<LogConfig> DecodeMeta(const std::string& path, std::string bytes)
     return absl::DataLossError(
         absl::StrCat("topic metadata ", path, " is damaged: ", why));
   };
-  if (bytes.size() < 8) return damaged("too short");
-  uint32_t crc;
-  std::memcpy(&crc, bytes.data() + bytes.size() - 4, 4);
-  bytes.resize(bytes.size() - 4);
-  if (Crc32c(bytes) != crc) return damaged("CRC mismatch");
+  if (!TakeCrc32cTrailer(&bytes)) return damaged("CRC mismatch or too short");
   flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(bytes.data()),
                                  bytes.size());
   if (!fb::VerifyTopicMetaBuffer(verifier)) return damaged("not a topic metadata record");

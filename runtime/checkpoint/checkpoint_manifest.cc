@@ -41,8 +41,7 @@ std::string CheckpointManifest::Encode() const {
   builder.Finish(manifest.Finish(), fb::CheckpointManifestIdentifier());
   std::string bytes(reinterpret_cast<const char*>(builder.GetBufferPointer()),
                     builder.GetSize());
-  const uint32_t crc = Crc32c(bytes);
-  bytes.append(reinterpret_cast<const char*>(&crc), sizeof(crc));
+  AppendCrc32cTrailer(&bytes);
   return bytes;
 }
 
@@ -52,11 +51,7 @@ absl::StatusOr<CheckpointManifest> CheckpointManifest::Decode(const std::string&
     return absl::DataLossError(
         absl::StrCat("checkpoint manifest ", path, " is damaged: ", why));
   };
-  if (bytes.size() < 8) return damaged("too short");
-  uint32_t crc;
-  std::memcpy(&crc, bytes.data() + bytes.size() - 4, 4);
-  bytes.resize(bytes.size() - 4);
-  if (Crc32c(bytes) != crc) return damaged("CRC mismatch");
+  if (!TakeCrc32cTrailer(&bytes)) return damaged("CRC mismatch or too short");
   flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(bytes.data()),
                                  bytes.size());
   if (!fb::VerifyCheckpointManifestBuffer(verifier)) {

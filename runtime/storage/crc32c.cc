@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 
 namespace sluice {
 
@@ -20,6 +21,21 @@ uint32_t Crc32c(std::string_view data, uint32_t crc) {
     left -= static_cast<size_t>(chunk);
   }
   return ~state;
+}
+
+void AppendCrc32cTrailer(std::string* bytes) {
+  const uint32_t crc = Crc32c(*bytes);
+  bytes->append(reinterpret_cast<const char*>(&crc), sizeof(crc));
+}
+
+bool TakeCrc32cTrailer(std::string* bytes) {
+  if (bytes->size() < sizeof(uint32_t)) return false;
+  const size_t body = bytes->size() - sizeof(uint32_t);
+  uint32_t crc;
+  std::memcpy(&crc, bytes->data() + body, sizeof(crc));
+  if (Crc32c(std::string_view(bytes->data(), body)) != crc) return false;
+  bytes->resize(body);
+  return true;
 }
 
 }  // namespace sluice
