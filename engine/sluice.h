@@ -17,6 +17,7 @@
 #include "io/followed_text_source.h"
 #include "io/json_lines_source.h"
 #include "io/log_message.h"
+#include "io/log_sink.h"
 #include "io/log_source.h"
 #include "io/record_schema.h"
 #include "io/stdout_sink.h"

@@ -135,7 +135,63 @@ TEST_P(LogSourceTest, EachPartitionKeepsItsOwnWatermark) {
   EXPECT_EQ(got, want);
 }
 
+// Log to log: what LogAppend writes, LogRecords reads back, every record once, each
+// keyed record in its key's partition.
+TEST_P(LogSourceTest, LogAppendWritesEveryRecordOnceToItsKeysPartition) {
+  ScratchDirectory scratch;
+  MakeTopic(scratch.path(), 2, 400);
+  log::LogConfig config;
+  config.partitions = 3;
+  auto out = log::LogTopic::Create(scratch.path(), "copies", config);
+  ASSERT_TRUE(out.ok()) << out.status();
+  out->reset();  // the sink opens it
+  Dataflow flow;
+  flow.Source(LogRecords(scratch.path(), "events"))
+      .Sink(LogAppend<LogMessage>(scratch.path(), "copies", [](const LogMessage& m) {
+        LogMessage copy = m;
+        if (m.offset % 4 == 0) copy.key.clear();  // some keyless: round robin
+        return copy;
+      }));
+  ASSERT_TRUE(flow.Run(Options()).ok());
+  auto copies =
+      log::LogTopic::Open(scratch.path(), "copies", log::LogPartition::Access::kReadOnly);
+  ASSERT_TRUE(copies.ok());
+  std::multiset<std::string> got;
+  for (int p = 0; p < 3; ++p) {
+    log::LogPartition& partition = (*copies)->partition(p);
+    log::LogChunk chunk;
+    for (int64_t o = 0; o < partition.end_offset(); o = chunk.next_offset()) {
+      ASSERT_TRUE(partition.Read(o, 1 << 20, &chunk).ok());
+      chunk.ForEach([&](const log::LogRecordView& r) {
+        if (!r.key().empty()) {
+          EXPECT_EQ((*copies)->PartitionForKey(r.key()), p) << r.key();
+        }
+        got.insert(std::string(r.value()));
+      });
+    }
+  }
+  std::multiset<std::string> want;
+  for (int p = 0; p < 2; ++p) {
+    for (int64_t o = 0; o < 400; ++o) want.insert(Expected(p, o).value);
+  }
+  EXPECT_EQ(got, want);
+}
+
 INSTANTIATE_TEST_SUITE_P(Runs, LogSourceTest, testing::AllRunConfigs(), RunConfigName);
+
+TEST(LogSinkTest, AMissingTopicIsNamedWhenTheJobIsBuilt) {
+  ScratchDirectory scratch;
+  Dataflow flow;
+  flow.Source(FromCollection(std::vector<int>{1, 2}))
+      .Sink(LogAppend<int>(scratch.path(), "nope", [](int i) {
+        LogMessage record;
+        record.value = std::to_string(i);
+        return record;
+      }));
+  auto job = flow.Build(testing::QuietOptions());
+  ASSERT_FALSE(job.ok());
+  EXPECT_NE(job.status().message().find("no topic 'nope'"), std::string::npos);
+}
 
 TEST(LogSourceErrorsTest, AMissingTopicIsNamedWhenTheJobIsBuilt) {
   ScratchDirectory scratch;
