@@ -9,8 +9,12 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "engine/job_layout.h"
 #include "engine/planner.h"
 #include "runtime/chain_task.h"
+#include "runtime/checkpoint/checkpoint_coordinator.h"
+#include "runtime/checkpoint/checkpoint_storage.h"
+#include "runtime/checkpoint/completed_checkpoint.h"
 #include "runtime/fan_output.h"
 #include "runtime/scheduler_clock.h"
 #include "runtime/status_macros.h"
@@ -33,6 +37,7 @@ class Job::Impl {
     if (options_.max_key_groups < 1) {
       return absl::InvalidArgumentError("max_key_groups must be >= 1");
     }
+    SLUICE_RETURN_IF_ERROR(CheckCheckpointOptions(options_.checkpoints));
     Planner planner(PlannerOptions{options_.parallelism, options_.chaining});
     SLUICE_ASSIGN_OR_RETURN(plan_, planner.Plan(graph_));
     for (const LogicalNode& node : graph_.nodes()) {
@@ -56,6 +61,7 @@ class Job::Impl {
     // Tasks of a job whose Start() failed were never launched and must stay idle:
     // waking them would run them outside the count Wait() tracks.
     if (!launched_.load(std::memory_order_acquire)) return;
+    if (coordinator_) coordinator_->Abandon();  // cancelled tasks never acknowledge
     for (auto& task : tasks_) task->Wake();
   }
   absl::Status Wait();
@@ -64,7 +70,12 @@ class Job::Impl {
       std::lock_guard<std::mutex> lock(mutex_);
       if (status_.ok()) status_ = std::move(status);
     }
+    if (coordinator_) coordinator_->Abandon();
     Cancel();
+  }
+  absl::Status StopWithSavepoint(const std::string& dir);
+  CheckpointStats Checkpoints() const {
+    return coordinator_ ? coordinator_->stats() : CheckpointStats();
   }
   std::vector<OperatorMetricsSnapshot> Metrics() const {
     std::lock_guard<std::mutex> lock(metrics_mutex_);
@@ -98,6 +109,14 @@ class Job::Impl {
   void CreateChannels();
   std::unique_ptr<Output> CreateTail(const PlannedChain& chain, int instance);
   absl::Status Launch();
+  static absl::Status CheckCheckpointOptions(const CheckpointOptions& options);
+  // Loads the checkpoint or savepoint to restore from (none: a fresh start) and
+  // gathers each operator's state by node.
+  absl::Status LoadRestoredState();
+  absl::Status StartCheckpoints();
+  // The checkpoint of a job whose tasks all finished: it records the sinks' last
+  // pending files, so a crash during the final commit loses nothing.
+  absl::Status TakeFinalCheckpoint();
   absl::StatusOr<std::unique_ptr<ChainTask>> CreateTask(int chain_index, int instance);
   Channel* ChannelAt(int exchange, int producer, int consumer) const;
 
@@ -105,7 +124,13 @@ class Job::Impl {
   std::vector<std::vector<OperatorMetrics*>> metrics_of_node_;
   std::vector<std::unique_ptr<Channel>> channels_;
   std::vector<std::vector<Channel*>> exchange_channels_;  // [exchange][p * C + c]
-  std::vector<std::pair<int, int>> task_chain_instance_;
+  std::vector<bool> task_is_source_;
+  // Checkpoints (options_.checkpoints.dir set) and the state restored.
+  std::unique_ptr<CheckpointStorage> checkpoint_storage_;
+  std::unique_ptr<CheckpointCoordinator> coordinator_;
+  std::optional<CompletedCheckpoint> restored_;
+  std::vector<std::vector<std::string>> restored_states_;  // [node][old instance]
+  std::atomic<bool> stopped_with_savepoint_{false};
   mutable std::mutex metrics_mutex_;  // guards metrics_ while Start() fills it
 
   std::atomic<bool> cancelled_{false};
@@ -184,6 +209,8 @@ absl::StatusOr<std::unique_ptr<ChainTask>> Job::Impl::CreateTask(int chain_index
   env.clock = clock_.get();
   env.cancelled = &cancelled_;
   env.fail = [this](absl::Status status) { Fail(std::move(status)); };
+  env.checkpoints = coordinator_.get();
+  env.task_index = static_cast<int>(tasks_.size());
 
   std::optional<ChainTask::SourceStage> source;
   std::vector<ChainTask::Stage> stages;
@@ -195,10 +222,19 @@ absl::StatusOr<std::unique_ptr<ChainTask>> Job::Impl::CreateTask(int chain_index
     try {
       OperatorContext context = ContextFor(node_id, instance);
       context.metrics = metrics;
+      if (restored_) context.restored_states = &restored_states_[node_id];
       if (node.make_source) {
-        source = ChainTask::SourceStage{node.make_source(), context, metrics};
+        source = ChainTask::SourceStage{node.make_source(), context, metrics, node_id};
+        if (coordinator_ && !source->op->SupportsCheckpoints()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "source '", node.name, "' (", node.kind,
+              ") does not record its position in checkpoints, so a job reading it "
+              "cannot take them: clear JobOptions::checkpoints.dir, or read the data "
+              "through a source that does (LogRecords, FollowTextFile, Generate)"));
+        }
       } else {
-        stages.push_back(ChainTask::Stage{node.make_operator(), context, metrics});
+        stages.push_back(
+            ChainTask::Stage{node.make_operator(), context, metrics, node_id});
       }
     } catch (const std::exception& e) {
       return absl::UnknownError(absl::StrCat("operator '", node.name,
@@ -260,6 +296,26 @@ absl::Status Job::Impl::Launch() {
     }
   }
   metrics_lock.unlock();
+  SLUICE_RETURN_IF_ERROR(LoadRestoredState());
+  if (!options_.checkpoints.dir.empty()) {
+    SLUICE_ASSIGN_OR_RETURN(
+        checkpoint_storage_,
+        CheckpointStorage::Open(options_.checkpoints.dir, options_.checkpoints.retain));
+    SLUICE_ASSIGN_OR_RETURN(int64_t last_id, checkpoint_storage_->HighestId());
+    if (restored_) last_id = std::max(last_id, restored_->id());
+    coordinator_ = std::make_unique<CheckpointCoordinator>(
+        checkpoint_storage_.get(),
+        CheckpointCoordinator::Options{options_.checkpoints.interval_ms,
+                                       options_.checkpoints.timeout_ms},
+        last_id, [this](absl::Status status) { Fail(std::move(status)); },
+        [](std::string_view message) {
+          std::fprintf(stderr, "sluice: %.*s\n", static_cast<int>(message.size()),
+                       message.data());
+        });
+    coordinator_->AddFixedBlob(
+        StateNames::kJobLayout,
+        JobLayout::Of(graph_, plan_, options_.max_key_groups).Encode());
+  }
   CreateChannels();
   std::vector<std::vector<ChainTask*>> task_of(plan_.chains.size());
   for (size_t c = 0; c < plan_.chains.size(); ++c) {
@@ -267,6 +323,8 @@ absl::Status Job::Impl::Launch() {
       SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<ChainTask> task,
                               CreateTask(static_cast<int>(c), i));
       tasks_.push_back(std::move(task));
+      task_is_source_.push_back(
+          static_cast<bool>(graph_.node(plan_.chains[c].nodes.front()).make_source));
       tasks_.back()->AttachScheduler(scheduler_.get());
       task_of[c].push_back(tasks_.back().get());
     }
@@ -285,10 +343,116 @@ absl::Status Job::Impl::Launch() {
     }
   }
   for (auto& task : tasks_) SLUICE_RETURN_IF_ERROR(task->Open());
+  if (restored_) {
+    for (auto& task : tasks_) SLUICE_RETURN_IF_ERROR(task->RestoreKeyedState(*restored_));
+  }
+  if (coordinator_) {
+    std::vector<CheckpointParticipant*> participants;
+    std::vector<bool> is_source;
+    for (size_t t = 0; t < tasks_.size(); ++t) {
+      participants.push_back(tasks_[t].get());
+      is_source.push_back(task_is_source_[t]);
+    }
+    coordinator_->SetParticipants(std::move(participants), std::move(is_source));
+  }
   running_tasks_ = tasks_.size();
   launched_.store(true, std::memory_order_release);
   // Every task runs once: sources start producing, the others park on their inputs.
   for (auto& task : tasks_) task->Wake();
+  if (coordinator_) coordinator_->Start();
+  return absl::OkStatus();
+}
+
+absl::Status Job::Impl::CheckCheckpointOptions(const CheckpointOptions& options) {
+  if (options.dir.empty()) {
+    if (options.restore_from == "latest") {
+      return absl::InvalidArgumentError(
+          "checkpoints.restore_from is \"latest\" but checkpoints.dir is not set");
+    }
+    return absl::OkStatus();
+  }
+  if (options.interval_ms < 0) {
+    return absl::InvalidArgumentError("checkpoints.interval_ms must be >= 0");
+  }
+  if (options.retain < 1) {
+    return absl::InvalidArgumentError("checkpoints.retain must be >= 1");
+  }
+  if (options.timeout_ms < 1) {
+    return absl::InvalidArgumentError("checkpoints.timeout_ms must be >= 1");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Job::Impl::LoadRestoredState() {
+  const CheckpointOptions& options = options_.checkpoints;
+  if (options.restore_from.empty()) return absl::OkStatus();
+  auto warn = [](std::string_view message) {
+    std::fprintf(stderr, "sluice: %.*s\n", static_cast<int>(message.size()),
+                 message.data());
+  };
+  absl::StatusOr<CompletedCheckpoint> checkpoint;
+  if (options.restore_from == "latest") {
+    SLUICE_ASSIGN_OR_RETURN(auto storage,
+                            CheckpointStorage::Open(options.dir, options.retain));
+    checkpoint = storage->LoadLatest(warn);
+    if (absl::IsNotFound(checkpoint.status())) {
+      warn(absl::StrCat("no complete checkpoint in ", options.dir,
+                        ": starting from scratch"));
+      return absl::OkStatus();
+    }
+  } else {
+    checkpoint = CompletedCheckpoint::Load(options.restore_from);
+  }
+  if (!checkpoint.ok()) {
+    return absl::Status(checkpoint.status().code(),
+                        absl::StrCat("cannot restore: ", checkpoint.status().message()));
+  }
+  const std::string where = absl::StrCat(
+      checkpoint->savepoint() ? "savepoint " : "checkpoint ", checkpoint->dir());
+  SLUICE_ASSIGN_OR_RETURN(std::string layout_bytes,
+                          checkpoint->Read(StateNames::kJobLayout));
+  SLUICE_ASSIGN_OR_RETURN(JobLayout layout, JobLayout::Decode(layout_bytes, where));
+  SLUICE_RETURN_IF_ERROR(layout.CheckRestorableInto(
+      JobLayout::Of(graph_, plan_, options_.max_key_groups), where));
+  restored_states_.assign(graph_.size(), {});
+  for (int node = 0; node < graph_.size(); ++node) {
+    for (int i = 0; i < layout.nodes[node].parallelism; ++i) {
+      const std::string name = StateNames::Operator(node, i);
+      std::string bytes;
+      if (checkpoint->Has(name)) {
+        SLUICE_ASSIGN_OR_RETURN(bytes, checkpoint->Read(name));
+      }
+      restored_states_[node].push_back(std::move(bytes));
+    }
+  }
+  warn(absl::StrCat("restoring from ", where, " (id ", checkpoint->id(), ")"));
+  restored_ = std::move(*checkpoint);
+  return absl::OkStatus();
+}
+
+absl::Status Job::Impl::TakeFinalCheckpoint() {
+  SLUICE_ASSIGN_OR_RETURN(auto writer,
+                          checkpoint_storage_->Begin(coordinator_->NextId()));
+  absl::Status status = coordinator_->TakeCheckpoint(std::move(writer));
+  if (!status.ok()) {
+    return absl::Status(status.code(),
+                        absl::StrCat("final checkpoint failed: ", status.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Job::Impl::StopWithSavepoint(const std::string& dir) {
+  if (!coordinator_ || !launched_.load(std::memory_order_acquire)) {
+    return absl::FailedPreconditionError(
+        "StopWithSavepoint needs a started job with JobOptions::checkpoints.dir set");
+  }
+  SLUICE_ASSIGN_OR_RETURN(auto writer,
+                          CheckpointStorage::BeginSavepoint(dir, coordinator_->NextId()));
+  SLUICE_RETURN_IF_ERROR(coordinator_->TakeCheckpoint(std::move(writer)));
+  // The sinks committed what the savepoint covers (delivered before they stop);
+  // what came after it is discarded and read again by a job started from it.
+  stopped_with_savepoint_.store(true, std::memory_order_release);
+  Cancel();
   return absl::OkStatus();
 }
 
@@ -302,6 +466,7 @@ absl::Status Job::Impl::Wait() {
     done_cv_.wait(lock, [this] { return running_tasks_ == 0; });
   }
   scheduler_->Drain();
+  if (coordinator_) coordinator_->Stop();
   bool all_completed = true;
   for (const auto& task : tasks_) all_completed = all_completed && task->completed();
   bool first_wait;
@@ -312,14 +477,17 @@ absl::Status Job::Impl::Wait() {
     waited_ = true;
     if (!finished_at_) finished_at_ = std::chrono::steady_clock::now();
     // A Cancel() that came after every task had finished its input changes nothing.
-    if (status_.ok() && cancelled_.load() && !all_completed) {
+    if (status_.ok() && cancelled_.load() && !all_completed &&
+        !stopped_with_savepoint_.load()) {
       status_ = absl::CancelledError("job was cancelled");
     }
     status = status_;
   }
   // The job's successful end is its last checkpoint: transactional sinks commit.
   if (first_wait && status.ok() && all_completed) {
-    for (auto& task : tasks_) {
+    if (coordinator_) status = TakeFinalCheckpoint();
+    for (size_t t = 0; t < tasks_.size() && status.ok(); ++t) {
+      auto& task = tasks_[t];
       status = task->NotifyCheckpointComplete(kFinalCheckpoint);
       if (!status.ok()) break;
     }
@@ -328,6 +496,15 @@ absl::Status Job::Impl::Wait() {
   }
   if (first_wait && options_.print_metrics) {
     std::fprintf(stderr, "%s", FormatMetricsTable(Metrics(), WallSeconds()).c_str());
+    if (coordinator_) {
+      const CheckpointStats c = coordinator_->stats();
+      std::fprintf(stderr,
+                   "checkpoints: %lld completed, %lld failed; last: id %lld, %.1f ms, "
+                   "%.2f MB, alignment %.1f ms\n",
+                   static_cast<long long>(c.completed), static_cast<long long>(c.failed),
+                   static_cast<long long>(c.last_id), c.last_duration_ms,
+                   static_cast<double>(c.last_size_bytes) / 1e6, c.last_alignment_ms);
+    }
   }
   return status;
 }
@@ -352,6 +529,10 @@ Job::~Job() {
 absl::Status Job::Start() { return impl_->Start(); }
 void Job::Cancel() { impl_->Cancel(); }
 absl::Status Job::Wait() { return impl_->Wait(); }
+absl::Status Job::StopWithSavepoint(const std::string& dir) {
+  return impl_->StopWithSavepoint(dir);
+}
+CheckpointStats Job::Checkpoints() const { return impl_->Checkpoints(); }
 absl::Status Job::Run() {
   SLUICE_RETURN_IF_ERROR(Start());
   return Wait();

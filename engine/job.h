@@ -11,6 +11,7 @@
 #include "engine/job_options.h"
 #include "engine/logical_graph.h"
 #include "engine/physical_plan.h"
+#include "runtime/checkpoint/checkpoint_coordinator.h"
 #include "runtime/operator_metrics.h"
 
 namespace sluice {
@@ -33,6 +34,12 @@ class Job {
   absl::Status Wait();
   // Start() then Wait().
   absl::Status Run();
+  // Takes a savepoint into `dir` (created; it must not exist), lets the sinks commit
+  // what it covers, and stops the job: Wait() then returns OK. A job started with
+  // checkpoints.restore_from = `dir` goes on from there. Needs checkpoints.dir.
+  absl::Status StopWithSavepoint(const std::string& dir);
+  // Checkpoints taken so far (all zero without checkpoints).
+  CheckpointStats Checkpoints() const;
 
   // Per operator instance, readable while the job runs.
   std::vector<OperatorMetricsSnapshot> Metrics() const;

@@ -4,10 +4,28 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "runtime/processing_clock.h"
 
 namespace sluice {
+
+// Exactly-once checkpoints (docs/CHECKPOINTS.md).
+struct CheckpointOptions {
+  // Where checkpoints are written (chk-<id>/ directories). Empty: none are taken.
+  std::string dir;
+  // From the end of one checkpoint to the start of the next; 0: only the final one
+  // (when the job ends) and savepoints.
+  int64_t interval_ms = 1000;
+  // Complete checkpoints kept; older ones are deleted.
+  int retain = 3;
+  // A checkpoint not acknowledged by every task by then is given up (with a warning).
+  int64_t timeout_ms = 600'000;
+  // Where the job starts: empty, from scratch; "latest", from the newest complete
+  // checkpoint in `dir` that verifies (from scratch when there is none); otherwise
+  // the directory of a checkpoint or savepoint.
+  std::string restore_from;
+};
 
 struct JobOptions {
   // Worker threads in the job's task arena. 0: one per hardware thread.
@@ -28,6 +46,7 @@ struct JobOptions {
   bool print_metrics = true;
   // Processing time for timers. Null: the steady clock. Tests pass a ManualClock.
   std::shared_ptr<ProcessingClock> clock;
+  CheckpointOptions checkpoints;
 };
 
 }  // namespace sluice

@@ -81,6 +81,17 @@ class ChainTask::Link final : public Output {
   }
 
   void EmitControl(ElementKind kind, int64_t value) override {
+    if (kind == ElementKind::kBarrier) {
+      if (stage_ == task_->stages_.size()) {
+        task_->tail_->EmitControl(kind, value);
+        task_->BarrierPassed(value);
+      } else {
+        Output& next = *task_->links_[stage_ + 1];
+        task_->SnapshotStage(stage_, value, next);
+        next.EmitControl(kind, value);
+      }
+      return;
+    }
     if (stage_ == task_->stages_.size()) {
       // Split ids mean nothing past the chain of their source.
       if (kind != ElementKind::kSplitEnd && kind != ElementKind::kSplitStart) {
@@ -147,7 +158,8 @@ ChainTask::ChainTask(std::string name, TaskEnvironment env,
       input_watermarks_(inputs_.size(), kMinWatermark),
       input_ended_(inputs_.size(), false),
       input_idle_(inputs_.size(), false),
-      watermark_(kMinWatermark) {
+      watermark_(kMinWatermark),
+      input_blocked_(inputs_.size(), false) {
   OperatorMetrics* previous = source_ ? source_->metrics : nullptr;
   for (size_t i = 0; i <= stages_.size(); ++i) {
     links_.push_back(std::make_unique<Link>(this, i, previous));
@@ -241,6 +253,12 @@ std::string ChainTask::CurrentOperatorDescription() const {
 }
 
 TaskState ChainTask::RunQuantum() {
+  TaskState state = Step();
+  if (state == TaskState::kFinished) Stopped();
+  return state;
+}
+
+TaskState ChainTask::Step() {
   if (blocked_since_) {
     OperatorMetrics* last = !stages_.empty() ? stages_.back().metrics
                                              : (source_ ? source_->metrics : nullptr);
@@ -254,6 +272,7 @@ TaskState ChainTask::RunQuantum() {
   }
   Clock::time_point deadline = Clock::now() + kQuantumTime;
   try {
+    DeliverCheckpointNotifications();
     FireProcessingTimers();
     TaskState state = source_ ? RunSource(deadline) : RunOperators(deadline);
     if (state != TaskState::kFinished) tail_->Flush();
@@ -278,6 +297,8 @@ TaskState ChainTask::Park(TaskState state) {
 
 TaskState ChainTask::RunSource(Clock::time_point deadline) {
   for (int i = 0; i < kQuantumElements; ++i) {
+    // Before the checks below: a barrier is a control element, which always fits.
+    InjectBarrierIfRequested();
     if (!tail_->HasRoom()) return Park(TaskState::kBlockedOnOutput);
     if (pacer_.ShouldHold()) {
       // Watermark alignment: ahead of the slowest source; look again shortly.
@@ -315,7 +336,7 @@ TaskState ChainTask::RunOperators(Clock::time_point deadline) {
     for (size_t tried = 0; tried < inputs_.size() && !found; ++tried) {
       input = next_input_;
       next_input_ = (next_input_ + 1) % inputs_.size();
-      found = inputs_[input]->Pop(&element);
+      found = !InputBlocked(input) && inputs_[input]->Pop(&element);
     }
     if (!found) return TaskState::kBlockedOnInput;
     if (element.is_data()) {
@@ -341,7 +362,7 @@ size_t ChainTask::LaggingInput() const {
   int64_t lowest = kMaxWatermark;
   int64_t highest = kMinWatermark;
   for (size_t i = 0; i < inputs_.size(); ++i) {
-    if (input_ended_[i] || input_idle_[i]) continue;
+    if (input_ended_[i] || input_idle_[i] || InputBlocked(i)) continue;
     if (input_watermarks_[i] < lowest) {
       lowest = input_watermarks_[i];
       lagging = i;
@@ -359,6 +380,7 @@ void ChainTask::HandleControl(size_t input, const Element& element) {
         ++inputs_ended_;
         // An ended input no longer holds back event time.
         input_watermarks_[input] = kMaxWatermark;
+        CompleteAlignmentIfDone();  // an ended input has nothing left to align
       }
       break;
     case ElementKind::kWatermark:
@@ -367,8 +389,10 @@ void ChainTask::HandleControl(size_t input, const Element& element) {
     case ElementKind::kIdleness:
       input_idle_[input] = element.value != 0;
       break;
+    case ElementKind::kBarrier:
+      OnBarrier(input, element.value);
+      return;
     default:
-      // Barriers are aligned by the checkpoint layer; until then pass them on.
       links_[0]->EmitControl(element.kind, element.value);
       return;
   }
@@ -419,9 +443,10 @@ TaskState ChainTask::FinishChain() {
   }
   current_stage_ = static_cast<int>(stages_.size());
   tail_->EmitControl(ElementKind::kEndOfInput, 0);
+  ReportFinished();
   absl::Status status = CloseAll();
   if (!status.ok()) return Fail(status);
-  completed_.store(true, std::memory_order_release);
+  done_.store(true, std::memory_order_release);
   return TaskState::kFinished;
 }
 

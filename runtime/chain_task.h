@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <queue>
 #include <utility>
@@ -14,6 +15,8 @@
 
 #include "absl/status/status.h"
 #include "runtime/channel.h"
+#include "runtime/checkpoint/checkpoint_coordinator.h"
+#include "runtime/checkpoint/completed_checkpoint.h"
 #include "runtime/operator.h"
 #include "runtime/operator_metrics.h"
 #include "runtime/processing_clock.h"
@@ -30,19 +33,24 @@ struct TaskEnvironment {
   const std::atomic<bool>* cancelled = nullptr;
   // Records the first failure and cancels the job. Thread-safe.
   std::function<void(absl::Status)> fail;
+  // Set when the job takes checkpoints; `task_index` is this task's number there.
+  CheckpointCoordinator* checkpoints = nullptr;
+  int task_index = -1;
 };
 
-class ChainTask final : public Task {
+class ChainTask final : public Task, public CheckpointParticipant {
  public:
   struct Stage {
     std::unique_ptr<Operator> op;
     OperatorContext context;
     OperatorMetrics* metrics;  // owned by the job
+    int node = -1;             // the dataflow node: names its state in checkpoints
   };
   struct SourceStage {
     std::unique_ptr<SourceOperator> op;
     OperatorContext context;
     OperatorMetrics* metrics;
+    int node = -1;
   };
 
   ChainTask(std::string name, TaskEnvironment env, std::optional<SourceStage> source,
@@ -53,22 +61,42 @@ class ChainTask final : public Task {
   // Opens every operator; called on the starting thread before the task first runs.
   // On failure the operators opened so far are closed by CloseAll or the destructor.
   absl::Status Open();
+  // After Open: puts back the keyed state of the key groups this instance owns.
+  absl::Status RestoreKeyedState(const CompletedCheckpoint& checkpoint);
   // Closes the operators that were opened (once; later calls do nothing).
   absl::Status CloseAll();
   // Passes Operator::NotifyCheckpointComplete to every operator of the chain; the
   // first error, naming the operator.
   absl::Status NotifyCheckpointComplete(int64_t checkpoint_id);
   // True once the chain processed all its input and closed cleanly.
-  bool completed() const { return completed_.load(std::memory_order_acquire); }
+  bool completed() const { return done_.load(std::memory_order_acquire); }
   TaskState RunQuantum() override;
 
+  // CheckpointParticipant.
+  void RequestBarrier(int64_t id) override;
+  void NotifyCheckpointCompleteAsync(int64_t id) override;
+
  private:
+  using Clock = std::chrono::steady_clock;
   class Link;
+  TaskState Step();
   TaskState RunSource(std::chrono::steady_clock::time_point deadline);
   TaskState RunOperators(std::chrono::steady_clock::time_point deadline);
   // The live input with the lowest watermark, or inputs_.size() when all are level.
   size_t LaggingInput() const;
   void HandleControl(size_t input, const Element& element);
+  // Checkpoints: barrier alignment over the inputs, and the snapshot the barrier
+  // takes as it passes each stage (stage == stages_.size(): past the last one).
+  void OnBarrier(size_t input, int64_t id);
+  void CompleteAlignmentIfDone();
+  bool InputBlocked(size_t input) const { return input_blocked_[input]; }
+  void InjectBarrierIfRequested();
+  void SnapshotStage(size_t stage, int64_t id, Output& next);
+  void AddStageState(size_t stage, int64_t id);
+  void BarrierPassed(int64_t id);
+  void ReportFinished();
+  void DeliverCheckpointNotifications();
+  void Stopped();
   TaskState FinishChain();
   TaskState Fail(absl::Status status);
   std::string CurrentOperatorDescription() const;
@@ -97,9 +125,20 @@ class ChainTask final : public Task {
   std::optional<std::chrono::steady_clock::time_point> blocked_since_;
   bool closed_ = false;
   int opened_ = 0;  // operators (source first) whose Open succeeded
-  std::atomic<bool> completed_{false};
+  std::atomic<bool> done_{false};
   std::vector<std::unique_ptr<StageTimers>> stage_timers_;  // one per stage
   SourcePacer pacer_;  // lets the stages hold the source back (alignment)
+  // Checkpoints.
+  std::atomic<int64_t> requested_barrier_{0};  // sources: the newest barrier asked for
+  int64_t injected_barrier_ = 0;
+  int64_t aligning_ = 0;             // the barrier being aligned (0: none yet)
+  int64_t completed_ = 0;            // the newest barrier passed on
+  std::vector<bool> input_blocked_;  // its barrier came: hold until all did
+  Clock::time_point alignment_start_;
+  TaskSnapshot snapshot_;  // filled as the barrier passes the stages
+  std::mutex notify_mutex_;
+  int64_t notify_pending_ = 0;  // a completed checkpoint to tell the operators of
+  bool stopped_ = false;        // no longer runs: notifications are delivered directly
   // (time, stage), earliest first.
   std::priority_queue<std::pair<int64_t, int>, std::vector<std::pair<int64_t, int>>,
                       std::greater<>>

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -66,6 +67,21 @@ class Operator {
   // The operator's keyed state, for snapshots and restores by key group (nullptr
   // when it keeps none).
   virtual KeyedStateBackend* keyed_state() { return nullptr; }
+  // Checkpoint `checkpoint_id`'s barrier reached this operator, after every element
+  // before it: emit what is held only to batch output (partial aggregates) so that
+  // it is not lost with the barrier. Called before SnapshotState.
+  virtual void PrepareSnapshotPreBarrier(int64_t checkpoint_id, Output& out) {
+    (void)checkpoint_id;
+    (void)out;
+  }
+  // The operator's state that is not keyed, for checkpoint `checkpoint_id` (a
+  // transactional sink pre-commits here and returns its pending files). Empty: none.
+  // A restore hands every instance the states of all instances of the run that took
+  // the checkpoint (OperatorContext::restored_states), each taking its share.
+  virtual absl::StatusOr<std::string> SnapshotState(int64_t checkpoint_id) {
+    (void)checkpoint_id;
+    return std::string();
+  }
   // Called once after the last element or on cancellation; release resources here.
   // A non-OK status (a sink failing to flush, say) fails the job.
   virtual absl::Status Close() { return absl::OkStatus(); }
@@ -105,6 +121,15 @@ class SourceOperator {
   // Errors (bad input under the "fail" policy) are returned as a status.
   virtual absl::StatusOr<SourceStep> Produce(Output& out) = 0;
   virtual absl::Status Close() { return absl::OkStatus(); }
+  // Whether SnapshotState records where this source is, so that a job with
+  // checkpoints can resume it; a job with checkpoints refuses to start otherwise.
+  virtual bool SupportsCheckpoints() const { return false; }
+  // Where the source is, between two Produce calls: what a restore hands back
+  // through OperatorContext::restored_states (every instance gets all instances'
+  // positions and takes its share).
+  virtual absl::StatusOr<std::string> SnapshotState() {
+    return absl::UnimplementedError("this source does not support checkpoints");
+  }
 };
 
 }  // namespace sluice

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "runtime/operator_metrics.h"
 #include "runtime/processing_clock.h"
@@ -31,6 +32,11 @@ struct OperatorContext {
   // For operators chained to a source: lets them hold the source back (alignment).
   // Null elsewhere.
   SourcePacer* source_pacer = nullptr;
+  // Set when the job restores a checkpoint or savepoint: what each instance of this
+  // operator returned from SnapshotState in the run that took it (index: that
+  // instance; empty string: nothing), possibly at another parallelism. Null on a
+  // fresh start. Read it in Open.
+  const std::vector<std::string>* restored_states = nullptr;
 };
 
 }  // namespace sluice

@@ -103,6 +103,12 @@ absl::StatusOr<std::vector<int64_t>> CompletedIdsIn(const std::string& dir) {
 
 }  // namespace
 
+absl::StatusOr<int64_t> CheckpointStorage::HighestId() const {
+  auto ids = AllIdsIn(dir_);
+  if (!ids.ok()) return ids.status();
+  return ids->empty() ? 0 : ids->back();
+}
+
 absl::StatusOr<std::unique_ptr<CheckpointWriter>> CheckpointStorage::Begin(int64_t id) {
   auto ids = AllIdsIn(dir_);
   if (!ids.ok()) return ids.status();

@@ -41,6 +41,9 @@ class CheckpointStorage {
   static absl::StatusOr<std::unique_ptr<CheckpointWriter>> BeginSavepoint(std::string dir,
                                                                           int64_t id);
 
+  // The highest id of any checkpoint directory, complete or not (0 when none): a
+  // new checkpoint must be numbered above it.
+  absl::StatusOr<int64_t> HighestId() const;
   // The ids of the directories that have a MANIFEST, ascending (not yet verified).
   absl::StatusOr<std::vector<int64_t>> CompletedIds() const;
   // The newest checkpoint that verifies; older ones are tried in turn, each skipped

@@ -1,0 +1,185 @@
+// ChainTask's part in checkpoints: barrier injection at sources, alignment over
+// several inputs, the snapshot a barrier takes as it passes each stage, and
+// delivering checkpoint completions to the operators on the task's own thread.
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/chain_task.h"
+#include "runtime/key_groups.h"
+#include "runtime/operator_error.h"
+
+namespace sluice {
+
+void ChainTask::RequestBarrier(int64_t id) {
+  int64_t seen = requested_barrier_.load(std::memory_order_relaxed);
+  while (seen < id &&
+         !requested_barrier_.compare_exchange_weak(seen, id, std::memory_order_release)) {
+  }
+  Wake();
+}
+
+// Between two Produce calls the source's position and every stage's state describe
+// the same point of the stream: that is where the barrier goes in.
+void ChainTask::InjectBarrierIfRequested() {
+  const int64_t id = requested_barrier_.load(std::memory_order_acquire);
+  if (id <= injected_barrier_) return;
+  injected_barrier_ = id;
+  snapshot_ = TaskSnapshot();
+  current_stage_ = -1;
+  absl::StatusOr<std::string> state = source_->op->SnapshotState();
+  if (!state.ok()) throw OperatorError(state.status());
+  if (!state->empty()) {
+    snapshot_.blobs.emplace_back(
+        StateNames::Operator(source_->node, source_->context.instance),
+        std::move(*state));
+  }
+  head_->EmitControl(ElementKind::kBarrier, id);
+}
+
+// Exactly-once alignment: once an input delivered the barrier, nothing more is read
+// from it until every other input delivered it too, so the snapshot holds exactly
+// the elements before the barrier on every input.
+void ChainTask::OnBarrier(size_t input, int64_t id) {
+  if (id <= completed_) return;  // of a checkpoint given up and overtaken
+  if (id > aligning_) {
+    // A newer checkpoint: an alignment still open belongs to one given up.
+    aligning_ = id;
+    std::fill(input_blocked_.begin(), input_blocked_.end(), false);
+    alignment_start_ = Clock::now();
+  }
+  if (id < aligning_) return;
+  input_blocked_[input] = true;
+  CompleteAlignmentIfDone();
+}
+
+void ChainTask::CompleteAlignmentIfDone() {
+  if (aligning_ <= completed_) return;
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    if (!input_blocked_[i] && !input_ended_[i]) return;
+  }
+  completed_ = aligning_;
+  std::fill(input_blocked_.begin(), input_blocked_.end(), false);
+  snapshot_ = TaskSnapshot();
+  snapshot_.alignment_nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  Clock::now() - alignment_start_)
+                                  .count();
+  head_->EmitControl(ElementKind::kBarrier, completed_);
+}
+
+void ChainTask::SnapshotStage(size_t stage, int64_t id, Output& next) {
+  const int saved = current_stage_;
+  current_stage_ = static_cast<int>(stage);
+  stages_[stage].op->PrepareSnapshotPreBarrier(id, next);
+  AddStageState(stage, id);
+  current_stage_ = saved;
+}
+
+void ChainTask::AddStageState(size_t stage, int64_t id) {
+  Stage& s = stages_[stage];
+  absl::StatusOr<std::string> state = s.op->SnapshotState(id);
+  if (!state.ok()) throw OperatorError(state.status());
+  if (!state->empty()) {
+    snapshot_.blobs.emplace_back(StateNames::Operator(s.node, s.context.instance),
+                                 std::move(*state));
+  }
+  KeyedStateBackend* keyed = s.op->keyed_state();
+  if (keyed == nullptr) return;
+  auto groups = keyed->SnapshotKeyGroups();
+  if (!groups.ok()) throw OperatorError(groups.status());
+  for (auto& [group, bytes] : *groups) {
+    snapshot_.blobs.emplace_back(StateNames::KeyGroup(s.node, group), std::move(bytes));
+  }
+}
+
+void ChainTask::BarrierPassed(int64_t id) {
+  if (env_.checkpoints == nullptr) return;
+  env_.checkpoints->Acknowledge(env_.task_index, id, std::move(snapshot_));
+  snapshot_ = TaskSnapshot();
+}
+
+// A finished task stands in every later checkpoint with its state as it ended.
+void ChainTask::ReportFinished() {
+  if (env_.checkpoints == nullptr) return;
+  snapshot_ = TaskSnapshot();
+  if (source_) {
+    current_stage_ = -1;
+    absl::StatusOr<std::string> state = source_->op->SnapshotState();
+    if (!state.ok()) throw OperatorError(state.status());
+    if (!state->empty()) {
+      snapshot_.blobs.emplace_back(
+          StateNames::Operator(source_->node, source_->context.instance),
+          std::move(*state));
+    }
+  }
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    current_stage_ = static_cast<int>(i);
+    AddStageState(i, kFinalCheckpoint);
+  }
+  env_.checkpoints->TaskFinished(env_.task_index, std::move(snapshot_));
+  snapshot_ = TaskSnapshot();
+}
+
+void ChainTask::NotifyCheckpointCompleteAsync(int64_t id) {
+  {
+    std::lock_guard<std::mutex> lock(notify_mutex_);
+    if (stopped_) {
+      // The task no longer runs, so nothing else touches its operators.
+      absl::Status status = NotifyCheckpointComplete(id);
+      if (!status.ok()) env_.fail(std::move(status));
+      return;
+    }
+    notify_pending_ = std::max(notify_pending_, id);
+  }
+  Wake();
+}
+
+void ChainTask::DeliverCheckpointNotifications() {
+  int64_t id;
+  {
+    std::lock_guard<std::mutex> lock(notify_mutex_);
+    id = std::exchange(notify_pending_, 0);
+  }
+  if (id == 0) return;
+  absl::Status status = NotifyCheckpointComplete(id);
+  if (!status.ok()) throw OperatorError(status);
+}
+
+void ChainTask::Stopped() {
+  std::lock_guard<std::mutex> lock(notify_mutex_);
+  stopped_ = true;
+  if (const int64_t id = std::exchange(notify_pending_, 0); id != 0) {
+    absl::Status status = NotifyCheckpointComplete(id);
+    if (!status.ok()) env_.fail(std::move(status));
+  }
+}
+
+absl::Status ChainTask::RestoreKeyedState(const CompletedCheckpoint& checkpoint) {
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    KeyedStateBackend* keyed = stages_[i].op->keyed_state();
+    if (keyed == nullptr) continue;
+    current_stage_ = static_cast<int>(i);
+    const OperatorContext& context = stages_[i].context;
+    const int groups = keyed->key_group_count();
+    const int first =
+        KeyGroups::RangeStart(context.instance, groups, context.parallelism);
+    const int end =
+        KeyGroups::RangeStart(context.instance + 1, groups, context.parallelism);
+    for (int group = first; group < end; ++group) {
+      const std::string name = StateNames::KeyGroup(stages_[i].node, group);
+      if (!checkpoint.Has(name)) continue;
+      absl::StatusOr<std::string> bytes = checkpoint.Read(name);
+      absl::Status status = bytes.ok() ? keyed->RestoreKeyGroup(*bytes) : bytes.status();
+      if (!status.ok()) {
+        return absl::Status(
+            status.code(),
+            absl::StrCat(CurrentOperatorDescription(), ": restoring key group ", group,
+                         " from ", checkpoint.dir(), ": ", status.message()));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace sluice
