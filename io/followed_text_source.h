@@ -4,20 +4,24 @@
 //
 // Lines (std::string, without "\n") come once each, in order, across log rotation
 // (the file renamed away and a new one created) and truncation (copytruncate); see
-// line_follower.h. One instance reads the file. The job runs until cancelled.
+// line_follower.h. One instance reads the file. The job runs until cancelled. Its
+// position (file identity and offset) is recorded in checkpoints.
 #pragma once
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "io/line_follower.h"
 #include "runtime/batch_pool.h"
 #include "runtime/batch_sizer.h"
 #include "runtime/connector_spec.h"
 #include "runtime/operator.h"
+#include "runtime/state/state_codec.h"
 
 namespace sluice {
 
@@ -53,17 +57,38 @@ class FollowedTextSource final : public SourceSpec<std::string> {
   class Reader final : public SourceOperator {
    public:
     Reader(std::string path, bool from_end, std::chrono::milliseconds poll)
-        : follower_(std::move(path), from_end, nullptr, WarnOnStderr), poll_(poll) {}
+        : path_(std::move(path)), from_end_(from_end), poll_(poll) {}
 
     absl::Status Open(const OperatorContext& context) override {
       sizer_ = BatchSizer(context);
-      return follower_.Start();
+      std::optional<LineFollower::Position> resume;
+      const auto* states = context.restored_states;
+      if (states != nullptr && !states->empty() && !states->front().empty()) {
+        StateReader reader(states->front());
+        DecodeState(reader, resume.emplace());
+        if (reader.failed() || !reader.done()) {
+          return absl::DataLossError(absl::StrCat(
+              "FollowTextFile ", path_, ": the checkpointed position is damaged"));
+        }
+      }
+      follower_.emplace(path_, from_end_, resume ? &*resume : nullptr, WarnOnStderr);
+      return follower_->Start();
+    }
+
+    bool SupportsCheckpoints() const override { return true; }
+    // The file (device, inode) and the offset after the last line emitted.
+    absl::StatusOr<std::string> SnapshotState() override {
+      LineFollower::Position position = follower_->position();
+      std::string out;
+      StateWriter writer(out);
+      EncodeState(position, writer);
+      return out;
     }
 
     absl::StatusOr<SourceStep> Produce(Output& out) override {
       BatchPtr batch = AcquireBatch<std::string>();
       auto& lines = BatchAs<std::string>(batch).items;
-      if (absl::Status s = follower_.Poll(sizer_.Next(), &lines); !s.ok()) return s;
+      if (absl::Status s = follower_->Poll(sizer_.Next(), &lines); !s.ok()) return s;
       if (lines.empty()) {
         auto wake = std::chrono::steady_clock::now() + poll_;
         return SourceStep::WaitUntil(
@@ -80,7 +105,9 @@ class FollowedTextSource final : public SourceSpec<std::string> {
                    message.data());
     }
 
-    LineFollower follower_;
+    std::string path_;
+    bool from_end_;
+    std::optional<LineFollower> follower_;  // made in Open, which knows the position
     std::chrono::milliseconds poll_;
     BatchSizer sizer_;
   };

@@ -7,13 +7,16 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "runtime/batch_pool.h"
 #include "runtime/batch_sizer.h"
 #include "runtime/connector_spec.h"
+#include "runtime/state/state_codec.h"
 
 namespace sluice {
 
@@ -54,7 +57,17 @@ class GeneratorSource final : public SourceSpec<T> {
       stride_ = static_cast<uint64_t>(context.parallelism);
       instance_rate_ = rate_ / context.parallelism;
       start_ = std::chrono::steady_clock::now();
+      if (context.restored_states != nullptr) return Restore(context);
       return absl::OkStatus();
+    }
+
+    bool SupportsCheckpoints() const override { return true; }
+    // The next index this instance generates.
+    absl::StatusOr<std::string> SnapshotState() override {
+      std::string out;
+      StateWriter writer(out);
+      EncodeState(next_, writer);
+      return out;
     }
 
     absl::StatusOr<SourceStep> Produce(Output& out) override {
@@ -87,6 +100,26 @@ class GeneratorSource final : public SourceSpec<T> {
     }
 
    private:
+    // Instance i generates i, i + P, ...: resuming needs the same P.
+    absl::Status Restore(const OperatorContext& context) {
+      const std::vector<std::string>& states = *context.restored_states;
+      if (states.size() != static_cast<size_t>(context.parallelism)) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "generator: the checkpoint was taken at parallelism ", states.size(),
+            "; a generator resumes only at the same parallelism (", context.parallelism,
+            " now)"));
+      }
+      StateReader reader(states[context.instance]);
+      DecodeState(reader, next_);
+      if (reader.failed() || !reader.done() ||
+          next_ % stride_ != static_cast<uint64_t>(context.instance) % stride_) {
+        return absl::DataLossError("generator: the checkpointed position is damaged");
+      }
+      // Pacing starts over from the restored position.
+      produced_ = 0;
+      return absl::OkStatus();
+    }
+
     F fn_;
     uint64_t count_;
     double rate_;

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "runtime/batch_pool.h"
 #include "runtime/element.h"
+#include "runtime/state/state_codec.h"
 
 namespace sluice {
 namespace {
@@ -25,6 +26,9 @@ absl::Status LogSourceReader::Open(const OperatorContext& context) {
                                    log::LogPartition::Access::kReadOnly);
   if (!topic.ok()) return topic.status();
   topic_ = std::move(*topic);
+  if (context.restored_states != nullptr) {
+    if (absl::Status s = ReadRestoredOffsets(*context.restored_states); !s.ok()) return s;
+  }
   for (int p = context.instance; p < topic_->partition_count();
        p += context.parallelism) {
     auto partition = std::make_unique<Partition>();
@@ -43,6 +47,21 @@ absl::Status LogSourceReader::Start(Partition& partition) {
   partition.end = end;
   partition.next = first;
   if (settings_.start == LogSource::Settings::Start::kLatest) partition.next = end;
+  if (restored_) {
+    // A partition the checkpoint does not know (added since) starts as configured.
+    if (auto it = restored_->find(partition.index); it != restored_->end()) {
+      if (it->second < first || it->second > end) {
+        return absl::DataLossError(
+            absl::StrCat("log source: cannot resume topic '", settings_.topic,
+                         "' partition ", partition.index, " at checkpointed offset ",
+                         it->second, ": it holds [", first, ", ", end, ")",
+                         it->second < first ? "; retention deleted the records in between"
+                                            : "; the log lost records the job had read"));
+      }
+      partition.next = it->second;
+      return absl::OkStatus();
+    }
+  }
   auto given = settings_.offsets.find(partition.index);
   if (settings_.start == LogSource::Settings::Start::kOffsets &&
       given != settings_.offsets.end()) {
@@ -55,6 +74,35 @@ absl::Status LogSourceReader::Start(Partition& partition) {
     partition.next = given->second;
   }
   return absl::OkStatus();
+}
+
+absl::Status LogSourceReader::ReadRestoredOffsets(
+    const std::vector<std::string>& states) {
+  restored_.emplace();
+  for (size_t i = 0; i < states.size(); ++i) {
+    if (states[i].empty()) continue;
+    std::vector<std::pair<int32_t, int64_t>> offsets;
+    StateReader reader(states[i]);
+    DecodeState(reader, offsets);
+    if (reader.failed() || !reader.done()) {
+      return absl::DataLossError(
+          absl::StrCat("log source: the checkpointed offsets of instance ", i,
+                       " of topic '", settings_.topic, "' are damaged"));
+    }
+    for (const auto& [partition, next] : offsets) (*restored_)[partition] = next;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> LogSourceReader::SnapshotState() {
+  std::vector<std::pair<int32_t, int64_t>> offsets;
+  for (const auto& partition : partitions_) {
+    offsets.emplace_back(partition->index, partition->next);
+  }
+  std::string out;
+  StateWriter writer(out);
+  EncodeState(offsets, writer);
+  return out;
 }
 
 absl::StatusOr<SourceStep> LogSourceReader::Produce(Output& out) {

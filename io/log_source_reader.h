@@ -5,8 +5,11 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "io/log/log_topic.h"
@@ -23,6 +26,9 @@ class LogSourceReader final : public SourceOperator {
 
   absl::Status Open(const OperatorContext& context) override;
   absl::StatusOr<SourceStep> Produce(Output& out) override;
+  bool SupportsCheckpoints() const override { return true; }
+  // The next offset of each of this instance's partitions.
+  absl::StatusOr<std::string> SnapshotState() override;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -36,6 +42,9 @@ class LogSourceReader final : public SourceOperator {
   };
 
   absl::Status Start(Partition& partition);
+  // A restore: the offsets every instance of the checkpointed run had reached, by
+  // partition (partitions are shared out anew at this run's parallelism).
+  absl::Status ReadRestoredOffsets(const std::vector<std::string>& states);
   // Emits up to `want` records of `partition`; returns how many.
   absl::StatusOr<size_t> EmitFrom(Partition& partition, size_t want, Output& out);
   absl::Status Refresh();
@@ -47,6 +56,7 @@ class LogSourceReader final : public SourceOperator {
   BatchSizer sizer_;
   Clock::time_point last_refresh_;
   bool announced_ = false;  // the partitions were announced as splits
+  std::optional<absl::flat_hash_map<int, int64_t>> restored_;  // partition -> next
 };
 
 }  // namespace sluice

@@ -1,16 +1,22 @@
 // The running instance of a file sink in ExactlyOnce() mode: encodes each batch with
-// an Encoder and writes it through a TransactionalFileWriter; commits when the job
-// has finished (later: when a checkpoint completes).
+// an Encoder and writes it through a TransactionalFileWriter; pre-commits at each
+// checkpoint barrier and commits when the checkpoint completes (or, without
+// checkpoints, when the whole job has finished).
 #pragma once
 
+#include <cstdio>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "io/exactly_once_files.h"
 #include "io/transactional_file_writer.h"
 #include "runtime/operator.h"
 #include "runtime/operator_error.h"
+#include "runtime/state/state_codec.h"
 
 namespace sluice {
 
@@ -33,7 +39,48 @@ class TransactionalFileSinkWriter final : public Operator {
     options.roll_bytes = files_.roll_bytes;
     options.roll_interval_ms = files_.roll_interval_ms;
     encoder_.AppendHeader(&options.header);
-    return writer_.Open(std::move(options), /*restored=*/nullptr);
+    if (context.restored_states == nullptr) {
+      return writer_.Open(std::move(options), /*restored=*/nullptr, Warn);
+    }
+    // Instance i of this run finishes the files of instances i, i + P, ... of the
+    // run that took the checkpoint (P: this run's parallelism).
+    const std::vector<std::string>& states = *context.restored_states;
+    std::vector<std::pair<int, TransactionalFileWriter::State>> taken;
+    for (size_t k = context.instance; k < states.size();
+         k += static_cast<size_t>(context.parallelism)) {
+      if (states[k].empty()) continue;
+      TransactionalFileWriter::State state;
+      StateReader reader(states[k]);
+      DecodeState(reader, state);
+      if (reader.failed() || !reader.done()) {
+        return absl::DataLossError(absl::StrCat(
+            "sink ", dir_, ": the checkpointed state of instance ", k, " is damaged"));
+      }
+      taken.emplace_back(static_cast<int>(k), std::move(state));
+    }
+    const TransactionalFileWriter::State* own = nullptr;
+    if (!taken.empty() && taken.front().first == context.instance) {
+      own = &taken.front().second;
+    }
+    if (absl::Status s = writer_.Open(std::move(options), own, Warn); !s.ok()) return s;
+    for (const auto& [instance, state] : taken) {
+      if (instance == context.instance) continue;
+      if (absl::Status s = writer_.AdoptInstance(instance, state); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
+  // Checkpoint `checkpoint_id`: the file being written becomes pending; the state
+  // lists every file still pending, committed once the checkpoint completes (or by
+  // the restore of this checkpoint, if the job crashes before).
+  absl::StatusOr<std::string> SnapshotState(int64_t checkpoint_id) override {
+    absl::StatusOr<TransactionalFileWriter::State> state =
+        writer_.PreCommit(checkpoint_id);
+    if (!state.ok()) return state.status();
+    std::string out;
+    StateWriter writer(out);
+    EncodeState(*state, writer);
+    return out;
   }
 
   void ProcessBatch(int, BatchPtr batch, Output&) override {
@@ -59,6 +106,11 @@ class TransactionalFileSinkWriter final : public Operator {
   std::string extension_;
   ExactlyOnceFiles files_;
   Encoder encoder_;
+  static void Warn(std::string_view message) {
+    std::fprintf(stderr, "sluice: %.*s\n", static_cast<int>(message.size()),
+                 message.data());
+  }
+
   TransactionalFileWriter writer_;
   std::string text_;
 };

@@ -66,7 +66,21 @@ absl::Status TransactionalFileWriter::Open(Options options, const State* restore
 // Commits the restored checkpoint's pending files, removes this instance's other
 // uncommitted ones, and numbers new files after every existing one.
 absl::Status TransactionalFileWriter::Recover(const State* restored) {
-  const std::string mine = absl::StrCat("part-", options_.instance, "-");
+  auto highest = RecoverInstance(options_.instance, restored);
+  if (!highest.ok()) return highest.status();
+  next_seq_ = *highest + 1;
+  return SyncDirectory(options_.dir);
+}
+
+absl::Status TransactionalFileWriter::AdoptInstance(int instance, const State& state) {
+  auto highest = RecoverInstance(instance, &state);
+  if (!highest.ok()) return highest.status();
+  return SyncDirectory(options_.dir);
+}
+
+absl::StatusOr<int64_t> TransactionalFileWriter::RecoverInstance(int instance,
+                                                                 const State* restored) {
+  const std::string mine = absl::StrCat("part-", instance, "-");
   if (restored != nullptr) {
     for (const std::string& name : restored->pending) {
       if (absl::Status s = CommitFile(name); !s.ok()) return s;
@@ -105,8 +119,7 @@ absl::Status TransactionalFileWriter::Recover(const State* restored) {
     return absl::InternalError(
         absl::StrCat("cannot list sink directory ", options_.dir, ": ", error.message()));
   }
-  next_seq_ = highest + 1;
-  return SyncDirectory(options_.dir);
+  return highest;
 }
 
 absl::Status TransactionalFileWriter::CommitFile(const std::string& name) {

@@ -53,6 +53,10 @@ class TransactionalFileWriter {
   // fresh start. `warn` receives what recovery did that a user should know.
   absl::Status Open(Options options, const State* restored,
                     std::function<void(std::string_view)> warn = nullptr);
+  // After Open, for a restore at a lower parallelism: finishes what instance
+  // `instance` of the checkpointed run left (commits its pending files, removes its
+  // uncommitted ones). Its files keep their names; new ones are this instance's.
+  absl::Status AdoptInstance(int instance, const State& state);
   // Appends to the in-progress file, rolling it first if it is due.
   absl::Status Write(std::string_view text);
   // Checkpoint `checkpoint_id`'s barrier: the in-progress file becomes pending; the
@@ -79,6 +83,9 @@ class TransactionalFileWriter {
   }
   std::string FinalName(int64_t seq) const;
   absl::Status Recover(const State* restored);
+  // Recover's work for the files of `instance`; returns the highest sequence number
+  // in use (-1: none).
+  absl::StatusOr<int64_t> RecoverInstance(int instance, const State* restored);
   absl::Status StartFile();
   // Closes the in-progress file (fsynced) and renames it to pending.
   absl::Status CloseCurrent();

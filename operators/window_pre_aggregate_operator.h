@@ -75,6 +75,9 @@ class WindowPreAggregateOperator final : public Operator {
   }
 
   void Finish(Output& out) override { Flush(out); }
+  // Partials are not state of their own: they go downstream before the barrier,
+  // into the window operator's snapshot.
+  void PrepareSnapshotPreBarrier(int64_t, Output& out) override { Flush(out); }
 
  private:
   // Folding is worth it while it at least halves the partials; judged on the first

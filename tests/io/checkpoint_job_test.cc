@@ -1,0 +1,274 @@
+// Checkpoints end to end: a job reading the embedded log into keyed windows and an
+// exactly-once file sink is stopped midway (cancelled after some checkpoints, or
+// stopped with a savepoint) and restarted from what it saved, possibly at another
+// parallelism. The committed output must equal a brute-force count computed here
+// from the records written: nothing lost, nothing twice.
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "engine/sluice.h"
+#include "gtest/gtest.h"
+#include "io/log/log_topic.h"
+#include "tests/io/scratch_directory.h"
+#include "tests/run_config.h"
+#include "tests/status_matchers.h"
+
+namespace sluice {
+namespace {
+
+namespace fs = std::filesystem;
+using ::sluice::testing::RunConfig;
+using ::sluice::testing::ScratchDirectory;
+using ::sluice::testing::StatusIs;
+
+constexpr int kPartitions = 4;
+constexpr int64_t kRecordsEach = 20'000;
+constexpr int kKeys = 13;
+
+// Record o of every partition: key "k<(o + p) mod 13>", 10 ms apart.
+std::string KeyOf(int p, int64_t o) { return absl::StrCat("k", (o + p) % kKeys); }
+int64_t TimeOf(int64_t o) { return o * 10; }
+
+void WriteTopic(const std::string& dir) {
+  log::LogConfig config;
+  config.partitions = kPartitions;
+  config.segment_bytes = 64 << 10;
+  config.fsync = log::FsyncPolicy::kNone;
+  auto topic = log::LogTopic::Create(dir, "events", config);
+  ASSERT_TRUE(topic.ok()) << topic.status();
+  log::RecordBatchBuilder builder;
+  for (int p = 0; p < kPartitions; ++p) {
+    for (int64_t o = 0; o < kRecordsEach;) {
+      builder.Clear();
+      for (int i = 0; i < 100 && o < kRecordsEach; ++i, ++o) {
+        builder.Add(KeyOf(p, o), absl::StrCat(o), TimeOf(o), {});
+      }
+      ASSERT_TRUE((*topic)->partition(p).Append(builder).ok());
+    }
+  }
+}
+
+struct Row {
+  std::string key;
+  int64_t start = 0;
+  int64_t count = 0;
+};
+
+RecordSchema<Row> RowSchema() {
+  return RecordSchema<Row>()
+      .Field("key", &Row::key)
+      .Field("start", &Row::start)
+      .Field("count", &Row::count);
+}
+
+using Counts = std::map<std::pair<std::string, int64_t>, int64_t>;
+
+// The brute-force answer: per key and 1 s window, the records in it.
+Counts Expected() {
+  Counts counts;
+  for (int p = 0; p < kPartitions; ++p) {
+    for (int64_t o = 0; o < kRecordsEach; ++o) {
+      ++counts[{KeyOf(p, o), TimeOf(o) / 1000 * 1000}];
+    }
+  }
+  return counts;
+}
+
+// The committed rows; a window reported twice shows as a count too high, and the
+// test also fails on a duplicate (key, window) row.
+Counts Committed(const std::string& dir) {
+  Counts counts;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with("part-")) continue;
+    for (absl::string_view line : absl::StrSplit(
+             ScratchDirectory::Read(entry.path().string()), '\n', absl::SkipEmpty())) {
+      std::vector<std::string> f = absl::StrSplit(line, ',');
+      EXPECT_EQ(f.size(), 3u) << line;
+      if (f.size() != 3) continue;
+      auto [it, fresh] =
+          counts.emplace(std::pair(f[0], std::stoll(f[1])), std::stoll(f[2]));
+      EXPECT_TRUE(fresh) << "window reported twice: " << line << " in " << name;
+    }
+  }
+  return counts;
+}
+
+class CheckpointJobTest : public ::testing::TestWithParam<std::tuple<RunConfig, int>> {
+ protected:
+  void SetUp() override {
+    WriteTopic(scratch_.path());
+    out_ = scratch_.Path("out");
+    checkpoints_ = scratch_.Path("checkpoints");
+  }
+
+  JobOptions Options(int parallelism) const {
+    JobOptions options = std::get<0>(GetParam()).Options();
+    options.parallelism = parallelism;
+    options.checkpoints.dir = checkpoints_;
+    options.checkpoints.interval_ms = 5;
+    return options;
+  }
+  int FirstParallelism() const { return std::get<0>(GetParam()).parallelism; }
+  int SecondParallelism() const { return std::get<1>(GetParam()); }
+
+  // Log -> a slowed map -> per-partition watermarks -> keyed 1 s counts -> files.
+  void Build(Dataflow& flow) const {
+    ExactlyOnceFiles files;
+    files.roll_bytes = 4000;
+    flow.Source(LogRecords(scratch_.path(), "events"))
+        .Map([](const LogMessage& m) {
+          // Slow enough that the first run is stopped halfway through.
+          if (m.offset % 250 == 0)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          return m;
+        })
+        .AssignTimestamps([](const LogMessage& m) { return m.timestamp; },
+                          WatermarkStrategy::Monotonous())
+        .KeyBy([](const LogMessage& m) { return m.key; })
+        .Window(TumblingWindows(1000))
+        .Aggregate(aggregates::Count())
+        .Map([](const WindowResult<std::string, int64_t>& r) {
+          return Row{r.key, r.start, r.value};
+        })
+        .Sink(CsvSink(out_, RowSchema()).ExactlyOnce(files));
+  }
+
+  // Runs until `checkpoints` checkpoints completed, then cancels; false if the job
+  // ended first.
+  bool RunAndCancelAfter(int checkpoints) {
+    Dataflow flow;
+    Build(flow);
+    auto job = flow.Build(Options(FirstParallelism()));
+    EXPECT_TRUE(job.ok()) << job.status();
+    EXPECT_TRUE(job->Start().ok());
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (job->Checkpoints().completed < checkpoints &&
+           std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    job->Cancel();
+    absl::Status status = job->Wait();
+    if (status.ok()) return false;  // finished before the cancel
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kCancelled, "cancelled"));
+    EXPECT_GE(job->Checkpoints().completed, checkpoints);
+    return true;
+  }
+
+  absl::Status RunToEnd(std::string restore_from) {
+    Dataflow flow;
+    Build(flow);
+    JobOptions options = Options(SecondParallelism());
+    options.checkpoints.restore_from = std::move(restore_from);
+    return flow.Run(options);
+  }
+
+  ScratchDirectory scratch_;
+  std::string out_;
+  std::string checkpoints_;
+};
+
+TEST_P(CheckpointJobTest, CancelledJobResumesFromLatestCheckpointExactlyOnce) {
+  const bool stopped_midway = RunAndCancelAfter(3);
+  // Windows committed by the first run stay, and are not written again.
+  const size_t committed_first = Committed(out_).size();
+  ASSERT_TRUE(RunToEnd("latest").ok());
+  EXPECT_EQ(Committed(out_), Expected());
+  if (stopped_midway) {
+    EXPECT_LT(committed_first, Expected().size()) << "the first run was not stopped";
+  }
+  for (const auto& entry : fs::directory_iterator(out_)) {
+    const std::string name = entry.path().filename().string();
+    EXPECT_TRUE(name.starts_with("part-") || name.starts_with(".lock-"))
+        << "left behind: " << name;
+  }
+}
+
+TEST_P(CheckpointJobTest, StopWithSavepointThenStartFromIt) {
+  const std::string savepoint = scratch_.Path("savepoint");
+  {
+    Dataflow flow;
+    Build(flow);
+    auto job = flow.Build(Options(FirstParallelism()));
+    ASSERT_TRUE(job.ok()) << job.status();
+    ASSERT_TRUE(job->Start().ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    absl::Status stop = job->StopWithSavepoint(savepoint);
+    ASSERT_TRUE(stop.ok()) << stop;
+    ASSERT_TRUE(job->Wait().ok());
+  }
+  ASSERT_TRUE(RunToEnd(savepoint).ok());
+  EXPECT_EQ(Committed(out_), Expected());
+}
+
+// The first run at one parallelism (and batch cut), the restored run at another.
+INSTANTIATE_TEST_SUITE_P(Configs, CheckpointJobTest,
+                         ::testing::Values(std::tuple(RunConfig{1, 1024, 0}, 1),
+                                           std::tuple(RunConfig{2, 1024, 0}, 2),
+                                           std::tuple(RunConfig{1, 7, 3}, 2),
+                                           std::tuple(RunConfig{2, 5, 9}, 1)),
+                         [](const auto& info) {
+                           const RunConfig& c = std::get<0>(info.param);
+                           return absl::StrCat("p", c.parallelism, "_batch", c.batch_size,
+                                               "_then_p", std::get<1>(info.param));
+                         });
+
+TEST(CheckpointJobErrorsTest, RefusesASourceWithoutPositions) {
+  ScratchDirectory scratch;
+  const std::string input = scratch.Write("in.txt", "a\nb\n");
+  Dataflow flow;
+  CollectorSink<std::string> sink;
+  flow.Source(TextLines(input)).Sink(sink);
+  JobOptions options = testing::QuietOptions();
+  options.checkpoints.dir = scratch.Path("checkpoints");
+  absl::Status status = flow.Run(options);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition,
+                               "does not record its position in checkpoints"));
+}
+
+TEST(CheckpointJobErrorsTest, RefusesToRestoreIntoADifferentDataflow) {
+  ScratchDirectory scratch;
+  JobOptions options = testing::QuietOptions();
+  options.checkpoints.dir = scratch.Path("checkpoints");
+  {
+    Dataflow flow;
+    CollectorSink<uint64_t> sink;
+    flow.Source(Generator([](uint64_t i) { return i; }).Count(1000)).Sink(sink);
+    ASSERT_TRUE(flow.Run(options).ok());  // leaves its final checkpoint
+  }
+  Dataflow other;
+  CollectorSink<uint64_t> sink;
+  other.Source(Generator([](uint64_t i) { return i; }).Count(1000))
+      .Map([](uint64_t i) { return i + 1; })
+      .Sink(sink);
+  options.checkpoints.restore_from = "latest";
+  absl::Status status = other.Run(options);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition,
+                               "taken by a different dataflow"));
+}
+
+// A finished job's final checkpoint records where its sources ended: a restart from
+// it reads nothing again.
+TEST(CheckpointJobErrorsTest, RestartAfterTheEndEmitsNothingMore) {
+  ScratchDirectory scratch;
+  JobOptions options = testing::QuietOptions(2);
+  options.checkpoints.dir = scratch.Path("checkpoints");
+  options.checkpoints.restore_from = "latest";
+  for (int run = 0; run < 2; ++run) {
+    Dataflow flow;
+    CollectorSink<uint64_t> sink;
+    flow.Source(Generator([](uint64_t i) { return i; }).Count(5000)).Sink(sink);
+    ASSERT_TRUE(flow.Run(options).ok());
+    EXPECT_EQ(sink.Size(), run == 0 ? 5000u : 0u) << "run " << run;
+  }
+}
+
+}  // namespace
+}  // namespace sluice
