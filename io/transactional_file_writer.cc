@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/crash_point.h"
 
 namespace sluice {
 namespace {
@@ -175,6 +176,7 @@ absl::Status TransactionalFileWriter::Write(std::string_view text) {
 
 absl::Status TransactionalFileWriter::CloseCurrent() {
   if (!current_.is_open()) return absl::OkStatus();
+  CrashPoint("sink.before_precommit_fsync");
   if (absl::Status s = current_.DataSync(); !s.ok()) return s;
   if (absl::Status s = current_.Close(); !s.ok()) return s;
   if (absl::Status s =
@@ -209,8 +211,10 @@ absl::Status TransactionalFileWriter::Commit(int64_t checkpoint_id) {
       });
   for (auto it = pending_.begin(); it != first_kept; ++it) {
     if (absl::Status s = CommitFile(it->name); !s.ok()) return s;
+    CrashPoint("sink.after_commit_rename");
   }
   pending_.erase(pending_.begin(), first_kept);
+  CrashPoint("sink.before_commit_directory_fsync");
   return SyncDirectory(options_.dir);
 }
 

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/crash_point.h"
 
 namespace sluice {
 
@@ -101,6 +102,7 @@ absl::Status CheckpointCoordinator::TakeCheckpoint(
     writer->Abort();
     return status;
   }
+  CrashPoint("checkpoint.before_notify");
   for (CheckpointParticipant* task : tasks_) {
     task->NotifyCheckpointCompleteAsync(writer->id());
   }

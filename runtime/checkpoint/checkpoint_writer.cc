@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/crash_point.h"
 #include "runtime/storage/crc32c.h"
 #include "runtime/storage/posix_file.h"
 
@@ -80,6 +81,7 @@ absl::Status CheckpointWriter::Commit() {
   // The state files were fsynced one by one; their names must reach the disk
   // before the manifest that lists them does.
   if (absl::Status s = SyncDirectory(dir_); !s.ok()) return s;
+  CrashPoint("checkpoint.before_manifest");
   if (absl::Status s = WriteFileAtomically(dir_, dir_ + "/MANIFEST", manifest_.Encode());
       !s.ok()) {
     return s;

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/crash_point.h"
 
 namespace sluice {
 namespace {
@@ -201,11 +202,14 @@ absl::Status WriteFileAtomically(const std::string& dir, const std::string& path
   auto file = PosixFile::Open(temporary, PosixFile::Mode::kCreateNew);
   if (!file.ok()) return file.status();
   if (absl::Status s = file->PWrite(0, bytes); !s.ok()) return s;
+  CrashPoint("atomic_write.before_fsync");
   if (absl::Status s = file->DataSync(); !s.ok()) return s;
   if (absl::Status s = file->Close(); !s.ok()) return s;
+  CrashPoint("atomic_write.before_rename");
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
     return ErrnoStatus(absl::StrCat("cannot rename ", temporary, " to"), path, errno);
   }
+  CrashPoint("atomic_write.before_directory_fsync");
   return SyncDirectory(dir);
 }
 
