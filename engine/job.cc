@@ -15,8 +15,10 @@
 #include "runtime/checkpoint/checkpoint_coordinator.h"
 #include "runtime/checkpoint/checkpoint_storage.h"
 #include "runtime/checkpoint/completed_checkpoint.h"
+#include "runtime/event_time.h"
 #include "runtime/fan_output.h"
 #include "runtime/scheduler_clock.h"
+#include "runtime/state/state_codec.h"
 #include "runtime/status_macros.h"
 #include "runtime/watermark_alignment.h"
 
@@ -113,7 +115,9 @@ class Job::Impl {
   // Loads the checkpoint or savepoint to restore from (none: a fresh start) and
   // gathers each operator's state by node.
   absl::Status LoadRestoredState();
-  absl::Status StartCheckpoints();
+  // The lowest event time the instances of operator `node` had reached in the
+  // restored checkpoint (none recorded: nullopt).
+  absl::StatusOr<std::optional<int64_t>> RestoredWatermark(int node) const;
   // The checkpoint of a job whose tasks all finished: it records the sinks' last
   // pending files, so a crash during the final commit loses nothing.
   absl::Status TakeFinalCheckpoint();
@@ -125,6 +129,7 @@ class Job::Impl {
   std::vector<std::unique_ptr<Channel>> channels_;
   std::vector<std::vector<Channel*>> exchange_channels_;  // [exchange][p * C + c]
   std::vector<bool> task_is_source_;
+  std::vector<int> task_chain_;
   // Checkpoints (options_.checkpoints.dir set) and the state restored.
   std::unique_ptr<CheckpointStorage> checkpoint_storage_;
   std::unique_ptr<CheckpointCoordinator> coordinator_;
@@ -325,6 +330,7 @@ absl::Status Job::Impl::Launch() {
       tasks_.push_back(std::move(task));
       task_is_source_.push_back(
           static_cast<bool>(graph_.node(plan_.chains[c].nodes.front()).make_source));
+      task_chain_.push_back(static_cast<int>(c));
       tasks_.back()->AttachScheduler(scheduler_.get());
       task_of[c].push_back(tasks_.back().get());
     }
@@ -344,7 +350,16 @@ absl::Status Job::Impl::Launch() {
   }
   for (auto& task : tasks_) SLUICE_RETURN_IF_ERROR(task->Open());
   if (restored_) {
-    for (auto& task : tasks_) SLUICE_RETURN_IF_ERROR(task->RestoreKeyedState(*restored_));
+    for (size_t t = 0; t < tasks_.size(); ++t) {
+      SLUICE_RETURN_IF_ERROR(tasks_[t]->RestoreKeyedState(*restored_));
+      const std::vector<int>& nodes = plan_.chains[task_chain_[t]].nodes;
+      const size_t first_stage = task_is_source_[t] ? 1 : 0;
+      for (size_t i = first_stage; i < nodes.size(); ++i) {
+        SLUICE_ASSIGN_OR_RETURN(std::optional<int64_t> watermark,
+                                RestoredWatermark(nodes[i]));
+        if (watermark) tasks_[t]->SetRestoredWatermark(i - first_stage, *watermark);
+      }
+    }
   }
   if (coordinator_) {
     std::vector<CheckpointParticipant*> participants;
@@ -430,10 +445,29 @@ absl::Status Job::Impl::LoadRestoredState() {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::optional<int64_t>> Job::Impl::RestoredWatermark(int node) const {
+  int64_t lowest = kMaxWatermark;
+  for (size_t i = 0; i < restored_states_[node].size(); ++i) {
+    const std::string name = StateNames::Watermark(node, static_cast<int>(i));
+    // An instance that had seen no watermark recorded none.
+    if (!restored_->Has(name)) return std::nullopt;
+    SLUICE_ASSIGN_OR_RETURN(std::string bytes, restored_->Read(name));
+    int64_t watermark = 0;
+    StateReader reader(bytes);
+    DecodeState(reader, watermark);
+    if (reader.failed() || !reader.done()) {
+      return absl::DataLossError(
+          absl::StrCat("checkpoint ", restored_->dir(), ": ", name, " is damaged"));
+    }
+    lowest = std::min(lowest, watermark);
+  }
+  if (restored_states_[node].empty()) return std::nullopt;
+  return lowest;
+}
+
 absl::Status Job::Impl::TakeFinalCheckpoint() {
-  SLUICE_ASSIGN_OR_RETURN(auto writer,
-                          checkpoint_storage_->Begin(coordinator_->NextId()));
-  absl::Status status = coordinator_->TakeCheckpoint(std::move(writer));
+  absl::Status status = coordinator_->TakeCheckpoint(
+      [this](int64_t id) { return checkpoint_storage_->Begin(id); });
   if (!status.ok()) {
     return absl::Status(status.code(),
                         absl::StrCat("final checkpoint failed: ", status.message()));
@@ -446,9 +480,15 @@ absl::Status Job::Impl::StopWithSavepoint(const std::string& dir) {
     return absl::FailedPreconditionError(
         "StopWithSavepoint needs a started job with JobOptions::checkpoints.dir set");
   }
-  SLUICE_ASSIGN_OR_RETURN(auto writer,
-                          CheckpointStorage::BeginSavepoint(dir, coordinator_->NextId()));
-  SLUICE_RETURN_IF_ERROR(coordinator_->TakeCheckpoint(std::move(writer)));
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (running_tasks_ == 0 || waited_) {
+      return absl::FailedPreconditionError(
+          "StopWithSavepoint: the job has already ended");
+    }
+  }
+  SLUICE_RETURN_IF_ERROR(coordinator_->TakeCheckpoint(
+      [&dir](int64_t id) { return CheckpointStorage::BeginSavepoint(dir, id); }));
   // The sinks committed what the savepoint covers (delivered before they stop);
   // what came after it is discarded and read again by a job started from it.
   stopped_with_savepoint_.store(true, std::memory_order_release);
@@ -487,12 +527,12 @@ absl::Status Job::Impl::Wait() {
   if (first_wait && status.ok() && all_completed) {
     if (coordinator_) status = TakeFinalCheckpoint();
     for (size_t t = 0; t < tasks_.size() && status.ok(); ++t) {
-      auto& task = tasks_[t];
-      status = task->NotifyCheckpointComplete(kFinalCheckpoint);
-      if (!status.ok()) break;
+      status = tasks_[t]->NotifyCheckpointComplete(kFinalCheckpoint);
     }
+    // The final checkpoint's own commit notices report failures through Fail().
     std::lock_guard<std::mutex> lock(mutex_);
-    status_ = status;
+    if (status_.ok()) status_ = status;
+    status = status_;
   }
   if (first_wait && options_.print_metrics) {
     std::fprintf(stderr, "%s", FormatMetricsTable(Metrics(), WallSeconds()).c_str());
@@ -500,10 +540,13 @@ absl::Status Job::Impl::Wait() {
       const CheckpointStats c = coordinator_->stats();
       std::fprintf(stderr,
                    "checkpoints: %lld completed, %lld failed; last: id %lld, %.1f ms, "
-                   "%.2f MB, alignment %.1f ms\n",
+                   "%.2f MB, alignment %.1f ms, snapshot pause %.1f ms; largest %.2f MB, "
+                   "longest pause %.1f ms\n",
                    static_cast<long long>(c.completed), static_cast<long long>(c.failed),
                    static_cast<long long>(c.last_id), c.last_duration_ms,
-                   static_cast<double>(c.last_size_bytes) / 1e6, c.last_alignment_ms);
+                   static_cast<double>(c.last_size_bytes) / 1e6, c.last_alignment_ms,
+                   c.last_sync_ms, static_cast<double>(c.largest_size_bytes) / 1e6,
+                   c.longest_sync_ms);
     }
   }
   return status;

@@ -119,6 +119,11 @@ class SlicedWindowOperator final : public Operator {
     size_t key_count() const override { return op_->Gather()->key_count(); }
     absl::StatusOr<std::vector<std::pair<int, std::string>>> SnapshotKeyGroups()
         override {
+      if constexpr (StateEncodable<K> && StateEncodable<Acc>) {
+        if (op_->sliding_.live() == 0 && op_->retained_.empty()) {
+          return op_->SnapshotOpenSlices();
+        }
+      }
       return op_->Gather()->SnapshotKeyGroups();
     }
     absl::StatusOr<std::string> SnapshotKeyGroup(int key_group) override {
@@ -154,6 +159,50 @@ class SlicedWindowOperator final : public Operator {
     }
     for (auto& [key, windows] : table) windows.sealed_until = sealed_until_;
     return keys;
+  }
+
+  // The common case at a checkpoint, tumbling windows (no sealed or retained
+  // slices): each key's entries are its open slices, encoded straight from the
+  // slices' maps as Gather's table would encode them, without building that table
+  // (which cost about 400 ns a key). A key is written where its oldest slice is met.
+  absl::StatusOr<std::vector<std::pair<int, std::string>>> SnapshotOpenSlices() {
+    KeyTable keys(key_group_count_);  // key groups and the envelope, as Gather's
+    std::vector<std::string> blobs(key_group_count_);
+    std::vector<uint64_t> counts(key_group_count_);
+    std::vector<std::pair<int64_t, const SliceMap*>> slices;
+    for (const auto& [start, map] : open_) slices.emplace_back(start, &map);
+    std::vector<std::pair<int64_t, const Acc*>> entries;
+    for (size_t i = 0; i < slices.size(); ++i) {
+      for (const auto& [key, acc] : *slices[i].second) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; ++j) seen = slices[j].second->contains(key);
+        if (seen) continue;
+        entries.assign(1, {slices[i].first, &acc});
+        for (size_t j = i + 1; j < slices.size(); ++j) {
+          if (auto it = slices[j].second->find(key); it != slices[j].second->end()) {
+            entries.emplace_back(slices[j].first, &it->second);
+          }
+        }
+        const int group = keys.KeyGroupOf(key);
+        StateWriter out(blobs[group]);
+        EncodeState(key, out);
+        out.Size(entries.size());  // KeyWindows: open, then sealed = retained = {}
+        for (const auto& [start, value] : entries) {
+          EncodeState(start, out);
+          EncodeState(*value, out);
+        }
+        out.Size(0);
+        out.Size(0);
+        EncodeState(sealed_until_, out);
+        ++counts[group];
+      }
+    }
+    std::vector<std::pair<int, std::string>> snapshots;
+    for (int group = 0; group < key_group_count_; ++group) {
+      if (counts[group] == 0) continue;
+      snapshots.emplace_back(group, keys.Envelope(group, counts[group], blobs[group]));
+    }
+    return snapshots;
   }
 
   void RestoreKey(const K& key, KeyWindows& windows) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "runtime/event_time.h"
@@ -118,9 +119,13 @@ class ChainTask::Link final : public Output {
     }
     int saved = task_->current_stage_;
     task_->current_stage_ = static_cast<int>(stage_);
+    watermark_in_ = std::max(watermark_in_, value);
     task_->stages_[stage_].op->ProcessWatermark(value, next);
     task_->current_stage_ = saved;
   }
+
+  // The highest watermark delivered to this link's stage.
+  int64_t watermark_in() const { return watermark_in_; }
 
   void Flush() override { task_->tail_->Flush(); }
   bool HasRoom() const override { return task_->tail_->HasRoom(); }
@@ -130,6 +135,7 @@ class ChainTask::Link final : public Output {
   size_t stage_;
   OperatorMetrics* producer_;
   uint32_t calls_ = 0;
+  int64_t watermark_in_ = kMinWatermark;
 };
 
 // The processing-time timer service one stage's operator sees.
@@ -266,12 +272,23 @@ TaskState ChainTask::Step() {
     blocked_since_.reset();
   }
   if (env_.cancelled->load(std::memory_order_acquire)) {
+    // A checkpoint that completed (a savepoint before a stop) commits before the
+    // operators close.
+    int64_t id;
+    {
+      std::lock_guard<std::mutex> lock(notify_mutex_);
+      id = std::exchange(notify_pending_, 0);
+    }
+    if (id != 0) {
+      if (absl::Status s = NotifyOperators(id); !s.ok()) env_.fail(std::move(s));
+    }
     absl::Status status = CloseAll();
     if (!status.ok()) env_.fail(std::move(status));
     return TaskState::kFinished;
   }
   Clock::time_point deadline = Clock::now() + kQuantumTime;
   try {
+    ApplyRestoredWatermarks();
     DeliverCheckpointNotifications();
     FireProcessingTimers();
     TaskState state = source_ ? RunSource(deadline) : RunOperators(deadline);
@@ -288,6 +305,21 @@ TaskState ChainTask::Step() {
     return Fail(absl::UnknownError(
         absl::StrCat(CurrentOperatorDescription(), " threw a non-standard exception")));
   }
+}
+
+int64_t ChainTask::StageWatermark(size_t stage) const {
+  return links_[stage]->watermark_in();
+}
+
+void ChainTask::ApplyRestoredWatermarks() {
+  if (restored_watermarks_.empty()) return;
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    const std::optional<int64_t> restored = restored_watermarks_[i];
+    if (!restored || *restored <= StageWatermark(i)) continue;
+    if (i == 0) watermark_ = std::max(watermark_, *restored);
+    links_[i]->EmitControl(ElementKind::kWatermark, *restored);
+  }
+  restored_watermarks_.clear();
 }
 
 TaskState ChainTask::Park(TaskState state) {
@@ -477,6 +509,11 @@ absl::Status ChainTask::CloseAll() {
 }
 
 absl::Status ChainTask::NotifyCheckpointComplete(int64_t checkpoint_id) {
+  std::lock_guard<std::mutex> lock(notify_mutex_);
+  return NotifyOperators(checkpoint_id);
+}
+
+absl::Status ChainTask::NotifyOperators(int64_t checkpoint_id) {
   for (size_t i = 0; i < stages_.size(); ++i) {
     current_stage_ = static_cast<int>(i);
     absl::Status status;

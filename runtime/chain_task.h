@@ -63,10 +63,18 @@ class ChainTask final : public Task, public CheckpointParticipant {
   absl::Status Open();
   // After Open: puts back the keyed state of the key groups this instance owns.
   absl::Status RestoreKeyedState(const CompletedCheckpoint& checkpoint);
+  // After Open: the event time stage `stage` had reached in the checkpointed run
+  // (every instance had the same at a barrier: watermarks are broadcast). It is
+  // delivered before any input, so a replayed element that was late then is late now.
+  void SetRestoredWatermark(size_t stage, int64_t watermark) {
+    restored_watermarks_.resize(stages_.size());
+    restored_watermarks_[stage] = watermark;
+  }
   // Closes the operators that were opened (once; later calls do nothing).
   absl::Status CloseAll();
-  // Passes Operator::NotifyCheckpointComplete to every operator of the chain; the
-  // first error, naming the operator.
+  // For a task that stopped: passes Operator::NotifyCheckpointComplete to every
+  // operator of the chain (serialised with the coordinator's notices); the first
+  // error, naming the operator.
   absl::Status NotifyCheckpointComplete(int64_t checkpoint_id);
   // True once the chain processed all its input and closed cleanly.
   bool completed() const { return done_.load(std::memory_order_acquire); }
@@ -96,6 +104,7 @@ class ChainTask final : public Task, public CheckpointParticipant {
   void BarrierPassed(int64_t id);
   void ReportFinished();
   void DeliverCheckpointNotifications();
+  absl::Status NotifyOperators(int64_t checkpoint_id);
   void Stopped();
   TaskState FinishChain();
   TaskState Fail(absl::Status status);
@@ -136,6 +145,10 @@ class ChainTask final : public Task, public CheckpointParticipant {
   std::vector<bool> input_blocked_;  // its barrier came: hold until all did
   Clock::time_point alignment_start_;
   TaskSnapshot snapshot_;  // filled as the barrier passes the stages
+  Clock::time_point snapshot_started_;
+  std::vector<std::optional<int64_t>> restored_watermarks_;  // by stage
+  int64_t StageWatermark(size_t stage) const;
+  void ApplyRestoredWatermarks();
   std::mutex notify_mutex_;
   int64_t notify_pending_ = 0;  // a completed checkpoint to tell the operators of
   bool stopped_ = false;        // no longer runs: notifications are delivered directly

@@ -7,8 +7,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/chain_task.h"
+#include "runtime/event_time.h"
 #include "runtime/key_groups.h"
 #include "runtime/operator_error.h"
+#include "runtime/state/state_codec.h"
 
 namespace sluice {
 
@@ -27,6 +29,7 @@ void ChainTask::InjectBarrierIfRequested() {
   if (id <= injected_barrier_) return;
   injected_barrier_ = id;
   snapshot_ = TaskSnapshot();
+  snapshot_started_ = Clock::now();
   current_stage_ = -1;
   absl::StatusOr<std::string> state = source_->op->SnapshotState();
   if (!state.ok()) throw OperatorError(state.status());
@@ -62,8 +65,9 @@ void ChainTask::CompleteAlignmentIfDone() {
   completed_ = aligning_;
   std::fill(input_blocked_.begin(), input_blocked_.end(), false);
   snapshot_ = TaskSnapshot();
+  snapshot_started_ = Clock::now();
   snapshot_.alignment_nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                  Clock::now() - alignment_start_)
+                                  snapshot_started_ - alignment_start_)
                                   .count();
   head_->EmitControl(ElementKind::kBarrier, completed_);
 }
@@ -78,6 +82,13 @@ void ChainTask::SnapshotStage(size_t stage, int64_t id, Output& next) {
 
 void ChainTask::AddStageState(size_t stage, int64_t id) {
   Stage& s = stages_[stage];
+  if (const int64_t watermark = StageWatermark(stage); watermark > kMinWatermark) {
+    std::string bytes;
+    StateWriter writer(bytes);
+    EncodeState(watermark, writer);
+    snapshot_.blobs.emplace_back(StateNames::Watermark(s.node, s.context.instance),
+                                 std::move(bytes));
+  }
   absl::StatusOr<std::string> state = s.op->SnapshotState(id);
   if (!state.ok()) throw OperatorError(state.status());
   if (!state->empty()) {
@@ -95,6 +106,9 @@ void ChainTask::AddStageState(size_t stage, int64_t id) {
 
 void ChainTask::BarrierPassed(int64_t id) {
   if (env_.checkpoints == nullptr) return;
+  snapshot_.sync_nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             Clock::now() - snapshot_started_)
+                             .count();
   env_.checkpoints->Acknowledge(env_.task_index, id, std::move(snapshot_));
   snapshot_ = TaskSnapshot();
 }
@@ -126,7 +140,7 @@ void ChainTask::NotifyCheckpointCompleteAsync(int64_t id) {
     std::lock_guard<std::mutex> lock(notify_mutex_);
     if (stopped_) {
       // The task no longer runs, so nothing else touches its operators.
-      absl::Status status = NotifyCheckpointComplete(id);
+      absl::Status status = NotifyOperators(id);
       if (!status.ok()) env_.fail(std::move(status));
       return;
     }
@@ -142,7 +156,7 @@ void ChainTask::DeliverCheckpointNotifications() {
     id = std::exchange(notify_pending_, 0);
   }
   if (id == 0) return;
-  absl::Status status = NotifyCheckpointComplete(id);
+  absl::Status status = NotifyOperators(id);
   if (!status.ok()) throw OperatorError(status);
 }
 
@@ -150,7 +164,7 @@ void ChainTask::Stopped() {
   std::lock_guard<std::mutex> lock(notify_mutex_);
   stopped_ = true;
   if (const int64_t id = std::exchange(notify_pending_, 0); id != 0) {
-    absl::Status status = NotifyCheckpointComplete(id);
+    absl::Status status = NotifyOperators(id);
     if (!status.ok()) env_.fail(std::move(status));
   }
 }

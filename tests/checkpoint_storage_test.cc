@@ -85,6 +85,34 @@ TEST_F(CheckpointStorageTest, WhatCommitsIsReadBackWhole) {
   EXPECT_TRUE(warnings_.empty());
 }
 
+// A task's state goes to one file; each piece is read back, and checked, on its own.
+TEST_F(CheckpointStorageTest, SeveralPiecesShareAFileAndAreCheckedOneByOne) {
+  auto storage = OpenOrDie();
+  auto writer = storage->Begin(3);
+  ASSERT_TRUE(writer.ok());
+  std::vector<std::pair<std::string, std::string>> pieces;
+  for (int i = 0; i < 3; ++i) pieces.emplace_back(absl::StrCat("op/", i), StateOf(3, i));
+  ASSERT_TRUE((*writer)->PutAll(pieces).ok());
+  EXPECT_TRUE(absl::IsAlreadyExists((*writer)->PutAll({{"op/1", "again"}})));
+  ASSERT_TRUE((*writer)->Commit().ok());
+  auto loaded = storage->Load(3);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ExpectStates(*loaded, 3);
+  // One file: flip a byte of the middle piece (its offset is the first's length).
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(storage->PathOf(3))) {
+    if (entry.path().extension() == ".state") files.push_back(entry.path());
+  }
+  ASSERT_EQ(files.size(), 1u);
+  std::string bytes = ScratchDirectory::Read(files[0].string());
+  bytes[StateOf(3, 0).size() + 5] ^= 0x40;
+  std::ofstream(files[0], std::ios::binary | std::ios::trunc) << bytes;
+  auto damaged = storage->Load(3);
+  ASSERT_TRUE(absl::IsDataLoss(damaged.status())) << damaged.status();
+  EXPECT_NE(damaged.status().message().find("'op/1'"), std::string::npos)
+      << damaged.status();
+}
+
 TEST_F(CheckpointStorageTest, ACheckpointThatNeverCommitsDoesNotExist) {
   auto storage = OpenOrDie();
   Commit(*storage, 1);

@@ -43,6 +43,9 @@ void CheckpointCoordinator::Stop() {
   }
   changed_.notify_all();
   if (thread_.joinable()) thread_.join();
+  // A savepoint another thread is taking ends too (its tasks finished or were
+  // cancelled, so it completes or is given up promptly).
+  std::lock_guard<std::mutex> run(run_mutex_);
 }
 
 void CheckpointCoordinator::Abandon() {
@@ -54,11 +57,6 @@ void CheckpointCoordinator::Abandon() {
   changed_.notify_all();
 }
 
-int64_t CheckpointCoordinator::NextId() {
-  std::lock_guard<std::mutex> lock(run_mutex_);
-  return next_id_;
-}
-
 void CheckpointCoordinator::Loop() {
   auto next = Clock::now() + std::chrono::milliseconds(options_.interval_ms);
   for (;;) {
@@ -66,17 +64,11 @@ void CheckpointCoordinator::Loop() {
       std::unique_lock<std::mutex> lock(mutex_);
       if (changed_.wait_until(lock, next, [this] { return stopping_; })) return;
     }
-    absl::StatusOr<std::unique_ptr<CheckpointWriter>> writer;
-    {
-      std::lock_guard<std::mutex> lock(run_mutex_);
-      writer = storage_->Begin(next_id_);
-    }
-    absl::Status status = writer.ok()
-                              ? TakeCheckpoint(std::move(*writer), /*periodic=*/true)
-                              : writer.status();
+    absl::Status status = TakeCheckpoint(
+        [this](int64_t id) { return storage_->Begin(id); }, /*periodic=*/true);
     if (absl::IsDeadlineExceeded(status)) {
-      warn_(std::string(
-          status.message()));  // the job goes on; the next checkpoint may make it
+      // The job goes on; the next checkpoint may make it.
+      warn_(std::string(status.message()));
     } else if (!status.ok() && !absl::IsAborted(status)) {
       fail_(absl::Status(status.code(),
                          absl::StrCat("checkpoint failed: ", status.message())));
@@ -88,10 +80,11 @@ void CheckpointCoordinator::Loop() {
   }
 }
 
-absl::Status CheckpointCoordinator::TakeCheckpoint(
-    std::unique_ptr<CheckpointWriter> writer, bool periodic) {
+absl::Status CheckpointCoordinator::TakeCheckpoint(const BeginFn& begin, bool periodic) {
   std::lock_guard<std::mutex> run(run_mutex_);
-  next_id_ = std::max(next_id_, writer->id()) + 1;
+  absl::StatusOr<std::unique_ptr<CheckpointWriter>> made = begin(next_id_++);
+  if (!made.ok()) return made.status();
+  std::unique_ptr<CheckpointWriter> writer = std::move(*made);
   absl::Status status = Run(*writer, periodic);
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -113,8 +106,15 @@ absl::Status CheckpointCoordinator::Run(CheckpointWriter& writer, bool periodic)
   const Clock::time_point start = Clock::now();
   const auto deadline = start + std::chrono::milliseconds(options_.timeout_ms);
   const int64_t id = writer.id();
-  // Cancelled tasks never acknowledge: stop waiting for them.
-  auto given_up = [&] { return abandoned_ || (periodic && stopping_); };
+  // Cancelled tasks never acknowledge: stop waiting for them. Tasks that all
+  // finished acknowledge at once, even in a job cancelled after its end.
+  auto all_finished = [&] {
+    return std::all_of(finished_.begin(), finished_.end(),
+                       [](const auto& snapshot) { return snapshot.has_value(); });
+  };
+  auto given_up = [&] {
+    return (abandoned_ && !all_finished()) || (periodic && stopping_);
+  };
   std::vector<CheckpointParticipant*> inject;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -132,14 +132,13 @@ absl::Status CheckpointCoordinator::Run(CheckpointWriter& writer, bool periodic)
     }
   }
   for (CheckpointParticipant* source : inject) source->RequestBarrier(id);
-  uint64_t bytes = 0;
-  int64_t alignment = 0;
+  Written written;
   for (const auto& [name, blob] : fixed_) {
     if (absl::Status s = writer.Put(name, blob); !s.ok()) return s;
-    bytes += blob.size();
+    written.bytes += blob.size();
   }
   for (;;) {
-    if (absl::Status s = WriteArrived(writer, &bytes, &alignment); !s.ok()) return s;
+    if (absl::Status s = WriteArrived(writer, &written); !s.ok()) return s;
     std::unique_lock<std::mutex> lock(mutex_);
     const bool woke = changed_.wait_until(lock, deadline, [&] {
       return given_up() || !in_flight_->arrived.empty() || in_flight_->remaining == 0;
@@ -159,24 +158,27 @@ absl::Status CheckpointCoordinator::Run(CheckpointWriter& writer, bool periodic)
   stats_.last_id = id;
   stats_.last_duration_ms =
       std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-  stats_.last_size_bytes = bytes;
-  stats_.last_alignment_ms = static_cast<double>(alignment) / 1e6;
+  stats_.last_size_bytes = written.bytes;
+  stats_.last_alignment_ms = static_cast<double>(written.alignment_nanos) / 1e6;
+  stats_.last_sync_ms = static_cast<double>(written.sync_nanos) / 1e6;
+  stats_.largest_size_bytes = std::max(stats_.largest_size_bytes, written.bytes);
+  stats_.longest_sync_ms = std::max(stats_.longest_sync_ms, stats_.last_sync_ms);
   return absl::OkStatus();
 }
 
 absl::Status CheckpointCoordinator::WriteArrived(CheckpointWriter& writer,
-                                                 uint64_t* bytes, int64_t* alignment) {
+                                                 Written* written) {
   std::vector<TaskSnapshot> arrived;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     arrived.swap(in_flight_->arrived);
   }
   for (const TaskSnapshot& snapshot : arrived) {
-    *alignment = std::max(*alignment, snapshot.alignment_nanos);
-    for (const auto& [name, blob] : snapshot.blobs) {
-      if (absl::Status s = writer.Put(name, blob); !s.ok()) return s;
-      *bytes += blob.size();
-    }
+    written->alignment_nanos =
+        std::max(written->alignment_nanos, snapshot.alignment_nanos);
+    written->sync_nanos = std::max(written->sync_nanos, snapshot.sync_nanos);
+    if (absl::Status s = writer.PutAll(snapshot.blobs); !s.ok()) return s;
+    for (const auto& [name, blob] : snapshot.blobs) written->bytes += blob.size();
   }
   return absl::OkStatus();
 }

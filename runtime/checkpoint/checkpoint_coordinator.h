@@ -33,6 +33,11 @@ struct CheckpointStats {
   double last_duration_ms = 0;   // trigger to commit
   uint64_t last_size_bytes = 0;  // state written
   double last_alignment_ms = 0;  // the longest alignment of any task
+  // The longest time one task spent taking its snapshot (processing stops for it).
+  double last_sync_ms = 0;
+  // Over every checkpoint so far.
+  uint64_t largest_size_bytes = 0;
+  double longest_sync_ms = 0;
 };
 
 class CheckpointCoordinator {
@@ -56,8 +61,8 @@ class CheckpointCoordinator {
 
   // Starts taking a checkpoint every interval.
   void Start();
-  // Stops the periodic checkpoints; a checkpoint in flight is given up. Not from a
-  // task thread (it joins the coordinator's).
+  // Stops the periodic checkpoints; a checkpoint in flight is given up; returns
+  // once no checkpoint is being taken. Not from a task thread.
   void Stop();
   // Any thread: gives up the checkpoint in flight and takes no more, except one whose
   // tasks have all finished (the job failed or was cancelled).
@@ -65,11 +70,11 @@ class CheckpointCoordinator {
 
   // Takes one checkpoint now, into `writer` (a savepoint, or the final checkpoint
   // of a finished job), and returns once it committed and the tasks were told.
-  // A `periodic` one is given up by Stop(); the others only by Abandon().
-  absl::Status TakeCheckpoint(std::unique_ptr<CheckpointWriter> writer,
-                              bool periodic = false);
-  // The id the next checkpoint gets.
-  int64_t NextId();
+  // `begin(id)` opens the writer (of a checkpoint or a savepoint) for the id it is
+  // given. A `periodic` one is given up by Stop(); the others only by Abandon().
+  using BeginFn =
+      std::function<absl::StatusOr<std::unique_ptr<CheckpointWriter>>(int64_t id)>;
+  absl::Status TakeCheckpoint(const BeginFn& begin, bool periodic = false);
 
   // From tasks: task `task` took its snapshot for checkpoint `id`.
   void Acknowledge(int task, int64_t id, TaskSnapshot snapshot);
@@ -91,8 +96,12 @@ class CheckpointCoordinator {
   void AckLocked(int task, TaskSnapshot snapshot);
   // Runs one checkpoint; kDeadlineExceeded on timeout, kAborted when abandoned.
   absl::Status Run(CheckpointWriter& writer, bool periodic);
-  absl::Status WriteArrived(CheckpointWriter& writer, uint64_t* bytes,
-                            int64_t* alignment);
+  struct Written {
+    uint64_t bytes = 0;
+    int64_t alignment_nanos = 0;
+    int64_t sync_nanos = 0;
+  };
+  absl::Status WriteArrived(CheckpointWriter& writer, Written* written);
 
   CheckpointStorage* storage_;
   Options options_;

@@ -29,7 +29,7 @@ std::string CheckpointManifest::Encode() const {
   for (const Blob& blob : blobs) {
     blobs_built.push_back(fb::CreateCheckpointBlob(
         builder, builder.CreateString(blob.name), builder.CreateString(blob.file),
-        blob.length, blob.crc32c));
+        blob.length, blob.crc32c, blob.offset));
   }
   auto blob_vector = builder.CreateVector(blobs_built);
   fb::CheckpointManifestBuilder manifest(builder);
@@ -75,8 +75,8 @@ absl::StatusOr<CheckpointManifest> CheckpointManifest::Decode(const std::string&
       if (!IsStateFileName(blob->file()->string_view())) {
         return damaged(absl::StrCat("a state file named '", blob->file()->str(), "'"));
       }
-      manifest.blobs.push_back(
-          Blob{blob->name()->str(), blob->file()->str(), blob->length(), blob->crc32c()});
+      manifest.blobs.push_back(Blob{blob->name()->str(), blob->file()->str(),
+                                    blob->length(), blob->crc32c(), blob->offset()});
     }
   }
   return manifest;

@@ -21,6 +21,7 @@ struct CheckpointManifest {
     std::string file;
     uint64_t length = 0;
     uint32_t crc32c = 0;
+    uint64_t offset = 0;  // in the file, which may hold several blobs
   };
 
   int64_t checkpoint_id = 0;

@@ -23,29 +23,41 @@ CheckpointWriter::~CheckpointWriter() {
 }
 
 absl::Status CheckpointWriter::Put(std::string name, std::string_view bytes) {
+  return PutAll({{std::move(name), std::string(bytes)}});
+}
+
+absl::Status CheckpointWriter::PutAll(
+    const std::vector<std::pair<std::string, std::string>>& blobs) {
+  if (blobs.empty()) return absl::OkStatus();
   std::string file;
-  size_t index = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (committed_ || aborted_) {
       return absl::FailedPreconditionError(absl::StrCat(
           "checkpoint ", id(), " is already ", committed_ ? "committed" : "aborted"));
     }
-    if (!names_.insert(name).second) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("checkpoint ", id(), " already has state named '", name, "'"));
+    for (size_t i = 0; i < blobs.size(); ++i) {
+      if (!names_.insert(blobs[i].first).second) {
+        for (size_t j = 0; j < i; ++j) names_.erase(blobs[j].first);
+        return absl::AlreadyExistsError(absl::StrCat(
+            "checkpoint ", id(), " already has state named '", blobs[i].first, "'"));
+      }
     }
-    index = next_file_++;
-    file = absl::StrCat(index, ".state");
+    file = absl::StrCat(next_file_++, ".state");
     ++in_flight_;
   }
-  // The file is written outside the lock: tasks snapshot in parallel. It joins the
-  // manifest only once it is written and synced.
-  const uint32_t crc = Crc32c(bytes);
+  // The file is written outside the lock: tasks snapshot in parallel. Its blobs join
+  // the manifest only once it is written and synced.
+  std::vector<CheckpointManifest::Blob> listed;
+  std::string bytes;
+  for (const auto& [name, blob] : blobs) {
+    listed.push_back({name, file, blob.size(), Crc32c(blob), bytes.size()});
+    bytes += blob;
+  }
   absl::Status written = WriteStateFile(absl::StrCat(dir_, "/", file), bytes);
   std::lock_guard<std::mutex> lock(mutex_);
   if (written.ok()) {
-    manifest_.blobs.push_back({std::move(name), file, bytes.size(), crc});
+    for (auto& blob : listed) manifest_.blobs.push_back(std::move(blob));
   } else if (first_error_.ok()) {
     first_error_ = written;
   }

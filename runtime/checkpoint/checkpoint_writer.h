@@ -8,6 +8,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
@@ -32,6 +34,9 @@ class CheckpointWriter {
   // (AlreadyExists otherwise) to its own file, fsynced. After a failed Put the
   // checkpoint cannot commit.
   absl::Status Put(std::string name, std::string_view bytes);
+  // Thread-safe. Writes several pieces of state (a task's) to one file, fsynced
+  // once; each is listed, and checked on load, on its own.
+  absl::Status PutAll(const std::vector<std::pair<std::string, std::string>>& blobs);
   // Waits for Puts still writing, then writes the MANIFEST atomically (temporary
   // file, fsync, rename, directory fsync). Once it returns OK the checkpoint
   // survives a crash; before, it does not exist.

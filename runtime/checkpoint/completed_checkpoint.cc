@@ -25,6 +25,10 @@ absl::StatusOr<CompletedCheckpoint> CompletedCheckpoint::Load(std::string dir) {
   if (!manifest.ok()) return manifest.status();
   CompletedCheckpoint checkpoint(std::move(dir), std::move(*manifest));
   for (const auto& blob : checkpoint.manifest_.blobs) {
+    uint64_t& size = checkpoint.file_sizes_[blob.file];
+    size = std::max(size, blob.offset + blob.length);
+  }
+  for (const auto& blob : checkpoint.manifest_.blobs) {
     auto state = checkpoint.ReadBlob(blob);
     if (!state.ok()) return state.status();
   }
@@ -64,13 +68,18 @@ absl::StatusOr<std::string> CompletedCheckpoint::ReadBlob(
   if (!file.ok()) return file.status();  // not damage: permissions, I/O
   auto size = file->Size();
   if (!size.ok()) return size.status();
-  if (*size != blob.length) {
-    return damaged(absl::StrCat(*size, " bytes where ", blob.length, " were written"));
+  // Every byte of a state file belongs to a blob: a file longer or shorter than its
+  // blobs is damaged.
+  const uint64_t expected = file_sizes_.at(blob.file);
+  if (*size != expected) {
+    return damaged(absl::StrCat(*size, " bytes where ", expected, " were written"));
   }
   std::string bytes(blob.length, '\0');
   size_t read = 0;
-  if (absl::Status s = file->PRead(0, bytes.size(), bytes.data(), &read); !s.ok())
+  if (absl::Status s = file->PRead(blob.offset, bytes.size(), bytes.data(), &read);
+      !s.ok()) {
     return s;
+  }
   if (read != blob.length) {
     return damaged(absl::StrCat(read, " bytes where ", blob.length, " were written"));
   }

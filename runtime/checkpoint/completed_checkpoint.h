@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "runtime/checkpoint/checkpoint_manifest.h"
 
@@ -34,6 +35,7 @@ class CompletedCheckpoint {
 
   std::string dir_;
   CheckpointManifest manifest_;
+  absl::flat_hash_map<std::string, uint64_t> file_sizes_;  // what the blobs cover
 };
 
 }  // namespace sluice

@@ -15,6 +15,8 @@ struct TaskSnapshot {
   std::vector<std::pair<std::string, std::string>> blobs;  // (name, bytes)
   // From the first barrier reaching the task to the last (0 with a single input).
   int64_t alignment_nanos = 0;
+  // Spent taking the snapshot: the task processes nothing meanwhile.
+  int64_t sync_nanos = 0;
 };
 
 // Names of state in a checkpoint. Operators are identified by their node id in the
@@ -26,6 +28,11 @@ struct StateNames {
   }
   static std::string KeyGroup(int node, int key_group) {
     return absl::StrCat("n", node, ".kg", key_group);
+  }
+  // The event time (input watermark) operator `node` had reached: restored so that
+  // what was late stays late when the input is replayed.
+  static std::string Watermark(int node, int instance) {
+    return absl::StrCat("n", node, ".wm", instance);
   }
   static constexpr const char* kJobLayout = "job";
 };

@@ -95,6 +95,15 @@ class InMemoryStateBackend final : public KeyedStateBackend {
     return KeyGroups::ForHash(StableHash(key), key_group_count_);
   }
 
+  // The snapshot of key group `group` holding `count` entries encoded as Append
+  // does, for an operator that encodes its entries without a table of its own.
+  std::string Envelope(int group, uint64_t count, std::string_view blob) const {
+    std::string key_type = TypeName<K>();
+    std::string state_type = TypeName<V>();
+    return KeyGroupSnapshot::Encode(
+        {group, key_group_count_, key_type, state_type, count}, blob);
+  }
+
  private:
   static constexpr bool kEncodable = StateEncodable<K> && StateEncodable<V>;
 
@@ -155,13 +164,6 @@ class InMemoryStateBackend final : public KeyedStateBackend {
       EncodeState(key, out);
       EncodeState(value, out);
     }
-  }
-
-  std::string Envelope(int group, uint64_t count, std::string_view blob) const {
-    std::string key_type = TypeName<K>();
-    std::string state_type = TypeName<V>();
-    return KeyGroupSnapshot::Encode(
-        {group, key_group_count_, key_type, state_type, count}, blob);
   }
 
   int key_group_count_;

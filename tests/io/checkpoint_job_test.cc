@@ -55,6 +55,37 @@ void WriteTopic(const std::string& dir) {
   }
 }
 
+// A second topic, "late": two partitions of in-order records 10 ms apart, except
+// that every 101st record from offset 4,000 on is 100 s late: later than any
+// watermark the job has by then, whatever the batch cut (the partitions would have
+// to drift 10,000 records apart to make it otherwise). Such records are dropped; a
+// restored job must drop them too, or it opens windows already committed.
+constexpr int64_t kLateRecords = 40'000;
+constexpr int kLatePartitions = 2;
+bool IsLate(int64_t o) { return o >= 4000 && o % 101 == 0; }
+std::string LateTopicKey(int p, int64_t o) {
+  return absl::StrCat("p", p, "k", o % kKeys);
+}
+int64_t LateTopicTime(int64_t o) { return IsLate(o) ? o * 10 - 100'000 : o * 10; }
+
+void WriteLateTopic(const std::string& dir) {
+  log::LogConfig config;
+  config.partitions = kLatePartitions;
+  config.fsync = log::FsyncPolicy::kNone;
+  auto topic = log::LogTopic::Create(dir, "late", config);
+  ASSERT_TRUE(topic.ok()) << topic.status();
+  log::RecordBatchBuilder builder;
+  for (int p = 0; p < kLatePartitions; ++p) {
+    for (int64_t o = 0; o < kLateRecords;) {
+      builder.Clear();
+      for (int i = 0; i < 100 && o < kLateRecords; ++i, ++o) {
+        builder.Add(LateTopicKey(p, o), absl::StrCat(o), LateTopicTime(o), {});
+      }
+      ASSERT_TRUE((*topic)->partition(p).Append(builder).ok());
+    }
+  }
+}
+
 struct Row {
   std::string key;
   int64_t start = 0;
@@ -76,6 +107,18 @@ Counts Expected() {
   for (int p = 0; p < kPartitions; ++p) {
     for (int64_t o = 0; o < kRecordsEach; ++o) {
       ++counts[{KeyOf(p, o), TimeOf(o) / 1000 * 1000}];
+    }
+  }
+  return counts;
+}
+
+// A session per record that is not late (a key's records are 130 ms apart, the gap
+// is 100 ms). A late record opens a session the watermark has passed: dropped.
+Counts ExpectedSessionsWithoutLate() {
+  Counts counts;
+  for (int p = 0; p < kLatePartitions; ++p) {
+    for (int64_t o = 0; o < kLateRecords; ++o) {
+      if (!IsLate(o)) counts[{LateTopicKey(p, o), o * 10}] = 1;
     }
   }
   return counts;
@@ -105,6 +148,7 @@ class CheckpointJobTest : public ::testing::TestWithParam<std::tuple<RunConfig, 
  protected:
   void SetUp() override {
     WriteTopic(scratch_.path());
+    WriteLateTopic(scratch_.path());
     out_ = scratch_.Path("out");
     checkpoints_ = scratch_.Path("checkpoints");
   }
@@ -119,26 +163,34 @@ class CheckpointJobTest : public ::testing::TestWithParam<std::tuple<RunConfig, 
   int FirstParallelism() const { return std::get<0>(GetParam()).parallelism; }
   int SecondParallelism() const { return std::get<1>(GetParam()); }
 
-  // Log -> a slowed map -> per-partition watermarks -> keyed 1 s counts -> files.
+  // Log -> a slowed map -> per-partition watermarks -> keyed counts per 1 s window
+  // (or per session) -> files.
   void Build(Dataflow& flow) const {
     ExactlyOnceFiles files;
     files.roll_bytes = 4000;
-    flow.Source(LogRecords(scratch_.path(), "events"))
-        .Map([](const LogMessage& m) {
-          // Slow enough that the first run is stopped halfway through.
-          if (m.offset % 250 == 0)
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
-          return m;
-        })
-        .AssignTimestamps([](const LogMessage& m) { return m.timestamp; },
-                          WatermarkStrategy::Monotonous())
-        .KeyBy([](const LogMessage& m) { return m.key; })
-        .Window(TumblingWindows(1000))
-        .Aggregate(aggregates::Count())
-        .Map([](const WindowResult<std::string, int64_t>& r) {
-          return Row{r.key, r.start, r.value};
-        })
-        .Sink(CsvSink(out_, RowSchema()).ExactlyOnce(files));
+    auto keyed = flow.Source(LogRecords(scratch_.path(), topic_))
+                     .Map([](const LogMessage& m) {
+                       // Slow enough that the first run is stopped halfway through.
+                       if (m.offset % 250 == 0) {
+                         std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                       }
+                       return m;
+                     })
+                     .AssignTimestamps([](const LogMessage& m) { return m.timestamp; },
+                                       WatermarkStrategy::Monotonous())
+                     .KeyBy([](const LogMessage& m) { return m.key; });
+    auto count_to_files = [&](auto windowed) {
+      windowed.Aggregate(aggregates::Count())
+          .Map([](const WindowResult<std::string, int64_t>& r) {
+            return Row{r.key, r.start, r.value};
+          })
+          .Sink(CsvSink(out_, RowSchema()).ExactlyOnce(files));
+    };
+    if (sessions_) {
+      count_to_files(keyed.Window(SessionWindows(100)));
+    } else {
+      count_to_files(keyed.Window(TumblingWindows(1000)));
+    }
   }
 
   // Runs until `checkpoints` checkpoints completed, then cancels; false if the job
@@ -171,6 +223,8 @@ class CheckpointJobTest : public ::testing::TestWithParam<std::tuple<RunConfig, 
   }
 
   ScratchDirectory scratch_;
+  std::string topic_ = "events";
+  bool sessions_ = false;
   std::string out_;
   std::string checkpoints_;
 };
@@ -189,6 +243,18 @@ TEST_P(CheckpointJobTest, CancelledJobResumesFromLatestCheckpointExactlyOnce) {
     EXPECT_TRUE(name.starts_with("part-") || name.starts_with(".lock-"))
         << "left behind: " << name;
   }
+}
+
+// The restored job's windows start from the event time the checkpoint recorded, so
+// a late record replayed after the restore is dropped as it was the first time
+// (sessions: a late record would otherwise open a session of its own).
+TEST_P(CheckpointJobTest, LateRecordsStayLateAfterARestore) {
+  topic_ = "late";
+  sessions_ = true;
+  // Stopped after the late records began, so that the restored run replays some.
+  EXPECT_TRUE(RunAndCancelAfter(12)) << "the first run was not stopped";
+  ASSERT_TRUE(RunToEnd("latest").ok());
+  EXPECT_EQ(Committed(out_), ExpectedSessionsWithoutLate());
 }
 
 TEST_P(CheckpointJobTest, StopWithSavepointThenStartFromIt) {
