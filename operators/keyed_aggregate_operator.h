@@ -8,6 +8,7 @@
 #include "operators/function_concepts.h"
 #include "runtime/batch_pool.h"
 #include "runtime/operator.h"
+#include "runtime/state/hash_map_state_backend.h"
 
 namespace sluice {
 
@@ -19,6 +20,12 @@ class KeyedAggregateOperator final : public Operator {
 
   KeyedAggregateOperator(KeyFn key_fn, A aggregate)
       : key_fn_(std::move(key_fn)), aggregate_(std::move(aggregate)) {}
+
+  absl::Status Open(const OperatorContext& context) override {
+    backend_.set_key_group_count(context.max_key_groups);
+    return absl::OkStatus();
+  }
+  KeyedStateBackend* keyed_state() override { return &backend_; }
 
   void ProcessBatch(int, BatchPtr batch, Output& out) override {
     BatchPtr result = AcquireBatch<Result>();
@@ -43,6 +50,7 @@ class KeyedAggregateOperator final : public Operator {
   KeyFn key_fn_;
   A aggregate_;
   absl::flat_hash_map<K, Acc> state_;
+  HashMapStateBackend<K, Acc> backend_{&state_};  // for checkpoints
 };
 
 }  // namespace sluice

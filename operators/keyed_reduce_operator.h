@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "runtime/batch_pool.h"
 #include "runtime/operator.h"
+#include "runtime/state/hash_map_state_backend.h"
 
 namespace sluice {
 
@@ -15,6 +16,12 @@ class KeyedReduceOperator final : public Operator {
  public:
   KeyedReduceOperator(KeyFn key_fn, F fn)
       : key_fn_(std::move(key_fn)), fn_(std::move(fn)) {}
+
+  absl::Status Open(const OperatorContext& context) override {
+    backend_.set_key_group_count(context.max_key_groups);
+    return absl::OkStatus();
+  }
+  KeyedStateBackend* keyed_state() override { return &backend_; }
 
   void ProcessBatch(int, BatchPtr batch, Output& out) override {
     auto& items = BatchAs<T>(batch).items;
@@ -32,6 +39,7 @@ class KeyedReduceOperator final : public Operator {
   KeyFn key_fn_;
   F fn_;
   absl::flat_hash_map<K, T> state_;
+  HashMapStateBackend<K, T> backend_{&state_};  // for checkpoints
 };
 
 }  // namespace sluice

@@ -170,7 +170,17 @@ class SlicedWindowOperator final : public Operator {
     std::vector<std::string> blobs(key_group_count_);
     std::vector<uint64_t> counts(key_group_count_);
     std::vector<std::pair<int64_t, const SliceMap*>> slices;
-    for (const auto& [start, map] : open_) slices.emplace_back(start, &map);
+    size_t entries_total = 0;
+    for (const auto& [start, map] : open_) {
+      slices.emplace_back(start, &map);
+      entries_total += map.size();
+    }
+    // Room for each group's share up front: growing 128 strings entry by entry
+    // copied the whole snapshot about twice over.
+    constexpr size_t kEntryBytes = sizeof(K) + 5 * sizeof(int64_t) + sizeof(Acc);
+    for (std::string& blob : blobs) {
+      blob.reserve((entries_total / blobs.size() + 16) * kEntryBytes * 9 / 8);
+    }
     std::vector<std::pair<int64_t, const Acc*>> entries;
     for (size_t i = 0; i < slices.size(); ++i) {
       for (const auto& [key, acc] : *slices[i].second) {

@@ -90,6 +90,7 @@ struct Row {
   std::string key;
   int64_t start = 0;
   int64_t count = 0;
+  auto Fields() { return std::tie(key, start, count); }  // kept in a rolling reduce
 };
 
 RecordSchema<Row> RowSchema() {
@@ -168,7 +169,7 @@ class CheckpointJobTest : public ::testing::TestWithParam<std::tuple<RunConfig, 
   void Build(Dataflow& flow) const {
     ExactlyOnceFiles files;
     files.roll_bytes = 4000;
-    auto keyed = flow.Source(LogRecords(scratch_.path(), topic_))
+    auto timed = flow.Source(LogRecords(scratch_.path(), topic_))
                      .Map([](const LogMessage& m) {
                        // Slow enough that the first run is stopped halfway through.
                        if (m.offset % 250 == 0) {
@@ -177,8 +178,8 @@ class CheckpointJobTest : public ::testing::TestWithParam<std::tuple<RunConfig, 
                        return m;
                      })
                      .AssignTimestamps([](const LogMessage& m) { return m.timestamp; },
-                                       WatermarkStrategy::Monotonous())
-                     .KeyBy([](const LogMessage& m) { return m.key; });
+                                       WatermarkStrategy::Monotonous());
+    auto keyed = timed.KeyBy([](const LogMessage& m) { return m.key; });
     auto count_to_files = [&](auto windowed) {
       windowed.Aggregate(aggregates::Count())
           .Map([](const WindowResult<std::string, int64_t>& r) {
@@ -186,7 +187,17 @@ class CheckpointJobTest : public ::testing::TestWithParam<std::tuple<RunConfig, 
           })
           .Sink(CsvSink(out_, RowSchema()).ExactlyOnce(files));
     };
-    if (sessions_) {
+    if (rolling_) {
+      // A rolling count per key: every running total once.
+      timed.Map([](const LogMessage& m) {
+             return Row{m.key, 1, 0};
+           })
+          .KeyBy([](const Row& r) { return r.key; })
+          .Reduce([](const Row& a, const Row& b) {
+            return Row{a.key, a.start + b.start, 0};
+          })
+          .Sink(CsvSink(out_, RowSchema()).ExactlyOnce(files));
+    } else if (sessions_) {
       count_to_files(keyed.Window(SessionWindows(100)));
     } else {
       count_to_files(keyed.Window(TumblingWindows(1000)));
@@ -225,6 +236,7 @@ class CheckpointJobTest : public ::testing::TestWithParam<std::tuple<RunConfig, 
   ScratchDirectory scratch_;
   std::string topic_ = "events";
   bool sessions_ = false;
+  bool rolling_ = false;
   std::string out_;
   std::string checkpoints_;
 };
@@ -255,6 +267,23 @@ TEST_P(CheckpointJobTest, LateRecordsStayLateAfterARestore) {
   EXPECT_TRUE(RunAndCancelAfter(12)) << "the first run was not stopped";
   ASSERT_TRUE(RunToEnd("latest").ok());
   EXPECT_EQ(Committed(out_), ExpectedSessionsWithoutLate());
+}
+
+// A rolling reduce keeps its per-key value in checkpoints: after the restore each
+// key's running totals go on from where the checkpoint left them.
+TEST_P(CheckpointJobTest, RollingReduceResumesItsRunningTotals) {
+  rolling_ = true;
+  RunAndCancelAfter(3);
+  ASSERT_TRUE(RunToEnd("latest").ok());
+  Counts want;
+  std::map<std::string, int64_t> per_key;
+  for (int p = 0; p < kPartitions; ++p) {
+    for (int64_t o = 0; o < kRecordsEach; ++o) ++per_key[KeyOf(p, o)];
+  }
+  for (const auto& [key, n] : per_key) {
+    for (int64_t i = 1; i <= n; ++i) want[{key, i}] = 0;
+  }
+  EXPECT_EQ(Committed(out_), want);
 }
 
 TEST_P(CheckpointJobTest, StopWithSavepointThenStartFromIt) {
