@@ -5,6 +5,13 @@
 // together. Alerts go to a JSON-lines file; a summary goes to stdout and per-operator
 // metrics to stderr. Runs on embedded defaults: no input files, no servers.
 
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
@@ -14,6 +21,7 @@
 #include "examples/fraud_detection/card_velocity_rule.h"
 #include "examples/fraud_detection/repeat_large_purchase_rule.h"
 #include "examples/fraud_detection/transaction.h"
+#include "examples/fraud_detection/transaction_log.h"
 
 ABSL_FLAG(uint64_t, transactions, 20'000'000, "Transactions to generate (0: unbounded).");
 ABSL_FLAG(uint64_t, cards, 20'000, "Distinct cards in the generated stream.");
@@ -30,6 +38,15 @@ ABSL_FLAG(std::string, alerts, "fraud_alerts.jsonl", "JSON-lines file for alerts
 ABSL_FLAG(int, parallelism, 2, "Parallel instances per operator.");
 ABSL_FLAG(int, threads, 0, "Worker threads (0: one per core).");
 ABSL_FLAG(bool, print_plan, false, "Print the logical graph and the task plan.");
+ABSL_FLAG(std::string, log_dir, "",
+          "Read the transactions from the embedded event log in this directory (topic "
+          "'transactions', created with --transactions generated ones if missing) "
+          "instead of generating them in the job.");
+ABSL_FLAG(std::string, checkpoint_dir, "",
+          "Take exactly-once checkpoints here and, on start, go on from the latest "
+          "one: kill the job (even with kill -9) and run it again with the same "
+          "flags. Needs --log_dir. --alerts is then a directory of committed files.");
+ABSL_FLAG(int64_t, checkpoint_interval_ms, 1000, "Pause between checkpoints.");
 
 namespace fraud {
 namespace {
@@ -64,6 +81,34 @@ sluice::RecordSchema<Alert> AlertSchema() {
       .Field("timestamp_ms", &Alert::timestamp_ms);
 }
 
+// The alerts committed to the exactly-once alerts directory, across every run.
+std::vector<Alert> CommittedAlerts(const std::string& dir) {
+  std::vector<Alert> alerts;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (!entry.path().filename().string().starts_with("part-")) continue;
+    std::ifstream in(entry.path());
+    for (std::string line; std::getline(in, line);) {
+      Alert alert;
+      char rule[32] = {};
+      unsigned long long card = 0;
+      long long total = 0, count = 0, ts = 0;
+      if (std::sscanf(line.c_str(),
+                      "{\"rule\":\"%31[^\"]\",\"card\":%llu,\"total_cents\":%lld,"
+                      "\"transactions\":%lld,\"timestamp_ms\":%lld}",
+                      rule, &card, &total, &count, &ts) != 5) {
+        std::fprintf(stderr, "fraud_detection: unreadable alert in %s: %s\n",
+                     entry.path().c_str(), line.c_str());
+        continue;
+      }
+      alerts.push_back(Alert{card, total, count, ts, rule});
+    }
+  }
+  std::sort(alerts.begin(), alerts.end(), [](const Alert& a, const Alert& b) {
+    return a.timestamp_ms < b.timestamp_ms;
+  });
+  return alerts;
+}
+
 void PrintSummary(const std::vector<Alert>& alerts, uint64_t transactions,
                   const TransactionGenerator& generator) {
   size_t compromised = 0;
@@ -93,17 +138,45 @@ int Run() {
   TransactionGenerator generator(generator_options);
   uint64_t count = absl::GetFlag(FLAGS_transactions);
 
-  auto source = sluice::Generator(generator);
-  if (count > 0) source.Count(count);
-  source.RatePerSecond(absl::GetFlag(FLAGS_rate));
+  const std::string log_dir = absl::GetFlag(FLAGS_log_dir);
+  const std::string checkpoint_dir = absl::GetFlag(FLAGS_checkpoint_dir);
+  if (!checkpoint_dir.empty() && log_dir.empty()) {
+    std::fprintf(stderr,
+                 "fraud_detection: --checkpoint_dir needs --log_dir (a "
+                 "replayable source)\n");
+    return 2;
+  }
+  if (!log_dir.empty() && count == 0) {
+    std::fprintf(stderr, "fraud_detection: --log_dir needs --transactions > 0\n");
+    return 2;
+  }
+  const int parallelism = std::max(1, absl::GetFlag(FLAGS_parallelism));
+  if (!log_dir.empty()) {
+    absl::Status made =
+        EnsureTransactionTopic(log_dir, 2 * parallelism, count, generator);
+    if (!made.ok()) {
+      std::fprintf(stderr, "fraud_detection: %s\n", made.ToString().c_str());
+      return 1;
+    }
+  }
 
   auto log = std::make_shared<AlertLog>();
   sluice::Dataflow flow;
+  auto read = [&]() -> sluice::Stream<Transaction> {
+    if (log_dir.empty()) {
+      auto source = sluice::Generator(generator);
+      if (count > 0) source.Count(count);
+      source.RatePerSecond(absl::GetFlag(FLAGS_rate));
+      return flow.Source(source).Name("transactions");
+    }
+    return flow.Source(sluice::LogRecords(log_dir, kTransactionTopic))
+        .Name("transaction_log")
+        .Map(DecodeTransaction)
+        .Name("transactions");
+  }();
   // Event time: the generator's timestamps increase with the transaction index.
   auto transactions =
-      flow.Source(source)
-          .Name("transactions")
-          .AssignTimestamps(
+      read.AssignTimestamps(
               [](const Transaction& txn) { return txn.timestamp_ms; },
               sluice::WatermarkStrategy::BoundedOutOfOrderness(std::chrono::seconds(1)))
           .Name("event_time");
@@ -127,13 +200,25 @@ int Run() {
           .Union(VelocityAlerts(transactions, absl::GetFlag(FLAGS_velocity_cents)),
                  repeat_alerts)
           .Name("alerts");
-  alerts.Sink(sluice::JsonLinesSink<Alert>(absl::GetFlag(FLAGS_alerts), AlertSchema()))
-      .Name("alerts_file");
-  alerts.Sink([log](const Alert& alert) { log->Add(alert); }).Name("summary");
+  if (checkpoint_dir.empty()) {
+    alerts.Sink(sluice::JsonLinesSink<Alert>(absl::GetFlag(FLAGS_alerts), AlertSchema()))
+        .Name("alerts_file");
+    alerts.Sink([log](const Alert& alert) { log->Add(alert); }).Name("summary");
+  } else {
+    // Committed when a checkpoint completes: what a killed run wrote after its last
+    // checkpoint is discarded and written again by the next run.
+    alerts
+        .Sink(sluice::JsonLinesSink<Alert>(absl::GetFlag(FLAGS_alerts), AlertSchema())
+                  .ExactlyOnce())
+        .Name("alerts_files");
+  }
 
   sluice::JobOptions options;
-  options.parallelism = absl::GetFlag(FLAGS_parallelism);
+  options.parallelism = parallelism;
   options.threads = absl::GetFlag(FLAGS_threads);
+  options.checkpoints.dir = checkpoint_dir;
+  options.checkpoints.interval_ms = absl::GetFlag(FLAGS_checkpoint_interval_ms);
+  if (!checkpoint_dir.empty()) options.checkpoints.restore_from = "latest";
   auto job = flow.Build(options);
   if (!job.ok()) {
     std::fprintf(stderr, "fraud_detection: %s\n", job.status().ToString().c_str());
@@ -151,7 +236,13 @@ int Run() {
   for (const auto& m : job->Metrics()) {
     if (m.name == "transactions") processed += m.records_out;
   }
-  PrintSummary(log->Sorted(), processed, generator);
+  if (checkpoint_dir.empty()) {
+    PrintSummary(log->Sorted(), processed, generator);
+  } else {
+    std::printf("\ntransactions read in this run: %llu (the rest before a restart)\n",
+                static_cast<unsigned long long>(processed));
+    PrintSummary(CommittedAlerts(absl::GetFlag(FLAGS_alerts)), count, generator);
+  }
   return 0;
 }
 
@@ -165,7 +256,10 @@ int main(int argc, char** argv) {
       "spend (alert at --velocity_cents), and two purchases of --large_cents within\n"
       "--repeat_within_ms. Alerts go to --alerts as JSON\n"
       "lines, a summary to stdout, per-operator metrics to stderr.\n"
-      "Example: fraud_detection --transactions=1000000 --parallelism=2");
+      "Example: fraud_detection --transactions=1000000 --parallelism=2\n"
+      "Over the embedded log with exactly-once checkpoints (kill it, run it again):\n"
+      "  fraud_detection --log_dir=/tmp/fraud/log --checkpoint_dir=/tmp/fraud/chk "
+      "--alerts=/tmp/fraud/alerts");
   absl::ParseCommandLine(argc, argv);
   return fraud::Run();
 }
