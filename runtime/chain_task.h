@@ -99,6 +99,7 @@ class ChainTask final : public Task, public CheckpointParticipant {
   void CompleteAlignmentIfDone();
   bool InputBlocked(size_t input) const { return input_blocked_[input]; }
   void InjectBarrierIfRequested();
+  void AddSourceState();
   void SnapshotStage(size_t stage, int64_t id, Output& next);
   void AddStageState(size_t stage, int64_t id);
   void BarrierPassed(int64_t id);

@@ -30,6 +30,11 @@ void ChainTask::InjectBarrierIfRequested() {
   injected_barrier_ = id;
   snapshot_ = TaskSnapshot();
   snapshot_started_ = Clock::now();
+  AddSourceState();
+  head_->EmitControl(ElementKind::kBarrier, id);
+}
+
+void ChainTask::AddSourceState() {
   current_stage_ = -1;
   absl::StatusOr<std::string> state = source_->op->SnapshotState();
   if (!state.ok()) throw OperatorError(state.status());
@@ -38,7 +43,6 @@ void ChainTask::InjectBarrierIfRequested() {
         StateNames::Operator(source_->node, source_->context.instance),
         std::move(*state));
   }
-  head_->EmitControl(ElementKind::kBarrier, id);
 }
 
 // Exactly-once alignment: once an input delivered the barrier, nothing more is read
@@ -117,16 +121,7 @@ void ChainTask::BarrierPassed(int64_t id) {
 void ChainTask::ReportFinished() {
   if (env_.checkpoints == nullptr) return;
   snapshot_ = TaskSnapshot();
-  if (source_) {
-    current_stage_ = -1;
-    absl::StatusOr<std::string> state = source_->op->SnapshotState();
-    if (!state.ok()) throw OperatorError(state.status());
-    if (!state->empty()) {
-      snapshot_.blobs.emplace_back(
-          StateNames::Operator(source_->node, source_->context.instance),
-          std::move(*state));
-    }
-  }
+  if (source_) AddSourceState();
   for (size_t i = 0; i < stages_.size(); ++i) {
     current_stage_ = static_cast<int>(i);
     AddStageState(i, kFinalCheckpoint);

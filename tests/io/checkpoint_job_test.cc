@@ -36,19 +36,23 @@ constexpr int kKeys = 13;
 std::string KeyOf(int p, int64_t o) { return absl::StrCat("k", (o + p) % kKeys); }
 int64_t TimeOf(int64_t o) { return o * 10; }
 
-void WriteTopic(const std::string& dir) {
+// Writes topic `name` of `partitions` partitions, `records` in each, record o of
+// partition p made by key(p, o) and time(p, o).
+template <class KeyFn, class TimeFn>
+void WriteTopic(const std::string& dir, const std::string& name, int partitions,
+                int64_t records, KeyFn key, TimeFn time) {
   log::LogConfig config;
-  config.partitions = kPartitions;
+  config.partitions = partitions;
   config.segment_bytes = 64 << 10;
   config.fsync = log::FsyncPolicy::kNone;
-  auto topic = log::LogTopic::Create(dir, "events", config);
+  auto topic = log::LogTopic::Create(dir, name, config);
   ASSERT_TRUE(topic.ok()) << topic.status();
   log::RecordBatchBuilder builder;
-  for (int p = 0; p < kPartitions; ++p) {
-    for (int64_t o = 0; o < kRecordsEach;) {
+  for (int p = 0; p < partitions; ++p) {
+    for (int64_t o = 0; o < records;) {
       builder.Clear();
-      for (int i = 0; i < 100 && o < kRecordsEach; ++i, ++o) {
-        builder.Add(KeyOf(p, o), absl::StrCat(o), TimeOf(o), {});
+      for (int i = 0; i < 100 && o < records; ++i, ++o) {
+        builder.Add(key(p, o), absl::StrCat(o), time(p, o), {});
       }
       ASSERT_TRUE((*topic)->partition(p).Append(builder).ok());
     }
@@ -67,24 +71,6 @@ std::string LateTopicKey(int p, int64_t o) {
   return absl::StrCat("p", p, "k", o % kKeys);
 }
 int64_t LateTopicTime(int64_t o) { return IsLate(o) ? o * 10 - 100'000 : o * 10; }
-
-void WriteLateTopic(const std::string& dir) {
-  log::LogConfig config;
-  config.partitions = kLatePartitions;
-  config.fsync = log::FsyncPolicy::kNone;
-  auto topic = log::LogTopic::Create(dir, "late", config);
-  ASSERT_TRUE(topic.ok()) << topic.status();
-  log::RecordBatchBuilder builder;
-  for (int p = 0; p < kLatePartitions; ++p) {
-    for (int64_t o = 0; o < kLateRecords;) {
-      builder.Clear();
-      for (int i = 0; i < 100 && o < kLateRecords; ++i, ++o) {
-        builder.Add(LateTopicKey(p, o), absl::StrCat(o), LateTopicTime(o), {});
-      }
-      ASSERT_TRUE((*topic)->partition(p).Append(builder).ok());
-    }
-  }
-}
 
 struct Row {
   std::string key;
@@ -148,8 +134,10 @@ Counts Committed(const std::string& dir) {
 class CheckpointJobTest : public ::testing::TestWithParam<std::tuple<RunConfig, int>> {
  protected:
   void SetUp() override {
-    WriteTopic(scratch_.path());
-    WriteLateTopic(scratch_.path());
+    WriteTopic(scratch_.path(), "events", kPartitions, kRecordsEach, KeyOf,
+               [](int, int64_t o) { return TimeOf(o); });
+    WriteTopic(scratch_.path(), "late", kLatePartitions, kLateRecords, LateTopicKey,
+               [](int, int64_t o) { return LateTopicTime(o); });
     out_ = scratch_.Path("out");
     checkpoints_ = scratch_.Path("checkpoints");
   }
