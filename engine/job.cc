@@ -115,9 +115,10 @@ class Job::Impl {
   // Loads the checkpoint or savepoint to restore from (none: a fresh start) and
   // gathers each operator's state by node.
   absl::Status LoadRestoredState();
-  // The lowest event time the instances of operator `node` had reached in the
-  // restored checkpoint (none recorded: nullopt).
-  absl::StatusOr<std::optional<int64_t>> RestoredWatermark(int node) const;
+  // The event time instance `instance` of operator `node` goes on from: what that
+  // instance had reached in the restored checkpoint, or at another parallelism the
+  // lowest any instance had (nullopt: none recorded).
+  absl::StatusOr<std::optional<int64_t>> RestoredWatermark(int node, int instance) const;
   // The checkpoint of a job whose tasks all finished: it records the sinks' last
   // pending files, so a crash during the final commit loses nothing.
   absl::Status TakeFinalCheckpoint();
@@ -130,6 +131,7 @@ class Job::Impl {
   std::vector<std::vector<Channel*>> exchange_channels_;  // [exchange][p * C + c]
   std::vector<bool> task_is_source_;
   std::vector<int> task_chain_;
+  std::vector<int> task_instance_;
   // Checkpoints (options_.checkpoints.dir set) and the state restored.
   std::unique_ptr<CheckpointStorage> checkpoint_storage_;
   std::unique_ptr<CheckpointCoordinator> coordinator_;
@@ -331,6 +333,7 @@ absl::Status Job::Impl::Launch() {
       task_is_source_.push_back(
           static_cast<bool>(graph_.node(plan_.chains[c].nodes.front()).make_source));
       task_chain_.push_back(static_cast<int>(c));
+      task_instance_.push_back(i);
       tasks_.back()->AttachScheduler(scheduler_.get());
       task_of[c].push_back(tasks_.back().get());
     }
@@ -356,7 +359,7 @@ absl::Status Job::Impl::Launch() {
       const size_t first_stage = task_is_source_[t] ? 1 : 0;
       for (size_t i = first_stage; i < nodes.size(); ++i) {
         SLUICE_ASSIGN_OR_RETURN(std::optional<int64_t> watermark,
-                                RestoredWatermark(nodes[i]));
+                                RestoredWatermark(nodes[i], task_instance_[t]));
         if (watermark) tasks_[t]->SetRestoredWatermark(i - first_stage, *watermark);
       }
     }
@@ -445,12 +448,12 @@ absl::Status Job::Impl::LoadRestoredState() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<int64_t>> Job::Impl::RestoredWatermark(int node) const {
-  int64_t lowest = kMaxWatermark;
-  for (size_t i = 0; i < restored_states_[node].size(); ++i) {
+absl::StatusOr<std::optional<int64_t>> Job::Impl::RestoredWatermark(int node,
+                                                                    int instance) const {
+  const size_t old_parallelism = restored_states_[node].size();
+  auto read = [&](size_t i) -> absl::StatusOr<std::optional<int64_t>> {
     const std::string name = StateNames::Watermark(node, static_cast<int>(i));
-    // An instance that had seen no watermark recorded none.
-    if (!restored_->Has(name)) return std::nullopt;
+    if (!restored_->Has(name)) return std::nullopt;  // it had seen no watermark
     SLUICE_ASSIGN_OR_RETURN(std::string bytes, restored_->Read(name));
     int64_t watermark = 0;
     StateReader reader(bytes);
@@ -459,9 +462,23 @@ absl::StatusOr<std::optional<int64_t>> Job::Impl::RestoredWatermark(int node) co
       return absl::DataLossError(
           absl::StrCat("checkpoint ", restored_->dir(), ": ", name, " is damaged"));
     }
-    lowest = std::min(lowest, watermark);
+    // +infinity is the end of a finished input, not event time reached: records
+    // appended to the log since must not all be late.
+    if (watermark == kMaxWatermark) return std::nullopt;
+    return watermark;
+  };
+  // At the same parallelism each instance goes on from its own (instances can differ:
+  // forward edges, idle inputs); rescaled, from the lowest, so nothing on time then
+  // becomes late.
+  if (old_parallelism == static_cast<size_t>(plan_.node_parallelism[node])) {
+    return read(static_cast<size_t>(instance));
   }
-  if (restored_states_[node].empty()) return std::nullopt;
+  std::optional<int64_t> lowest;
+  for (size_t i = 0; i < old_parallelism; ++i) {
+    SLUICE_ASSIGN_OR_RETURN(std::optional<int64_t> watermark, read(i));
+    if (!watermark) return std::nullopt;
+    lowest = std::min(lowest.value_or(*watermark), *watermark);
+  }
   return lowest;
 }
 

@@ -71,6 +71,10 @@ class SlicedWindowOperator final : public Operator {
   absl::Status Open(const OperatorContext& context) override {
     metrics_ = context.metrics;
     key_group_count_ = context.max_key_groups;
+    first_key_group_ =
+        KeyGroups::RangeStart(context.instance, key_group_count_, context.parallelism);
+    end_key_group_ = KeyGroups::RangeStart(context.instance + 1, key_group_count_,
+                                           context.parallelism);
     return absl::OkStatus();
   }
 
@@ -175,11 +179,13 @@ class SlicedWindowOperator final : public Operator {
       slices.emplace_back(start, &map);
       entries_total += map.size();
     }
-    // Room for each group's share up front: growing 128 strings entry by entry
+    // Room for each owned group's share up front: growing the strings entry by entry
     // copied the whole snapshot about twice over.
     constexpr size_t kEntryBytes = sizeof(K) + 5 * sizeof(int64_t) + sizeof(Acc);
-    for (std::string& blob : blobs) {
-      blob.reserve((entries_total / blobs.size() + 16) * kEntryBytes * 9 / 8);
+    const size_t owned =
+        static_cast<size_t>(std::max(1, end_key_group_ - first_key_group_));
+    for (int group = first_key_group_; group < end_key_group_; ++group) {
+      blobs[group].reserve((entries_total / owned + 16) * kEntryBytes * 9 / 8);
     }
     std::vector<std::pair<int64_t, const Acc*>> entries;
     for (size_t i = 0; i < slices.size(); ++i) {
@@ -437,6 +443,8 @@ class SlicedWindowOperator final : public Operator {
   int64_t lateness_;
   OperatorMetrics* metrics_ = nullptr;
   int key_group_count_ = KeyGroups::kDefaultCount;
+  int first_key_group_ = 0;  // the key groups this instance owns: [first, end)
+  int end_key_group_ = 0;
   Snapshots snapshots_{this};
   int64_t watermark_ = kMinWatermark;
 

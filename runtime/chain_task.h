@@ -64,8 +64,8 @@ class ChainTask final : public Task, public CheckpointParticipant {
   // After Open: puts back the keyed state of the key groups this instance owns.
   absl::Status RestoreKeyedState(const CompletedCheckpoint& checkpoint);
   // After Open: the event time stage `stage` had reached in the checkpointed run
-  // (every instance had the same at a barrier: watermarks are broadcast). It is
-  // delivered before any input, so a replayed element that was late then is late now.
+  // (Job::Impl::RestoredWatermark). It is delivered before any input, so a replayed
+  // element that was late then is late now.
   void SetRestoredWatermark(size_t stage, int64_t watermark) {
     restored_watermarks_.resize(stages_.size());
     restored_watermarks_[stage] = watermark;

@@ -30,13 +30,13 @@ if [[ -z "${SLUICE_SKIP_BUILD:-}" ]]; then
 fi
 demo="$build_dir/examples/fraud_detection"
 [[ -n "$work" ]] || work=$(mktemp -d /tmp/sluice_fraud_kill.XXXXXX)
-rm -rf "$work/reference" "$work/killed"
+rm -rf "$work/reference" "$work/killed" "$work"/*.err
 mkdir -p "$work"
 
 run() {  # run NAME: the demo over the log, checkpointing into NAME
   exec "$demo" --log_dir="$work/log" --transactions="$transactions" \
     --checkpoint_dir="$work/$1/checkpoints" --checkpoint_interval_ms=200 \
-    --alerts="$work/$1/alerts" >"$work/$1.out" 2>"$work/$1.err"
+    --alerts="$work/$1/alerts" >"$work/$1.out" 2>>"$work/$1.err"
 }
 
 echo "== reference run (no kills)"
@@ -46,6 +46,7 @@ tail -n +2 "$work/reference.out" | grep -E "alerts raised|transactions processed
 
 echo "== run killed with SIGKILL $kills times"
 mkdir -p "$work/killed"
+hits=0
 for ((i = 1; i <= kills; i++)); do
   (run killed) &  # exec: $! is the demo itself, which kill -9 must hit
   pid=$!
@@ -53,6 +54,7 @@ for ((i = 1; i <= kills; i++)); do
   sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
   if kill -9 "$pid" 2>/dev/null; then
     wait "$pid" 2>/dev/null || true
+    hits=$((hits + 1))
     echo "   kill $i: SIGKILL after ${delay_ms} ms ($(ls "$work/killed/alerts" 2>/dev/null \
       | grep -c '^part-' || true) alert files committed so far)"
   else
@@ -65,10 +67,19 @@ echo "   last run, to the end"
 tail -n +2 "$work/killed.out" | grep -E "read in this run|alerts raised"
 
 sort_alerts() { cat "$1"/part-* 2>/dev/null | sort; }
+alerts=$(sort_alerts "$work/reference/alerts" | wc -l)
+if ((alerts == 0 || hits == 0)); then
+  echo "NOT SHOWN: $alerts reference alerts, $hits kills mid-run (raise --transactions)" >&2
+  exit 1
+fi
+if ! grep -q "restoring from checkpoint" "$work/killed.err"; then
+  echo "NOT SHOWN: no run restored from a checkpoint (see $work/killed.err)" >&2
+  exit 1
+fi
 if diff <(sort_alerts "$work/reference/alerts") <(sort_alerts "$work/killed/alerts") \
     >"$work/diff.txt"; then
-  echo "IDENTICAL: $(sort_alerts "$work/reference/alerts" | wc -l) alerts, none lost," \
-    "none twice (work directory: $work)"
+  echo "IDENTICAL: $alerts alerts, none lost, none twice, after $hits kills" \
+    "(work directory: $work)"
 else
   echo "DIFFERENT: see $work/diff.txt ($(grep -c '^<' "$work/diff.txt") missing," \
     "$(grep -c '^>' "$work/diff.txt") extra)" >&2

@@ -45,14 +45,25 @@ inline Transaction DecodeTransaction(const sluice::LogMessage& m) {
   return txn;
 }
 
-// Creates the topic in `dir` with `count` generated transactions, unless it exists.
+// Creates the topic in `dir` with `count` generated transactions, unless it exists;
+// an existing topic must hold exactly `count` (one left half-written by a killed
+// first run, or written for another --transactions, is refused).
 inline absl::Status EnsureTransactionTopic(const std::string& dir, int partitions,
                                            uint64_t count,
                                            const TransactionGenerator& generator) {
   namespace log = sluice::log;
-  if (log::LogTopic::Open(dir, kTransactionTopic, log::LogPartition::Access::kReadOnly)
-          .ok()) {
-    return absl::OkStatus();
+  if (auto existing = log::LogTopic::Open(dir, kTransactionTopic,
+                                          log::LogPartition::Access::kReadOnly);
+      existing.ok()) {
+    uint64_t held = 0;
+    for (int p = 0; p < (*existing)->partition_count(); ++p) {
+      held += static_cast<uint64_t>((*existing)->partition(p).end_offset());
+    }
+    if (held == count) return absl::OkStatus();
+    return absl::FailedPreconditionError(absl::StrCat(
+        "topic '", kTransactionTopic, "' in ", dir, " holds ", held,
+        " transactions, not --transactions=", count,
+        " (written by another run, or cut short): remove ", dir, " to write it again"));
   }
   log::LogConfig config;
   config.partitions = partitions;

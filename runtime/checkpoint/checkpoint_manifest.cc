@@ -58,10 +58,11 @@ absl::StatusOr<CheckpointManifest> CheckpointManifest::Decode(const std::string&
     return damaged("not a checkpoint manifest");
   }
   const fb::CheckpointManifest* root = fb::GetCheckpointManifest(bytes.data());
-  if (root->format_version() != kFormatVersion) {
+  if (root->format_version() < kOldestReadableVersion ||
+      root->format_version() > kFormatVersion) {
     return absl::FailedPreconditionError(absl::StrCat(
         "checkpoint manifest ", path, " has format version ", root->format_version(),
-        "; this build reads version ", kFormatVersion));
+        "; this build reads versions ", kOldestReadableVersion, " to ", kFormatVersion));
   }
   CheckpointManifest manifest;
   manifest.checkpoint_id = root->checkpoint_id();

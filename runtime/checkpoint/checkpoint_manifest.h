@@ -14,7 +14,9 @@ namespace sluice {
 struct CheckpointManifest {
   // Bumped when the layout of the manifest or of what operators write changes; a
   // build refuses versions it does not know, by name.
-  static constexpr uint32_t kFormatVersion = 1;
+  // 2: several blobs may share a state file (Blob::offset). Version 1 is still read.
+  static constexpr uint32_t kFormatVersion = 2;
+  static constexpr uint32_t kOldestReadableVersion = 1;
 
   struct Blob {
     std::string name;

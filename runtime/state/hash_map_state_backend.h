@@ -74,9 +74,10 @@ class HashMapStateBackend final : public KeyedStateBackend {
 
   static absl::Status NotEncodable() {
     return absl::FailedPreconditionError(absl::StrCat(
-        "state of type ", TypeName<V>(),
-        " cannot be snapshotted: give it a member `auto Fields() { return "
-        "std::tie(...); }` listing its members (see runtime/state/state_codec.h)"));
+        "keys of type ", TypeName<K>(), " with state of type ", TypeName<V>(),
+        " cannot be snapshotted: give the one that is a struct a member `auto "
+        "Fields() { return std::tie(...); }` listing its members (see "
+        "runtime/state/state_codec.h)"));
   }
 
   absl::flat_hash_map<K, V>* map_;

@@ -89,10 +89,10 @@ RecordSchema<Row> RowSchema() {
 using Counts = std::map<std::pair<std::string, int64_t>, int64_t>;
 
 // The brute-force answer: per key and 1 s window, the records in it.
-Counts Expected() {
+Counts Expected(int64_t records_each = kRecordsEach) {
   Counts counts;
   for (int p = 0; p < kPartitions; ++p) {
-    for (int64_t o = 0; o < kRecordsEach; ++o) {
+    for (int64_t o = 0; o < records_each; ++o) {
       ++counts[{KeyOf(p, o), TimeOf(o) / 1000 * 1000}];
     }
   }
@@ -272,6 +272,27 @@ TEST_P(CheckpointJobTest, RollingReduceResumesItsRunningTotals) {
     for (int64_t i = 1; i <= n; ++i) want[{key, i}] = 0;
   }
   EXPECT_EQ(Committed(out_), want);
+}
+
+// A finished job's final checkpoint holds where its sources ended, not event time
+// +infinity: records appended to the log since are read and on time.
+TEST_P(CheckpointJobTest, RestartAfterTheEndReadsWhatWasAppended) {
+  ASSERT_TRUE(RunToEnd("latest").ok());
+  {
+    auto topic = log::LogTopic::Open(scratch_.path(), "events",
+                                     log::LogPartition::Access::kReadWrite);
+    ASSERT_TRUE(topic.ok()) << topic.status();
+    log::RecordBatchBuilder builder;
+    for (int p = 0; p < kPartitions; ++p) {
+      builder.Clear();
+      for (int64_t o = kRecordsEach; o < kRecordsEach + 3000; ++o) {
+        builder.Add(KeyOf(p, o), absl::StrCat(o), TimeOf(o), {});
+      }
+      ASSERT_TRUE((*topic)->partition(p).Append(builder).ok());
+    }
+  }
+  ASSERT_TRUE(RunToEnd("latest").ok());
+  EXPECT_EQ(Committed(out_), Expected(kRecordsEach + 3000));
 }
 
 TEST_P(CheckpointJobTest, StopWithSavepointThenStartFromIt) {
