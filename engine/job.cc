@@ -106,6 +106,7 @@ class Job::Impl {
     context.batch_size = options_.batch_size;
     context.batch_jitter_seed = options_.batch_jitter_seed;
     context.alignment = alignment_.get();
+    context.checkpointing = coordinator_ != nullptr;
     return context;
   }
   void CreateChannels();

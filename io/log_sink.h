@@ -11,11 +11,15 @@
 // `to_record(const T&)` gives each event's key, value, timestamp and headers (a
 // LogMessage's partition and offset are ignored). A record with a key goes to the
 // partition of the key's stable hash, so a key's records stay in order within one
-// sink instance; keyless ones go round robin. Each input batch is appended as one
-// log batch per partition it touches. The topic must exist (sluice-log create).
+// sink instance; keyless ones go round robin. The topic must exist (sluice-log
+// create).
 //
-// Delivery is at least once: a job run again appends again. Exactly-once appends
-// (undone on restore) come with checkpoints.
+// In a job with checkpoints, appends are exactly once: a checkpoint's records are
+// appended when it completes, as idempotent batches (transactional_log_writer.h),
+// so a job restored after a crash adds each record once. Readers see them one
+// checkpoint interval later. Without checkpoints, or with .AtLeastOnce(), each
+// input batch is appended at once (one log batch per partition it touches), and a
+// job run again appends again.
 #pragma once
 
 #include <memory>
@@ -24,10 +28,12 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "io/log/log_topic.h"
 #include "io/log/record_batch.h"
 #include "io/log_message.h"
 #include "io/shared_log_topic.h"
+#include "io/transactional_log_writer.h"
 #include "runtime/connector_spec.h"
 #include "runtime/operator.h"
 #include "runtime/operator_error.h"
@@ -41,19 +47,29 @@ class LogSink final : public SinkSpec<T> {
       : shared_(std::make_shared<SharedLogTopic>(std::move(dir), std::move(topic))),
         to_record_(std::move(to_record)) {}
 
+  // Appends each input batch at once, also in a job with checkpoints: lower
+  // latency, but a restored job appends again what it appended after the checkpoint.
+  LogSink AtLeastOnce() && {
+    at_least_once_ = true;
+    return std::move(*this);
+  }
+
   std::string Kind() const override { return "log_sink"; }
   absl::Status Validate() const override {
     return log::LogTopic::ReadConfig(shared_->dir(), shared_->topic()).status();
   }
   std::unique_ptr<Operator> CreateInstance() const override {
-    return std::make_unique<Instance>(shared_, to_record_);
+    return std::make_unique<Instance>(shared_, to_record_, at_least_once_);
   }
 
  private:
   class Instance final : public Operator {
    public:
-    Instance(std::shared_ptr<SharedLogTopic> shared, F to_record)
-        : shared_(std::move(shared)), to_record_(std::move(to_record)) {}
+    Instance(std::shared_ptr<SharedLogTopic> shared, F to_record, bool at_least_once)
+        : shared_(std::move(shared)),
+          to_record_(std::move(to_record)),
+          at_least_once_(at_least_once) {}
+    ~Instance() override { ReleaseTopic(); }
 
     absl::Status Open(const OperatorContext& context) override {
       auto topic = shared_->Acquire();
@@ -64,7 +80,10 @@ class LogSink final : public SinkSpec<T> {
         builders_.push_back(std::make_unique<log::RecordBatchBuilder>());
       }
       next_keyless_ = context.instance;
-      return absl::OkStatus();
+      if (context.checkpointing && !at_least_once_) {
+        transactions_ = std::make_unique<TransactionalLogWriter>(topic_);
+      }
+      return context.restored_states ? CommitRestored(context) : absl::OkStatus();
     }
 
     void ProcessBatch(int, BatchPtr batch, Output&) override {
@@ -74,9 +93,39 @@ class LogSink final : public SinkSpec<T> {
                                          : topic_->PartitionForKey(record.key);
         headers_.clear();
         for (const auto& [k, v] : record.headers) headers_.push_back({k, v});
+        if (transactions_) {
+          absl::Status s =
+              transactions_->Add(p, record.key, record.value, record.timestamp, headers_);
+          if (!s.ok()) throw OperatorError(s);
+          continue;
+        }
         builders_[static_cast<size_t>(p)]->Add(record.key, record.value, record.timestamp,
                                                headers_);
       }
+      if (!transactions_) AppendBuilt();
+    }
+
+    absl::StatusOr<std::string> SnapshotState(int64_t checkpoint_id) override {
+      if (!transactions_) return std::string();
+      return transactions_->PreCommit(checkpoint_id);
+    }
+
+    absl::Status NotifyCheckpointComplete(int64_t checkpoint_id) override {
+      absl::Status status =
+          transactions_ ? transactions_->Commit(checkpoint_id) : absl::OkStatus();
+      // The job's end: nothing is left to commit.
+      if (checkpoint_id == kFinalCheckpoint) ReleaseTopic();
+      return status;
+    }
+
+    // A transactional instance keeps the topic: commits come after Close.
+    absl::Status Close() override {
+      if (!transactions_) ReleaseTopic();
+      return absl::OkStatus();
+    }
+
+   private:
+    void AppendBuilt() {
       for (size_t p = 0; p < builders_.size(); ++p) {
         if (builders_[p]->empty()) continue;
         auto base = topic_->partition(static_cast<int>(p)).Append(*builders_[p]);
@@ -85,17 +134,33 @@ class LogSink final : public SinkSpec<T> {
       }
     }
 
-    absl::Status Close() override {
-      if (acquired_) shared_->Release();
-      acquired_ = false;
+    // Appends what the run that took the restored checkpoint had pre-committed.
+    // Instance i takes old instances i, i + P, ... (P: this run's parallelism).
+    absl::Status CommitRestored(const OperatorContext& context) {
+      const std::vector<std::string>& states = *context.restored_states;
+      TransactionalLogWriter restorer(topic_);
+      for (size_t k = context.instance; k < states.size();
+           k += static_cast<size_t>(context.parallelism)) {
+        if (states[k].empty()) continue;
+        const std::string what =
+            absl::StrCat("log sink '", context.name, "' (topic ", shared_->topic(),
+                         "), instance ", k, " of the restored checkpoint");
+        if (absl::Status s = restorer.CommitRestored(states[k], what); !s.ok()) return s;
+      }
       return absl::OkStatus();
     }
 
-   private:
+    void ReleaseTopic() {
+      if (acquired_) shared_->Release();
+      acquired_ = false;
+    }
+
     std::shared_ptr<SharedLogTopic> shared_;
     F to_record_;
+    bool at_least_once_;
     log::LogTopic* topic_ = nullptr;
     bool acquired_ = false;
+    std::unique_ptr<TransactionalLogWriter> transactions_;            // exactly once
     std::vector<std::unique_ptr<log::RecordBatchBuilder>> builders_;  // per partition
     std::vector<log::LogHeaderView> headers_;
     int next_keyless_ = 0;
@@ -103,6 +168,7 @@ class LogSink final : public SinkSpec<T> {
 
   std::shared_ptr<SharedLogTopic> shared_;
   F to_record_;
+  bool at_least_once_ = false;
 };
 
 template <class T, class F>

@@ -37,6 +37,9 @@ struct OperatorContext {
   // instance; empty string: nothing), possibly at another parallelism. Null on a
   // fresh start. Read it in Open.
   const std::vector<std::string>* restored_states = nullptr;
+  // The job takes checkpoints (JobOptions::checkpoints): a transactional sink holds
+  // its output back until the checkpoint after it completes.
+  bool checkpointing = false;
 };
 
 }  // namespace sluice

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 #include <vector>
@@ -105,7 +106,53 @@ absl::Status LogPartition::Load() {
     segments_.push_back(std::move(*first));
     return SyncDirectory(dir_);
   }
-  return OpenSegmentsFrom(*bases, 0);
+  if (absl::Status s = OpenSegmentsFrom(*bases, 0); !s.ok()) return s;
+  return access_ == Access::kReadWrite ? LoadProducers() : absl::OkStatus();
+}
+
+absl::Status LogPartition::LoadProducers() {
+  const LogSegment& last = *segments_.back();
+  auto snapshot = ProducerTable::ReadSnapshot(dir_, last.base_offset());
+  if (snapshot.ok()) {
+    producers_ = std::move(*snapshot);
+    return ScanProducers(last);
+  }
+  // Without a snapshot (a log written before producers existed, or a roll cut short
+  // by a crash) or with a damaged one, every batch still here is read.
+  const bool first_segment = segments_.size() == 1 && last.base_offset() == 0;
+  if (!first_segment) {
+    warn_(absl::StrCat("log partition ", dir_, ": rebuilding the producer table from ",
+                       segments_.size(), " segment(s): ", snapshot.status().message()));
+  }
+  for (const auto& segment : segments_) {
+    if (absl::Status s = ScanProducers(*segment); !s.ok()) return s;
+  }
+  if (first_segment) return absl::OkStatus();
+  // Saves the next open the scan; without the file it scans again, so a failure
+  // here is only reported.
+  if (absl::Status s = producers_.WriteSnapshot(dir_, last.base_offset()); !s.ok()) {
+    warn_(absl::StrCat("log partition ", dir_,
+                       ": cannot save the rebuilt producer table: ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
+// Takes in the producers of `segment`'s batches, which were checked when the
+// segment was opened, so only their indexes are read.
+absl::Status LogPartition::ScanProducers(const LogSegment& segment) {
+  std::shared_ptr<const void> keep_alive;
+  auto bytes = segment.Bytes(0, segment.size(), &keep_alive);
+  if (!bytes.ok()) return bytes.status();
+  const int64_t now = WallMillis();
+  for (size_t at = 0; at < bytes->size();) {
+    const std::string_view rest = bytes->substr(at);
+    if (rest.size() < batch_format::kHeaderSize) break;
+    const auto header = RecordBatchView::ReadHeader(rest.data());
+    if (!header.plausible() || header.total_size() > rest.size()) break;
+    producers_.Record(RecordBatchView::ReadProducer(rest), header.base_offset, now);
+    at += header.total_size();
+  }
+  return absl::OkStatus();
 }
 
 // Opens bases[first...] and appends them to segments_, checking that each segment
@@ -132,32 +179,77 @@ absl::Status LogPartition::OpenSegmentsFrom(const std::vector<int64_t>& bases,
   return absl::OkStatus();
 }
 
+absl::Status LogPartition::CheckWritable() const {
+  if (access_ == Access::kReadWrite) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("log partition ", dir_, " is open read-only"));
+}
+
 absl::StatusOr<int64_t> LogPartition::Append(RecordBatchBuilder& batch) {
-  if (access_ != Access::kReadWrite) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("log partition ", dir_, " is open read-only"));
-  }
+  if (absl::Status s = CheckWritable(); !s.ok()) return s;
   auto finished = batch.Finish();
   if (!finished.ok()) return finished.status();
-  const auto header = RecordBatchView::ReadHeader(finished->header);
+  const BatchProducer producer = batch.producer();
+  auto appended = AppendLocked(finished->header, finished->body, producer);
+  if (!appended.ok()) return appended.status();
+  if (appended->duplicate) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("log partition ", dir_, " already took sequence ", producer.sequence,
+                     " of producer ", producer.id));
+  }
+  return appended->base_offset;
+}
+
+absl::StatusOr<LogPartition::AppendResult> LogPartition::AppendPrepared(
+    std::string_view batch) {
+  if (absl::Status s = CheckWritable(); !s.ok()) return s;
+  auto view = RecordBatchView::ParseUnstamped(batch);
+  if (!view.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "log partition ", dir_, ": not a prepared batch: ", view.status().message()));
+  }
+  char header[batch_format::kHeaderSize];
+  std::memcpy(header, batch.data(), batch_format::kHeaderSize);
+  const std::string_view body[] = {batch.substr(batch_format::kHeaderSize)};
+  return AppendLocked(header, body, view->producer());
+}
+
+// Appends the batch `header` + `body` (stamping the header) unless `producer` sent
+// it already.
+absl::StatusOr<LogPartition::AppendResult> LogPartition::AppendLocked(
+    char* header, std::span<const std::string_view> body, BatchProducer producer) {
+  const auto fields = RecordBatchView::ReadHeader(header);
   std::lock_guard<std::mutex> lock(mutex_);
   if (!failed_.ok()) return failed_;
+  if (producers_.IsDuplicate(producer)) return AppendResult{-1, true};
   LogSegment* active = segments_.back().get();
-  if (!active->empty() && (active->size() + header.total_size() > config_.segment_bytes ||
-                           !active->Fits(header.total_size(), header.record_count))) {
+  if (!active->empty() && (active->size() + fields.total_size() > config_.segment_bytes ||
+                           !active->Fits(fields.total_size(), fields.record_count))) {
     if (absl::Status s = RollLocked(); !s.ok()) return Fail(s);
     active = segments_.back().get();
   }
   const int64_t base = active->next_offset();
-  StampBatchHeader(*finished, base);
-  if (absl::Status s =
-          active->Append(finished->pieces(), header.record_count, header.max_timestamp);
+  StampBatchHeader(header, body, base);
+  std::string_view pieces[6];
+  size_t count = 0;
+  pieces[count++] = std::string_view(header, batch_format::kHeaderSize);
+  for (std::string_view piece : body) pieces[count++] = piece;
+  if (absl::Status s = active->Append(std::span(pieces, count), fields.record_count,
+                                      fields.max_timestamp);
       !s.ok()) {
     return Fail(s);
   }
+  producers_.Record(producer, base, WallMillis());
   unsynced_ = true;
   if (absl::Status s = SyncAfterAppendLocked(); !s.ok()) return Fail(s);
-  return base;
+  return AppendResult{base, false};
+}
+
+std::optional<int64_t> LogPartition::LastSequence(uint64_t id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const ProducerTable::Entry* entry = producers_.Find(id);
+  if (entry == nullptr) return std::nullopt;
+  return entry->last_sequence;
 }
 
 // After a failed write, roll or fsync the partition's state on disk is uncertain (a
@@ -206,7 +298,14 @@ absl::Status LogPartition::RollLocked() {
                                  MaxSegmentSize());
   if (!next.ok()) return next.status();
   segments_.push_back(std::move(*next));
-  if (absl::Status s = SyncDirectory(dir_); !s.ok()) return s;
+  // The producers as of the new segment's start: what an open reads before scanning
+  // that segment. Expired producers are left out. The write ends with a directory
+  // fsync, which also makes the new segment's files durable.
+  producers_.Expire(WallMillis());
+  if (absl::Status s = producers_.WriteSnapshot(dir_, segments_.back()->base_offset());
+      !s.ok()) {
+    return s;
+  }
   unsynced_ = false;
   return EnforceRetentionLocked(WallMillis());
 }
@@ -229,6 +328,8 @@ absl::Status LogPartition::EnforceRetentionLocked(int64_t now_ms) {
                          oldest.max_timestamp() < now_ms - config_.retention_ms;
     if (!over_size && !too_old) break;
     if (absl::Status s = segments_.front()->Remove(); !s.ok()) return s;
+    std::error_code ignored;  // most segments have no producer snapshot
+    fs::remove(ProducerTable::SnapshotPath(dir_, oldest.base_offset()), ignored);
     total -= oldest.size();
     segments_.pop_front();
     removed = true;

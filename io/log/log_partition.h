@@ -13,6 +13,8 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <string>
 
 #include "absl/status/status.h"
@@ -20,6 +22,7 @@
 #include "io/log/log_chunk.h"
 #include "io/log/log_config.h"
 #include "io/log/log_segment.h"
+#include "io/log/producer_table.h"
 #include "io/log/record_batch.h"
 
 namespace sluice::log {
@@ -40,8 +43,22 @@ class LogPartition {
   // Appends the builder's records as one batch; returns the first record's offset.
   // Thread-safe. Syncs as the fsync policy says. The caller clears the builder. After
   // a failed write, roll or fsync, every later append fails until the partition is
-  // reopened (which recovers from what reached the disk).
+  // reopened (which recovers from what reached the disk). A builder with a producer
+  // whose sequence was appended already fails with AlreadyExists.
   absl::StatusOr<int64_t> Append(RecordBatchBuilder& batch);
+
+  // Idempotent appends: a batch built earlier (RecordBatchBuilder::FinishToString)
+  // with a producer. It is appended unless the partition already took this
+  // producer's sequence or a later one (then `duplicate` is set and nothing is
+  // written), so a writer that appends the same batches again after a crash adds
+  // each once. The producer table survives reopening (producer_table.h).
+  struct AppendResult {
+    int64_t base_offset = -1;  // -1 for a duplicate
+    bool duplicate = false;
+  };
+  absl::StatusOr<AppendResult> AppendPrepared(std::string_view batch);
+  // The last sequence taken from producer `id`, if any (for tests and tools).
+  std::optional<int64_t> LastSequence(uint64_t id) const;
   // Flushes appended batches to disk now, whatever the policy.
   absl::Status Sync();
   // Deletes sealed segments past the retention limits; `now_ms` is wall-clock time in
@@ -69,6 +86,13 @@ class LogPartition {
       : dir_(std::move(dir)), config_(config), access_(access), warn_(std::move(warn)) {}
 
   absl::Status Load();
+  // Rebuilds producers_ (writable partitions): the last segment's snapshot, else a
+  // scan of every segment, then the last segment's batches.
+  absl::Status LoadProducers();
+  absl::Status ScanProducers(const LogSegment& segment);
+  absl::StatusOr<AppendResult> AppendLocked(char* header,
+                                            std::span<const std::string_view> body,
+                                            BatchProducer producer);
   absl::Status OpenSegmentsFrom(const std::vector<int64_t>& bases, size_t first);
   absl::Status RollLocked();
   absl::Status SyncAfterAppendLocked();
@@ -90,6 +114,7 @@ class LogPartition {
            batch_format::kMaxBodyBytes;
   }
   absl::Status CreateDirectoryAndLock();
+  absl::Status CheckWritable() const;
   absl::Status Fail(absl::Status error);
 
   const std::string dir_;
@@ -102,8 +127,9 @@ class LogPartition {
   std::deque<std::shared_ptr<LogSegment>> segments_;
   Clock::time_point last_sync_ = Clock::now();
   bool unsynced_ = false;
-  absl::Status failed_;    // set once an append, roll or sync failed
-  PosixFile writer_lock_;  // holds flock() on <dir>/.lock while open for writing
+  ProducerTable producers_;  // writable partitions only
+  absl::Status failed_;      // set once an append, roll or sync failed
+  PosixFile writer_lock_;    // holds flock() on <dir>/.lock while open for writing
 };
 
 }  // namespace sluice::log

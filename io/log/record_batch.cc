@@ -116,8 +116,9 @@ absl::StatusOr<RecordBatchBuilder::Finished> RecordBatchBuilder::Finish() {
     headers = b.CreateVectorOfStructs(
         reinterpret_cast<const fb::HeaderEntry*>(headers_.data()), headers_.size());
   }
-  b.Finish(fb::CreateRecordBatchIndex(b, records, headers),
-           fb::RecordBatchIndexIdentifier());
+  b.Finish(
+      fb::CreateRecordBatchIndex(b, records, headers, producer_.id, producer_.sequence),
+      fb::RecordBatchIndexIdentifier());
   Finished finished;
   std::string_view index(reinterpret_cast<const char*>(b.GetBufferPointer()),
                          b.GetSize());
@@ -139,11 +140,21 @@ absl::StatusOr<RecordBatchBuilder::Finished> RecordBatchBuilder::Finish() {
   return finished;
 }
 
+absl::StatusOr<std::string> RecordBatchBuilder::FinishToString() {
+  auto finished = Finish();
+  if (!finished.ok()) return finished.status();
+  std::string bytes;
+  bytes.reserve(finished->size());
+  for (std::string_view piece : finished->pieces()) bytes.append(piece);
+  return bytes;
+}
+
 void RecordBatchBuilder::Clear() {
   data_.clear();
   records_.clear();
   headers_.clear();
   max_timestamp_ = 0;
+  producer_ = {};
 }
 
 size_t RecordBatchBuilder::Finished::size() const {
@@ -156,12 +167,12 @@ std::array<std::string_view, 5> RecordBatchBuilder::Finished::pieces() const {
   return {std::string_view(header, kHeaderSize), body[0], body[1], body[2], body[3]};
 }
 
-void StampBatchHeader(RecordBatchBuilder::Finished& batch, int64_t base_offset) {
-  Put<int64_t>(batch.header + kBaseOffsetAt, base_offset);
-  uint32_t crc =
-      Crc32c(std::string_view(batch.header + kCrcFrom, kHeaderSize - kCrcFrom));
-  for (std::string_view piece : batch.body) crc = Crc32c(piece, crc);
-  Put<uint32_t>(batch.header + kCrcAt, crc);
+void StampBatchHeader(char* header, std::span<const std::string_view> body,
+                      int64_t base_offset) {
+  Put<int64_t>(header + kBaseOffsetAt, base_offset);
+  uint32_t crc = Crc32c(std::string_view(header + kCrcFrom, kHeaderSize - kCrcFrom));
+  for (std::string_view piece : body) crc = Crc32c(piece, crc);
+  Put<uint32_t>(header + kCrcAt, crc);
 }
 
 RecordBatchView::Header RecordBatchView::ReadHeader(const char* bytes) {
@@ -177,6 +188,32 @@ RecordBatchView::Header RecordBatchView::ReadHeader(const char* bytes) {
 }
 
 absl::StatusOr<RecordBatchView> RecordBatchView::Parse(std::string_view bytes) {
+  return ParseChecked(bytes, /*check_crc=*/true);
+}
+
+absl::StatusOr<RecordBatchView> RecordBatchView::ParseUnstamped(std::string_view bytes) {
+  if (bytes.size() >= kHeaderSize &&
+      ReadHeader(bytes.data()).total_size() != bytes.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a prepared batch of ", bytes.size(), " bytes whose header says ",
+                     ReadHeader(bytes.data()).total_size()));
+  }
+  return ParseChecked(bytes, /*check_crc=*/false);
+}
+
+BatchProducer RecordBatchView::ReadProducer(std::string_view bytes) {
+  if (bytes.size() < kHeaderSize) return {};
+  const Header h = ReadHeader(bytes.data());
+  if (!h.plausible() || bytes.size() < h.total_size()) return {};
+  const auto* index = reinterpret_cast<const uint8_t*>(bytes.data() + kHeaderSize);
+  flatbuffers::Verifier verifier(index, h.index_length);
+  if (!fb::VerifyRecordBatchIndexBuffer(verifier)) return {};
+  const fb::RecordBatchIndex* root = fb::GetRecordBatchIndex(index);
+  return {root->producer_id(), root->producer_sequence()};
+}
+
+absl::StatusOr<RecordBatchView> RecordBatchView::ParseChecked(std::string_view bytes,
+                                                              bool check_crc) {
   if (bytes.size() < kHeaderSize) {
     return absl::DataLossError(absl::StrCat("a batch header needs ", kHeaderSize,
                                             " bytes, ", bytes.size(), " are left"));
@@ -195,10 +232,12 @@ absl::StatusOr<RecordBatchView> RecordBatchView::Parse(std::string_view bytes) {
     return absl::DataLossError(absl::StrCat("the batch needs ", h.total_size(),
                                             " bytes, ", bytes.size(), " are left"));
   }
-  const uint32_t crc =
-      Crc32c(std::string_view(bytes.data() + kHeaderSize, h.body_length),
-             Crc32c(std::string_view(bytes.data() + kCrcFrom, kHeaderSize - kCrcFrom)));
-  if (crc != h.crc) return absl::DataLossError("batch CRC mismatch");
+  if (check_crc) {
+    const uint32_t crc =
+        Crc32c(std::string_view(bytes.data() + kHeaderSize, h.body_length),
+               Crc32c(std::string_view(bytes.data() + kCrcFrom, kHeaderSize - kCrcFrom)));
+    if (crc != h.crc) return absl::DataLossError("batch CRC mismatch");
+  }
   if (h.version != batch_format::kVersion || h.flags != 0) {
     return absl::FailedPreconditionError(
         absl::StrCat("batch format version ", h.version, " with flags ", h.flags,
@@ -226,7 +265,8 @@ absl::StatusOr<RecordBatchView> RecordBatchView::Parse(std::string_view bytes) {
                        h.body_length - h.index_length)) {
     return absl::DataLossError("a batch index entry points outside the batch");
   }
-  return RecordBatchView(h, record_entries, header_entries, data);
+  return RecordBatchView(h, record_entries, header_entries, data,
+                         {root->producer_id(), root->producer_sequence()});
 }
 
 }  // namespace sluice::log

@@ -56,6 +56,15 @@ struct HeaderEntry {
   uint32_t value_offset, value_length;
 };
 
+// Who appended a batch, for idempotent appends (LogPartition::AppendPrepared): a
+// producer numbers its batches with increasing sequence numbers, and a partition
+// skips a batch whose sequence is not above the last one it took from that
+// producer. id 0: no producer (an ordinary append).
+struct BatchProducer {
+  uint64_t id = 0;
+  int64_t sequence = 0;
+};
+
 // Collects records into one batch. Not thread-safe; reusable after Clear().
 class RecordBatchBuilder {
  public:
@@ -66,6 +75,9 @@ class RecordBatchBuilder {
 
   void Add(std::string_view key, std::string_view value, int64_t timestamp,
            std::span<const LogHeaderView> headers = {});
+  // Marks the batch with its producer (kept in its index); Clear() unsets it.
+  void SetProducer(BatchProducer producer) { producer_ = producer; }
+  BatchProducer producer() const { return producer_; }
 
   size_t record_count() const { return records_.size(); }
   bool empty() const { return records_.empty(); }
@@ -86,6 +98,9 @@ class RecordBatchBuilder {
   };
   // Fails (InvalidArgument) if the batch is empty or its body exceeds kMaxBodyBytes.
   absl::StatusOr<Finished> Finish();
+  // The finished batch as one string: kept by a writer that appends it later
+  // (LogPartition::AppendPrepared), across a checkpoint and a restart.
+  absl::StatusOr<std::string> FinishToString();
   void Clear();
 
  private:
@@ -95,11 +110,16 @@ class RecordBatchBuilder {
   std::vector<RecordEntry> records_;
   std::vector<HeaderEntry> headers_;
   int64_t max_timestamp_ = 0;
+  BatchProducer producer_;
 };
 
-// Stamps a finished batch's header with its base offset and its CRC.
-void StampBatchHeader(RecordBatchBuilder::Finished& batch, int64_t base_offset);
-
+// Stamps a batch's header (kHeaderSize bytes) with its base offset and its CRC over
+// the header and `body`.
+void StampBatchHeader(char* header, std::span<const std::string_view> body,
+                      int64_t base_offset);
+inline void StampBatchHeader(RecordBatchBuilder::Finished& batch, int64_t base_offset) {
+  StampBatchHeader(batch.header, batch.body, base_offset);
+}
 // One record of a batch being read; views into the batch's bytes.
 class LogRecordView {
  public:
@@ -157,24 +177,38 @@ class RecordBatchView {
   // the data section. `bytes` starts at the batch and may run past its end; it must be
   // 8-byte aligned. The error says what is wrong.
   static absl::StatusOr<RecordBatchView> Parse(std::string_view bytes);
+  // As Parse, for a batch not yet stamped (RecordBatchBuilder::FinishToString):
+  // everything but the CRC is checked, and `bytes` must be the batch exactly.
+  static absl::StatusOr<RecordBatchView> ParseUnstamped(std::string_view bytes);
+  // The producer of a batch known to be whole (checked when written or opened), read
+  // from its index alone; {} if it has none. `bytes` starts at the batch.
+  static BatchProducer ReadProducer(std::string_view bytes);
 
   int64_t base_offset() const { return header_.base_offset; }
   int64_t next_offset() const { return header_.base_offset + header_.record_count; }
   uint32_t record_count() const { return header_.record_count; }
   int64_t max_timestamp() const { return header_.max_timestamp; }
   size_t size() const { return header_.total_size(); }
+  BatchProducer producer() const { return producer_; }
   LogRecordView record(uint32_t i) const {
     return LogRecordView(records_ + i, headers_, data_, header_.base_offset + i);
   }
 
  private:
   RecordBatchView(Header header, const RecordEntry* records, const HeaderEntry* headers,
-                  const char* data)
-      : header_(header), records_(records), headers_(headers), data_(data) {}
+                  const char* data, BatchProducer producer)
+      : header_(header),
+        records_(records),
+        headers_(headers),
+        data_(data),
+        producer_(producer) {}
+  static absl::StatusOr<RecordBatchView> ParseChecked(std::string_view bytes,
+                                                      bool check_crc);
   Header header_;
   const RecordEntry* records_;
   const HeaderEntry* headers_;
   const char* data_;
+  BatchProducer producer_;
 };
 
 }  // namespace sluice::log

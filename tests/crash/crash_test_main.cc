@@ -1,8 +1,9 @@
 // The crash test: runs a job (embedded log -> keyed 1 s windows -> exactly-once CSV
-// files) with checkpoints, kills it with SIGKILL at random moments, restarts it
-// from the latest checkpoint each time (at a random parallelism, 1 or 2), and checks
-// that the committed output equals, line for line, that of an uninterrupted run and
-// a brute-force count computed here: nothing lost, nothing twice.
+// files, and the same rows appended to a log topic) with checkpoints, kills it with
+// SIGKILL at random moments, restarts it from the latest checkpoint each time (at a
+// random parallelism, 1 or 2), and checks that the committed output of both sinks
+// equals, line for line, that of an uninterrupted run and a brute-force count
+// computed here: nothing lost, nothing twice.
 //
 // With --crash_points it also crashes the job once at each step of a checkpoint's
 // and the sink's commit (runtime/crash_point.h) and checks the same after a restart.
@@ -61,6 +62,20 @@ struct Row {
 };
 
 std::string TopicDir() { return absl::GetFlag(FLAGS_work) + "/log"; }
+// Where a run into output directory `out` appends its rows (topic "windows").
+std::string ResultLogDir(const std::string& out) { return out + ".log"; }
+
+bool CreateResultTopic(const std::string& out) {
+  sluice::log::LogConfig config;
+  config.partitions = 3;
+  config.fsync = sluice::log::FsyncPolicy::kNone;
+  auto topic = sluice::log::LogTopic::Create(ResultLogDir(out), "windows", config);
+  if (!topic.ok()) {
+    std::fprintf(stderr, "cannot create the result topic: %s\n",
+                 std::string(topic.status().message()).c_str());
+  }
+  return topic.ok();
+}
 
 bool WriteTopic() {
   sluice::log::LogConfig config;
@@ -91,26 +106,33 @@ int RunJob(const std::string& out) {
   sluice::Dataflow flow;
   sluice::ExactlyOnceFiles files;
   files.roll_bytes = 16 << 10;
-  flow.Source(sluice::LogRecords(TopicDir(), "events"))
-      .Map([](const sluice::LogMessage& m) {
-        // About 1 ms of work per 400 records, so that kills land mid-run.
-        if (m.offset % 400 == 0)
-          std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        return m;
-      })
-      .AssignTimestamps([](const sluice::LogMessage& m) { return m.timestamp; },
-                        sluice::WatermarkStrategy::Monotonous())
-      .KeyBy([](const sluice::LogMessage& m) { return m.key; })
-      .Window(sluice::TumblingWindows(1000))
-      .Aggregate(sluice::aggregates::Count())
-      .Map([](const sluice::WindowResult<std::string, int64_t>& r) {
-        return Row{r.key, r.start, r.value};
-      })
-      .Sink(sluice::CsvSink(out, sluice::RecordSchema<Row>()
+  auto rows =
+      flow.Source(sluice::LogRecords(TopicDir(), "events"))
+          .Map([](const sluice::LogMessage& m) {
+            // About 1 ms of work per 400 records, so that kills land mid-run.
+            if (m.offset % 400 == 0)
+              std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            return m;
+          })
+          .AssignTimestamps([](const sluice::LogMessage& m) { return m.timestamp; },
+                            sluice::WatermarkStrategy::Monotonous())
+          .KeyBy([](const sluice::LogMessage& m) { return m.key; })
+          .Window(sluice::TumblingWindows(1000))
+          .Aggregate(sluice::aggregates::Count())
+          .Map([](const sluice::WindowResult<std::string, int64_t>& r) {
+            return Row{r.key, r.start, r.value};
+          });
+  rows.Sink(sluice::CsvSink(out, sluice::RecordSchema<Row>()
                                      .Field("key", &Row::key)
                                      .Field("start", &Row::start)
                                      .Field("count", &Row::count))
                 .ExactlyOnce(files));
+  rows.Sink(sluice::LogAppend<Row>(ResultLogDir(out), "windows", [](const Row& r) {
+    sluice::LogMessage record;
+    record.key = r.key;
+    record.value = absl::StrCat(r.key, ",", r.start, ",", r.count);
+    return record;
+  }));
   sluice::JobOptions options;
   options.parallelism = absl::GetFlag(FLAGS_parallelism);
   options.threads = 2;
@@ -172,6 +194,31 @@ bool CommittedLines(const std::string& dir, std::vector<std::string>* lines) {
   return clean;
 }
 
+// The rows appended to the result topic, sorted.
+bool AppendedLines(const std::string& out, std::vector<std::string>* lines) {
+  auto topic = sluice::log::LogTopic::Open(ResultLogDir(out), "windows",
+                                           sluice::log::LogPartition::Access::kReadOnly);
+  if (!topic.ok()) {
+    std::fprintf(stderr, "FAIL: %s\n", std::string(topic.status().message()).c_str());
+    return false;
+  }
+  for (int p = 0; p < (*topic)->partition_count(); ++p) {
+    sluice::log::LogPartition& partition = (*topic)->partition(p);
+    sluice::log::LogChunk chunk;
+    for (int64_t o = 0; o < partition.end_offset(); o = chunk.next_offset()) {
+      if (absl::Status s = partition.Read(o, 1 << 20, &chunk); !s.ok()) {
+        std::fprintf(stderr, "FAIL: %s\n", std::string(s.message()).c_str());
+        return false;
+      }
+      chunk.ForEach([&](const sluice::log::LogRecordView& record) {
+        lines->emplace_back(record.value());
+      });
+    }
+  }
+  std::sort(lines->begin(), lines->end());
+  return true;
+}
+
 // The brute-force answer, as the sink writes it ("key,start,count"), sorted.
 std::vector<std::string> ExpectedLines() {
   std::map<std::pair<std::string, int64_t>, int64_t> counts;
@@ -204,6 +251,17 @@ bool Compare(const std::string& what, const std::vector<std::string>& got,
     std::fprintf(stderr, "  extra:   %s\n", extra[i].c_str());
   }
   return false;
+}
+
+// Both sinks' committed output equals `want`.
+bool CheckOutput(const std::string& what, const std::string& out,
+                 const std::vector<std::string>& want) {
+  std::vector<std::string> files, appended;
+  const bool clean = CommittedLines(out, &files);
+  const bool read = AppendedLines(out, &appended);
+  bool ok = clean && Compare(what + " (files)", files, want);
+  ok = read && Compare(what + " (log)", appended, want) && ok;
+  return ok;
 }
 
 // Runs the job to the end, restarting after every end that is not a clean exit
@@ -248,17 +306,19 @@ int Main() {
   std::printf("reference: one uninterrupted run\n");
   int none = 0;
   std::vector<std::string> reference;
-  ok = RunToEnd(work + "/reference", random, 0, "", &none) &&
+  ok = CreateResultTopic(work + "/reference") &&
+       RunToEnd(work + "/reference", random, 0, "", &none) &&
        CommittedLines(work + "/reference", &reference) &&
-       Compare("uninterrupted run vs brute force", reference, expected);
+       CheckOutput("uninterrupted run vs brute force", work + "/reference", expected);
 
   const int kills = absl::GetFlag(FLAGS_kills);
   std::printf("%d kills at random moments\n", kills);
   int killed = 0;
-  std::vector<std::string> got;
-  const bool ran = RunToEnd(work + "/killed", random, kills, "", &killed);
-  ok = ran && CommittedLines(work + "/killed", &got) &&
-       Compare("run with kills vs uninterrupted run", got, reference) && ok;
+  const bool ran = CreateResultTopic(work + "/killed") &&
+                   RunToEnd(work + "/killed", random, kills, "", &killed);
+  ok = ran &&
+       CheckOutput("run with kills vs uninterrupted run", work + "/killed", reference) &&
+       ok;
   if (ran && killed < kills) {
     std::fprintf(stderr,
                  "FAIL: the job finished after %d of %d kills: raise "
@@ -272,21 +332,22 @@ int Main() {
          {"checkpoint.before_manifest", "atomic_write.before_fsync",
           "atomic_write.before_rename", "atomic_write.before_directory_fsync",
           "checkpoint.before_notify", "sink.before_precommit_fsync",
-          "sink.after_commit_rename", "sink.before_commit_directory_fsync"}) {
+          "sink.after_commit_rename", "sink.before_commit_directory_fsync",
+          "log_sink.after_append", "log_sink.before_commit_fsync"}) {
       // The third time it is reached: earlier checkpoints and commits exist.
       const std::string crash_at = absl::StrCat(point, ":3");
       const std::string out = absl::StrCat(work, "/", point);
       std::printf("crash at %s\n", crash_at.c_str());
       int crashed = 0;
-      std::vector<std::string> lines;
-      const bool done = RunToEnd(out, random, 0, crash_at, &crashed);
+      const bool done =
+          CreateResultTopic(out) && RunToEnd(out, random, 0, crash_at, &crashed);
       if (crashed != 1) {
         std::fprintf(stderr, "FAIL: the job did not crash at %s\n", point);
         ok = false;
       }
-      ok = done && CommittedLines(out, &lines) &&
-           Compare(absl::StrCat("crash at ", point, " vs uninterrupted run"), lines,
-                   reference) &&
+      ok = done &&
+           CheckOutput(absl::StrCat("crash at ", point, " vs uninterrupted run"), out,
+                       reference) &&
            ok;
     }
   }

@@ -1,0 +1,138 @@
+#include "io/log/producer_table.h"
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "runtime/storage/crc32c.h"
+#include "runtime/storage/posix_file.h"
+
+namespace sluice::log {
+namespace {
+
+// Snapshot layout, little-endian: magic "SLPT", version (u32), entry count (u64),
+// the entries (id u64, last sequence, last offset, updated ms: i64 each), then the
+// CRC-32C of everything before it (u32).
+constexpr uint32_t kMagic = 0x54504C53;  // "SLPT"
+constexpr uint32_t kVersion = 1;
+constexpr size_t kEntryBytes = 32;
+constexpr size_t kFixedBytes = 4 + 4 + 8 + 4;
+// Snapshots beyond this are damage (a million producers is far past any real use).
+constexpr uint64_t kMaxSnapshotBytes = kFixedBytes + kEntryBytes * (uint64_t{1} << 20);
+
+template <class T>
+void Put(std::string& out, T value) {
+  out.append(reinterpret_cast<const char*>(&value), sizeof(T));
+}
+template <class T>
+T Take(std::string_view& in) {
+  T value;
+  std::memcpy(&value, in.data(), sizeof(T));
+  in.remove_prefix(sizeof(T));
+  return value;
+}
+
+}  // namespace
+
+bool ProducerTable::IsDuplicate(BatchProducer producer) const {
+  if (producer.id == 0) return false;
+  auto it = entries_.find(producer.id);
+  return it != entries_.end() && producer.sequence <= it->second.last_sequence;
+}
+
+void ProducerTable::Record(BatchProducer producer, int64_t base_offset, int64_t now_ms) {
+  if (producer.id == 0) return;
+  Entry& entry = entries_[producer.id];
+  entry.last_sequence = std::max(entry.last_sequence, producer.sequence);
+  entry.last_offset = base_offset;
+  entry.updated_ms = now_ms;
+}
+
+void ProducerTable::Expire(int64_t now_ms) {
+  absl::erase_if(entries_, [now_ms](const auto& item) {
+    return item.second.updated_ms < now_ms - kExpiryMillis;
+  });
+}
+
+const ProducerTable::Entry* ProducerTable::Find(uint64_t id) const {
+  auto it = entries_.find(id);
+  return it == entries_.end() ? nullptr : &it->second;
+}
+
+std::string ProducerTable::SnapshotPath(const std::string& dir, int64_t base_offset) {
+  return absl::StrFormat("%s/%020d.producers", dir, base_offset);
+}
+
+std::string ProducerTable::Encode() const {
+  // Sorted by id, so that equal tables give equal files.
+  std::vector<std::pair<uint64_t, Entry>> sorted(entries_.begin(), entries_.end());
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string out;
+  out.reserve(kFixedBytes + kEntryBytes * sorted.size());
+  Put<uint32_t>(out, kMagic);
+  Put<uint32_t>(out, kVersion);
+  Put<uint64_t>(out, sorted.size());
+  for (const auto& [id, entry] : sorted) {
+    Put<uint64_t>(out, id);
+    Put<int64_t>(out, entry.last_sequence);
+    Put<int64_t>(out, entry.last_offset);
+    Put<int64_t>(out, entry.updated_ms);
+  }
+  Put<uint32_t>(out, Crc32c(out));
+  return out;
+}
+
+absl::StatusOr<ProducerTable> ProducerTable::Decode(std::string_view bytes) {
+  if (bytes.size() < kFixedBytes) return absl::DataLossError("it is cut short");
+  const uint32_t crc = Crc32c(bytes.substr(0, bytes.size() - 4));
+  std::string_view tail = bytes.substr(bytes.size() - 4);
+  if (Take<uint32_t>(tail) != crc) return absl::DataLossError("CRC mismatch");
+  std::string_view in = bytes.substr(0, bytes.size() - 4);
+  if (Take<uint32_t>(in) != kMagic) return absl::DataLossError("bad magic number");
+  if (const uint32_t version = Take<uint32_t>(in); version != kVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "format version ", version, "; this build reads version ", kVersion));
+  }
+  const uint64_t count = Take<uint64_t>(in);
+  if (in.size() != count * kEntryBytes) {
+    return absl::DataLossError(absl::StrCat(count, " entries do not fit its size"));
+  }
+  ProducerTable table;
+  for (uint64_t i = 0; i < count; ++i) {
+    const uint64_t id = Take<uint64_t>(in);
+    Entry& entry = table.entries_[id];
+    entry.last_sequence = Take<int64_t>(in);
+    entry.last_offset = Take<int64_t>(in);
+    entry.updated_ms = Take<int64_t>(in);
+  }
+  return table;
+}
+
+absl::Status ProducerTable::WriteSnapshot(const std::string& dir,
+                                          int64_t base_offset) const {
+  return WriteFileAtomically(dir, SnapshotPath(dir, base_offset), Encode());
+}
+
+absl::StatusOr<ProducerTable> ProducerTable::ReadSnapshot(const std::string& dir,
+                                                          int64_t base_offset) {
+  const std::string path = SnapshotPath(dir, base_offset);
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) {
+    return absl::NotFoundError(absl::StrCat("no producer snapshot ", path));
+  }
+  auto bytes = ReadWholeFile(path, kMaxSnapshotBytes);
+  if (!bytes.ok()) return bytes.status();
+  auto table = Decode(*bytes);
+  if (!table.ok()) {
+    return absl::DataLossError(absl::StrCat("producer snapshot ", path,
+                                            " is damaged: ", table.status().message()));
+  }
+  return table;
+}
+
+}  // namespace sluice::log

@@ -1,0 +1,58 @@
+// What a log partition remembers of each producer for idempotent appends
+// (LogPartition::AppendPrepared): the last sequence number it appended, so that a
+// batch appended again after a crash (a sink committing a checkpoint's output once
+// more on restore) is recognised and skipped.
+//
+// The table is rebuilt when a partition opens for writing: from the snapshot taken
+// when its last segment was started (`<base offset>.producers` beside the segment),
+// then from the batches of that segment. Producers idle for longer than
+// kExpiryMillis are forgotten when a snapshot is written.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "io/log/record_batch.h"
+
+namespace sluice::log {
+
+class ProducerTable {
+ public:
+  // A week, like Kafka's transactional.id.expiration.ms: a job restored from a
+  // checkpoint older than that may append its last committed output again.
+  static constexpr int64_t kExpiryMillis = 7 * 24 * 3600 * 1000LL;
+
+  struct Entry {
+    int64_t last_sequence = 0;
+    int64_t last_offset = 0;  // the base offset of its last batch
+    int64_t updated_ms = 0;   // wall-clock time of its last append (or of a rebuild)
+  };
+
+  // Whether `producer` appended this sequence or a later one already.
+  bool IsDuplicate(BatchProducer producer) const;
+  // A batch of `producer` was appended at `base_offset`. No-op for id 0.
+  void Record(BatchProducer producer, int64_t base_offset, int64_t now_ms);
+  void Expire(int64_t now_ms);
+  size_t size() const { return entries_.size(); }
+  const Entry* Find(uint64_t id) const;
+
+  // The snapshot file of the segment starting at `base_offset` in `dir`.
+  static std::string SnapshotPath(const std::string& dir, int64_t base_offset);
+  // Written through a temporary file, fsync and rename.
+  absl::Status WriteSnapshot(const std::string& dir, int64_t base_offset) const;
+  // NotFound when there is none; DataLoss naming the file when it is damaged.
+  static absl::StatusOr<ProducerTable> ReadSnapshot(const std::string& dir,
+                                                    int64_t base_offset);
+
+  std::string Encode() const;
+  static absl::StatusOr<ProducerTable> Decode(std::string_view bytes);
+
+ private:
+  absl::flat_hash_map<uint64_t, Entry> entries_;
+};
+
+}  // namespace sluice::log

@@ -1,0 +1,130 @@
+#include "io/transactional_log_writer.h"
+
+#include <random>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/crash_point.h"
+#include "runtime/state/state_codec.h"
+
+namespace sluice {
+namespace {
+
+uint64_t RandomProducerId() {
+  std::random_device device;
+  uint64_t id = 0;
+  while (id == 0) id = (uint64_t{device()} << 32) ^ device();
+  return id;
+}
+
+}  // namespace
+
+TransactionalLogWriter::TransactionalLogWriter(log::LogTopic* topic)
+    : topic_(topic), producer_id_(RandomProducerId()) {
+  for (int p = 0; p < topic_->partition_count(); ++p) {
+    builders_.push_back(std::make_unique<log::RecordBatchBuilder>());
+  }
+}
+
+absl::Status TransactionalLogWriter::Add(int partition, std::string_view key,
+                                         std::string_view value, int64_t timestamp,
+                                         std::span<const log::LogHeaderView> headers) {
+  log::RecordBatchBuilder& builder = *builders_[static_cast<size_t>(partition)];
+  builder.Add(key, value, timestamp, headers);
+  if (builder.approximate_bytes() < kBatchBytes) return absl::OkStatus();
+  return CutBatch(partition);
+}
+
+absl::Status TransactionalLogWriter::CutBatch(int partition) {
+  log::RecordBatchBuilder& builder = *builders_[static_cast<size_t>(partition)];
+  if (builder.empty()) return absl::OkStatus();
+  builder.SetProducer({producer_id_, next_sequence_++});
+  absl::StatusOr<std::string> batch = builder.FinishToString();
+  builder.Clear();
+  // Only a record too large for any batch fails here.
+  if (!batch.ok()) return batch.status();
+  pending_bytes_ += batch->size();
+  open_.batches.emplace_back(partition, std::move(*batch));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> TransactionalLogWriter::PreCommit(int64_t checkpoint_id) {
+  for (int p = 0; p < static_cast<int>(builders_.size()); ++p) {
+    if (absl::Status s = CutBatch(p); !s.ok()) return s;
+  }
+  if (!open_.batches.empty()) {
+    open_.checkpoint_id = checkpoint_id;
+    closed_.push_back(std::move(open_));
+    open_ = Transaction();
+  }
+  std::string out;
+  StateWriter writer(out);
+  EncodeState(closed_, writer);
+  return out;
+}
+
+absl::Status TransactionalLogWriter::Commit(int64_t checkpoint_id) {
+  std::vector<bool> touched(builders_.size());
+  size_t done = 0;
+  for (; done < closed_.size() && closed_[done].checkpoint_id <= checkpoint_id; ++done) {
+    if (absl::Status s = Append(closed_[done], &touched, nullptr); !s.ok()) return s;
+  }
+  if (done == 0) return absl::OkStatus();
+  CrashPoint("log_sink.before_commit_fsync");
+  // Durable before it is forgotten: the checkpoint that holds it may be deleted.
+  if (absl::Status s = SyncTouched(touched); !s.ok()) return s;
+  for (size_t i = 0; i < done; ++i) {
+    for (const auto& batch : closed_[i].batches) pending_bytes_ -= batch.second.size();
+  }
+  closed_.erase(closed_.begin(), closed_.begin() + static_cast<ptrdiff_t>(done));
+  return absl::OkStatus();
+}
+
+absl::Status TransactionalLogWriter::CommitRestored(std::string_view state,
+                                                    const std::string& what) {
+  std::vector<Transaction> transactions;
+  StateReader reader(state);
+  DecodeState(reader, transactions);
+  if (reader.failed() || !reader.done()) {
+    return absl::DataLossError(
+        absl::StrCat(what, ": the checkpointed transactions are damaged"));
+  }
+  std::vector<bool> touched(builders_.size());
+  for (const Transaction& transaction : transactions) {
+    for (const auto& [partition, batch] : transaction.batches) {
+      if (partition < 0 || partition >= topic_->partition_count()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            what, ": the checkpoint holds a batch for partition ", partition,
+            " but topic ", topic_->name(), " has ", topic_->partition_count(),
+            " partitions (was the topic created again?)"));
+      }
+    }
+    if (absl::Status s = Append(transaction, &touched, &restore_counts_); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat(what, ": ", s.message()));
+    }
+  }
+  return SyncTouched(touched);
+}
+
+absl::Status TransactionalLogWriter::Append(const Transaction& transaction,
+                                            std::vector<bool>* touched,
+                                            RestoreCounts* counts) {
+  for (const auto& [partition, batch] : transaction.batches) {
+    auto appended = topic_->partition(partition).AppendPrepared(batch);
+    if (!appended.ok()) return appended.status();
+    (*touched)[static_cast<size_t>(partition)] = true;
+    if (counts != nullptr) ++(appended->duplicate ? counts->skipped : counts->appended);
+    CrashPoint("log_sink.after_append");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TransactionalLogWriter::SyncTouched(const std::vector<bool>& touched) {
+  for (size_t p = 0; p < touched.size(); ++p) {
+    if (!touched[p]) continue;
+    if (absl::Status s = topic_->partition(static_cast<int>(p)).Sync(); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace sluice
