@@ -24,6 +24,7 @@
 #include "benchmark/benchmark.h"
 #include "benchmarks/folding_sink.h"
 #include "benchmarks/process_cpu_timer.h"
+#include "benchmarks/temp_dir.h"
 #include "benchmarks/timed_event.h"
 #include "benchmarks/window_checksum.h"
 #include "engine/sluice.h"
@@ -32,24 +33,6 @@ namespace sluice::bench {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A fresh directory under $TMPDIR (or /tmp), removed when it goes out of scope.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = absl::StrCat(base ? base : "/tmp", "/sluice_bench_XXXXXX");
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // --- checkpoint overhead ---
 

@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "benchmark/benchmark.h"
+#include "benchmarks/temp_dir.h"
 #include "io/log/log_partition.h"
 #include "io/log/record_batch.h"
 
@@ -37,24 +38,6 @@ constexpr size_t kKeyBytes = 16;
 constexpr size_t kValueBytes = 100;
 constexpr size_t kPlainRecordBytes = kKeyBytes + kValueBytes + sizeof(int64_t);
 constexpr size_t kChunkBytes = 1 << 20;  // reads, and the baseline's writes
-
-// A scratch directory under the system temp directory, removed afterwards.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern =
-        (fs::temp_directory_path() / "sluice_log_bench_XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data()) != nullptr ? pattern : std::string();
-  }
-  ~ScratchDir() {
-    std::error_code error;
-    if (!path_.empty()) fs::remove_all(path_, error);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // Record i: a 16-byte key, a 100-byte value and a timestamp, made in place.
 struct RecordMaker {
@@ -97,7 +80,7 @@ absl::StatusOr<uint64_t> AppendAll(LogPartition& partition) {
 // The bytes one log run writes (0 if it failed), measured once for the baselines.
 uint64_t LogBytes() {
   static const uint64_t bytes = [] {
-    ScratchDir scratch;
+    TempDir scratch;
     auto partition = OpenPartition(scratch.path() + "/p");
     if (!partition.ok()) return uint64_t{0};
     return AppendAll(**partition).value_or(0);
@@ -143,7 +126,7 @@ bool WritePlain(const std::string& path, uint64_t total) {
 void BM_LogAppendBaseline(benchmark::State& state) {
   const uint64_t total = LogBytes();
   if (total == 0) state.SkipWithError("the log run that sizes the baseline failed");
-  ScratchDir scratch;
+  TempDir scratch;
   const std::string path = scratch.path() + "/plain";
   for (auto _ : state) {
     if (!WritePlain(path, total)) {
@@ -159,7 +142,7 @@ void BM_LogAppendBaseline(benchmark::State& state) {
 }
 
 void BM_LogAppend(benchmark::State& state) {
-  ScratchDir scratch;
+  TempDir scratch;
   uint64_t total = 0;
   for (auto _ : state) {
     state.PauseTiming();
@@ -183,7 +166,7 @@ void BM_LogAppend(benchmark::State& state) {
 
 // Both readers sum each record's timestamp and the first byte of its value.
 void BM_LogReadBaseline(benchmark::State& state) {
-  ScratchDir scratch;
+  TempDir scratch;
   const std::string path = scratch.path() + "/plain";
   if (!WritePlain(path, LogBytes())) state.SkipWithError("write failed");
   std::vector<char> buffer(kChunkBytes / kPlainRecordBytes * kPlainRecordBytes);
@@ -211,7 +194,7 @@ void BM_LogReadBaseline(benchmark::State& state) {
 }
 
 void BM_LogRead(benchmark::State& state) {
-  ScratchDir scratch;
+  TempDir scratch;
   auto opened = OpenPartition(scratch.path() + "/p");
   absl::StatusOr<uint64_t> total = opened.ok() ? AppendAll(**opened) : opened.status();
   if (!total.ok()) {

@@ -57,7 +57,12 @@ absl::StatusOr<std::string> TransactionalLogWriter::PreCommit(int64_t checkpoint
     closed_.push_back(std::move(open_));
     open_ = Transaction();
   }
+  // Room for the batches and their framing up front: no growing copies of a large
+  // transaction.
+  size_t framing = 16;
+  for (const Transaction& t : closed_) framing += 16 + 16 * t.batches.size();
   std::string out;
+  out.reserve(pending_bytes_ + framing);
   StateWriter writer(out);
   EncodeState(closed_, writer);
   return out;

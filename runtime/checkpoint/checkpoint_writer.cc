@@ -49,12 +49,12 @@ absl::Status CheckpointWriter::PutAll(
   // The file is written outside the lock: tasks snapshot in parallel. Its blobs join
   // the manifest only once it is written and synced.
   std::vector<CheckpointManifest::Blob> listed;
-  std::string bytes;
+  uint64_t at = 0;
   for (const auto& [name, blob] : blobs) {
-    listed.push_back({name, file, blob.size(), Crc32c(blob), bytes.size()});
-    bytes += blob;
+    listed.push_back({name, file, blob.size(), Crc32c(blob), at});
+    at += blob.size();
   }
-  absl::Status written = WriteStateFile(absl::StrCat(dir_, "/", file), bytes);
+  absl::Status written = WriteStateFile(absl::StrCat(dir_, "/", file), blobs);
   std::lock_guard<std::mutex> lock(mutex_);
   if (written.ok()) {
     for (auto& blob : listed) manifest_.blobs.push_back(std::move(blob));
@@ -65,11 +65,18 @@ absl::Status CheckpointWriter::PutAll(
   return written;
 }
 
-absl::Status CheckpointWriter::WriteStateFile(const std::string& path,
-                                              std::string_view bytes) {
+// The blobs back to back, written in place (a task's state can be hundreds of MB:
+// no copy into one buffer first).
+absl::Status CheckpointWriter::WriteStateFile(
+    const std::string& path,
+    const std::vector<std::pair<std::string, std::string>>& blobs) {
   auto out = PosixFile::Open(path, PosixFile::Mode::kCreateNew);
   if (!out.ok()) return out.status();
-  if (absl::Status s = out->PWrite(0, bytes); !s.ok()) return s;
+  uint64_t at = 0;
+  for (const auto& blob : blobs) {
+    if (absl::Status s = out->PWrite(at, blob.second); !s.ok()) return s;
+    at += blob.second.size();
+  }
   if (absl::Status s = out->DataSync(); !s.ok()) return s;
   return out->Close();
 }

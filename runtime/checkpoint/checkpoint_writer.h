@@ -45,7 +45,9 @@ class CheckpointWriter {
   void Abort();
 
  private:
-  static absl::Status WriteStateFile(const std::string& path, std::string_view bytes);
+  static absl::Status WriteStateFile(
+      const std::string& path,
+      const std::vector<std::pair<std::string, std::string>>& blobs);
 
   std::string dir_;
   std::function<void(bool)> on_finish_;
