@@ -32,6 +32,7 @@
 #include "io/log/log_topic.h"
 #include "io/log/record_batch.h"
 #include "io/log_message.h"
+#include "io/pre_commit_label.h"
 #include "io/shared_log_topic.h"
 #include "io/transactional_log_writer.h"
 #include "runtime/connector_spec.h"
@@ -81,7 +82,8 @@ class LogSink final : public SinkSpec<T> {
       }
       next_keyless_ = context.instance;
       if (context.checkpointing && !at_least_once_) {
-        transactions_ = std::make_unique<TransactionalLogWriter>(topic_);
+        transactions_ =
+            std::make_unique<TransactionalLogWriter>(topic_->partition_count());
       }
       return context.restored_states ? CommitRestored(context) : absl::OkStatus();
     }
@@ -107,20 +109,29 @@ class LogSink final : public SinkSpec<T> {
 
     absl::StatusOr<std::string> SnapshotState(int64_t checkpoint_id) override {
       if (!transactions_) return std::string();
-      return transactions_->PreCommit(checkpoint_id);
+      return transactions_->PreCommit(last_checkpoint_.Label(checkpoint_id));
     }
 
+    // May come after Close (a finished task's output, the job's end): the topic is
+    // then opened again for the commit.
     absl::Status NotifyCheckpointComplete(int64_t checkpoint_id) override {
-      absl::Status status =
-          transactions_ ? transactions_->Commit(checkpoint_id) : absl::OkStatus();
-      // The job's end: nothing is left to commit.
-      if (checkpoint_id == kFinalCheckpoint) ReleaseTopic();
+      if (!transactions_ || !transactions_->HasCommittable(checkpoint_id)) {
+        return absl::OkStatus();
+      }
+      if (!acquired_) {
+        auto topic = shared_->Acquire();
+        if (!topic.ok()) return topic.status();
+        topic_ = *topic;
+        acquired_ = true;
+      }
+      absl::Status status = transactions_->Commit(*topic_, checkpoint_id);
+      if (closed_) ReleaseTopic();
       return status;
     }
 
-    // A transactional instance keeps the topic: commits come after Close.
     absl::Status Close() override {
-      if (!transactions_) ReleaseTopic();
+      closed_ = true;
+      ReleaseTopic();
       return absl::OkStatus();
     }
 
@@ -138,14 +149,16 @@ class LogSink final : public SinkSpec<T> {
     // Instance i takes old instances i, i + P, ... (P: this run's parallelism).
     absl::Status CommitRestored(const OperatorContext& context) {
       const std::vector<std::string>& states = *context.restored_states;
-      TransactionalLogWriter restorer(topic_);
+      TransactionalLogWriter restorer(topic_->partition_count());
       for (size_t k = context.instance; k < states.size();
            k += static_cast<size_t>(context.parallelism)) {
         if (states[k].empty()) continue;
-        const std::string what =
-            absl::StrCat("log sink '", context.name, "' (topic ", shared_->topic(),
-                         "), instance ", k, " of the restored checkpoint");
-        if (absl::Status s = restorer.CommitRestored(states[k], what); !s.ok()) return s;
+        const std::string what = absl::StrCat(
+            "log sink '", context.name, "' (topic ", shared_->topic(), "): instance ",
+            k + 1, " of ", states.size(), " in the restored checkpoint");
+        if (absl::Status s = restorer.CommitRestored(*topic_, states[k], what); !s.ok()) {
+          return s;
+        }
       }
       return absl::OkStatus();
     }
@@ -160,7 +173,9 @@ class LogSink final : public SinkSpec<T> {
     bool at_least_once_;
     log::LogTopic* topic_ = nullptr;
     bool acquired_ = false;
-    std::unique_ptr<TransactionalLogWriter> transactions_;            // exactly once
+    bool closed_ = false;
+    std::unique_ptr<TransactionalLogWriter> transactions_;  // exactly once
+    PreCommitLabel last_checkpoint_;
     std::vector<std::unique_ptr<log::RecordBatchBuilder>> builders_;  // per partition
     std::vector<log::LogHeaderView> headers_;
     int next_keyless_ = 0;

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "io/exactly_once_files.h"
+#include "io/pre_commit_label.h"
 #include "io/transactional_file_writer.h"
 #include "runtime/operator.h"
 #include "runtime/operator_error.h"
@@ -75,7 +76,7 @@ class TransactionalFileSinkWriter final : public Operator {
   // the restore of this checkpoint, if the job crashes before).
   absl::StatusOr<std::string> SnapshotState(int64_t checkpoint_id) override {
     absl::StatusOr<TransactionalFileWriter::State> state =
-        writer_.PreCommit(checkpoint_id);
+        writer_.PreCommit(last_checkpoint_.Label(checkpoint_id));
     if (!state.ok()) return state.status();
     std::string out;
     StateWriter writer(out);
@@ -89,10 +90,13 @@ class TransactionalFileSinkWriter final : public Operator {
     if (absl::Status s = writer_.Write(text_); !s.ok()) throw OperatorError(s);
   }
 
-  // The input ended: the last file becomes pending, to be committed once the whole
-  // job has finished (a job failing elsewhere commits nothing).
+  // The input ended: the last file becomes pending, committed by the next checkpoint
+  // to complete (which holds this task's final state) or, without checkpoints, once
+  // the whole job has finished (a job failing elsewhere commits nothing).
   void Finish(Output&) override {
-    if (absl::Status s = writer_.PreCommit(kFinalCheckpoint).status(); !s.ok()) {
+    if (absl::Status s =
+            writer_.PreCommit(last_checkpoint_.Label(kFinalCheckpoint)).status();
+        !s.ok()) {
       throw OperatorError(s);
     }
   }
@@ -112,6 +116,7 @@ class TransactionalFileSinkWriter final : public Operator {
   }
 
   TransactionalFileWriter writer_;
+  PreCommitLabel last_checkpoint_;
   std::string text_;
 };
 

@@ -19,9 +19,9 @@ uint64_t RandomProducerId() {
 
 }  // namespace
 
-TransactionalLogWriter::TransactionalLogWriter(log::LogTopic* topic)
-    : topic_(topic), producer_id_(RandomProducerId()) {
-  for (int p = 0; p < topic_->partition_count(); ++p) {
+TransactionalLogWriter::TransactionalLogWriter(int partition_count)
+    : producer_id_(RandomProducerId()) {
+  for (int p = 0; p < partition_count; ++p) {
     builders_.push_back(std::make_unique<log::RecordBatchBuilder>());
   }
 }
@@ -68,16 +68,18 @@ absl::StatusOr<std::string> TransactionalLogWriter::PreCommit(int64_t checkpoint
   return out;
 }
 
-absl::Status TransactionalLogWriter::Commit(int64_t checkpoint_id) {
-  std::vector<bool> touched(builders_.size());
+absl::Status TransactionalLogWriter::Commit(log::LogTopic& topic, int64_t checkpoint_id) {
+  std::vector<bool> touched(static_cast<size_t>(topic.partition_count()));
   size_t done = 0;
   for (; done < closed_.size() && closed_[done].checkpoint_id <= checkpoint_id; ++done) {
-    if (absl::Status s = Append(closed_[done], &touched, nullptr); !s.ok()) return s;
+    if (absl::Status s = Append(topic, closed_[done], &touched, nullptr); !s.ok()) {
+      return s;
+    }
   }
   if (done == 0) return absl::OkStatus();
   CrashPoint("log_sink.before_commit_fsync");
   // Durable before it is forgotten: the checkpoint that holds it may be deleted.
-  if (absl::Status s = SyncTouched(touched); !s.ok()) return s;
+  if (absl::Status s = SyncTouched(topic, touched); !s.ok()) return s;
   for (size_t i = 0; i < done; ++i) {
     for (const auto& batch : closed_[i].batches) pending_bytes_ -= batch.second.size();
   }
@@ -85,7 +87,8 @@ absl::Status TransactionalLogWriter::Commit(int64_t checkpoint_id) {
   return absl::OkStatus();
 }
 
-absl::Status TransactionalLogWriter::CommitRestored(std::string_view state,
+absl::Status TransactionalLogWriter::CommitRestored(log::LogTopic& topic,
+                                                    std::string_view state,
                                                     const std::string& what) {
   std::vector<Transaction> transactions;
   StateReader reader(state);
@@ -94,28 +97,30 @@ absl::Status TransactionalLogWriter::CommitRestored(std::string_view state,
     return absl::DataLossError(
         absl::StrCat(what, ": the checkpointed transactions are damaged"));
   }
-  std::vector<bool> touched(builders_.size());
+  std::vector<bool> touched(static_cast<size_t>(topic.partition_count()));
   for (const Transaction& transaction : transactions) {
     for (const auto& [partition, batch] : transaction.batches) {
-      if (partition < 0 || partition >= topic_->partition_count()) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            what, ": the checkpoint holds a batch for partition ", partition,
-            " but topic ", topic_->name(), " has ", topic_->partition_count(),
-            " partitions (was the topic created again?)"));
+      if (partition < 0 || partition >= topic.partition_count()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(what, ": the checkpoint holds a batch for partition ", partition,
+                         " but topic ", topic.name(), " has ", topic.partition_count(),
+                         " partitions (was the topic created again?)"));
       }
     }
-    if (absl::Status s = Append(transaction, &touched, &restore_counts_); !s.ok()) {
+    if (absl::Status s = Append(topic, transaction, &touched, &restore_counts_);
+        !s.ok()) {
       return absl::Status(s.code(), absl::StrCat(what, ": ", s.message()));
     }
   }
-  return SyncTouched(touched);
+  return SyncTouched(topic, touched);
 }
 
-absl::Status TransactionalLogWriter::Append(const Transaction& transaction,
+absl::Status TransactionalLogWriter::Append(log::LogTopic& topic,
+                                            const Transaction& transaction,
                                             std::vector<bool>* touched,
                                             RestoreCounts* counts) {
   for (const auto& [partition, batch] : transaction.batches) {
-    auto appended = topic_->partition(partition).AppendPrepared(batch);
+    auto appended = topic.partition(partition).AppendPrepared(batch);
     if (!appended.ok()) return appended.status();
     (*touched)[static_cast<size_t>(partition)] = true;
     if (counts != nullptr) ++(appended->duplicate ? counts->skipped : counts->appended);
@@ -124,10 +129,11 @@ absl::Status TransactionalLogWriter::Append(const Transaction& transaction,
   return absl::OkStatus();
 }
 
-absl::Status TransactionalLogWriter::SyncTouched(const std::vector<bool>& touched) {
+absl::Status TransactionalLogWriter::SyncTouched(log::LogTopic& topic,
+                                                 const std::vector<bool>& touched) {
   for (size_t p = 0; p < touched.size(); ++p) {
     if (!touched[p]) continue;
-    if (absl::Status s = topic_->partition(static_cast<int>(p)).Sync(); !s.ok()) return s;
+    if (absl::Status s = topic.partition(static_cast<int>(p)).Sync(); !s.ok()) return s;
   }
   return absl::OkStatus();
 }

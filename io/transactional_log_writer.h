@@ -37,19 +37,26 @@ class TransactionalLogWriter {
   // A batch is cut once its records take this many bytes.
   static constexpr size_t kBatchBytes = 1 << 20;
 
-  // `topic` (open for writing) outlives the writer. The producer id is drawn at
+  // For a topic of `partition_count` partitions. The producer id is drawn at
   // random: each run of a job appends as new producers, while batches a restore
   // appends again keep the ids they were built with.
-  explicit TransactionalLogWriter(log::LogTopic* topic);
+  explicit TransactionalLogWriter(int partition_count);
 
   // Fails (InvalidArgument) only for a record too large for a batch.
   absl::Status Add(int partition, std::string_view key, std::string_view value,
                    int64_t timestamp, std::span<const log::LogHeaderView> headers);
   absl::StatusOr<std::string> PreCommit(int64_t checkpoint_id);
-  absl::Status Commit(int64_t checkpoint_id);
+  // Whether Commit(checkpoint_id) has anything to append.
+  bool HasCommittable(int64_t checkpoint_id) const {
+    return !closed_.empty() && closed_.front().checkpoint_id <= checkpoint_id;
+  }
+  // `topic`: the topic open for writing (the sink may have closed and reopened it
+  // since the records came).
+  absl::Status Commit(log::LogTopic& topic, int64_t checkpoint_id);
   // `state`: what PreCommit returned in the run that took the checkpoint; `what`
   // names it in errors.
-  absl::Status CommitRestored(std::string_view state, const std::string& what);
+  absl::Status CommitRestored(log::LogTopic& topic, std::string_view state,
+                              const std::string& what);
 
   uint64_t producer_id() const { return producer_id_; }
   // Bytes of cut batches not yet committed (records still being batched are not
@@ -74,11 +81,10 @@ class TransactionalLogWriter {
  private:
   // Closes the batch being built for `partition` into the open transaction.
   absl::Status CutBatch(int partition);
-  absl::Status Append(const Transaction& transaction, std::vector<bool>* touched,
-                      RestoreCounts* counts);
-  absl::Status SyncTouched(const std::vector<bool>& touched);
+  static absl::Status Append(log::LogTopic& topic, const Transaction& transaction,
+                             std::vector<bool>* touched, RestoreCounts* counts);
+  static absl::Status SyncTouched(log::LogTopic& topic, const std::vector<bool>& touched);
 
-  log::LogTopic* topic_;
   uint64_t producer_id_;
   int64_t next_sequence_ = 1;
   std::vector<std::unique_ptr<log::RecordBatchBuilder>> builders_;  // per partition

@@ -110,35 +110,48 @@ absl::Status LogPartition::Load() {
   return access_ == Access::kReadWrite ? LoadProducers() : absl::OkStatus();
 }
 
+// The producer table as of the last segment's start is its snapshot; failing that
+// (a log written by an older build, a roll cut short by a crash, a damaged file),
+// the newest snapshot of an older segment still here plus the segments after it,
+// or failing that every segment. The last segment is read on top.
 absl::Status LogPartition::LoadProducers() {
-  const LogSegment& last = *segments_.back();
-  auto snapshot = ProducerTable::ReadSnapshot(dir_, last.base_offset());
-  if (snapshot.ok()) {
-    producers_ = std::move(*snapshot);
-    return ScanProducers(last);
+  size_t from = segments_.size() - 1;  // the first segment not in the table
+  absl::Status why = absl::OkStatus();
+  for (;; --from) {
+    auto snapshot = ProducerTable::ReadSnapshot(dir_, segments_[from]->base_offset());
+    if (snapshot.ok()) {
+      producers_ = std::move(*snapshot);
+      break;
+    }
+    if (why.ok()) why = snapshot.status();
+    if (from == 0) {
+      producers_ = ProducerTable();
+      break;
+    }
   }
-  // Without a snapshot (a log written before producers existed, or a roll cut short
-  // by a crash) or with a damaged one, every batch still here is read.
-  const bool first_segment = segments_.size() == 1 && last.base_offset() == 0;
-  if (!first_segment) {
+  const size_t last = segments_.size() - 1;
+  const bool fresh = last == 0 && segments_[0]->base_offset() == 0;
+  if (from < last && !fresh) {
     warn_(absl::StrCat("log partition ", dir_, ": rebuilding the producer table from ",
-                       segments_.size(), " segment(s): ", snapshot.status().message()));
+                       last - from, " segment(s): ", why.message()));
   }
-  for (const auto& segment : segments_) {
-    if (absl::Status s = ScanProducers(*segment); !s.ok()) return s;
+  for (size_t i = from; i < last; ++i) {
+    if (absl::Status s = ScanProducers(*segments_[i]); !s.ok()) return s;
   }
-  if (first_segment) return absl::OkStatus();
-  // Saves the next open the scan; without the file it scans again, so a failure
-  // here is only reported.
-  if (absl::Status s = producers_.WriteSnapshot(dir_, last.base_offset()); !s.ok()) {
-    warn_(absl::StrCat("log partition ", dir_,
-                       ": cannot save the rebuilt producer table: ", s.message()));
+  // Saves the next open the scan. The snapshot holds only sealed (synced) segments'
+  // batches; without it the next open scans again, so a failure is only reported.
+  if (from < last) {
+    if (absl::Status s = producers_.WriteSnapshot(dir_, segments_[last]->base_offset());
+        !s.ok()) {
+      warn_(absl::StrCat("log partition ", dir_,
+                         ": cannot save the rebuilt producer table: ", s.message()));
+    }
   }
-  return absl::OkStatus();
+  return ScanProducers(*segments_[last]);
 }
 
-// Takes in the producers of `segment`'s batches, which were checked when the
-// segment was opened, so only their indexes are read.
+// Takes in the producers of `segment`'s batches. Damage found here fails the open:
+// a producer table with batches missing could let a batch be appended twice.
 absl::Status LogPartition::ScanProducers(const LogSegment& segment) {
   std::shared_ptr<const void> keep_alive;
   auto bytes = segment.Bytes(0, segment.size(), &keep_alive);
@@ -146,11 +159,21 @@ absl::Status LogPartition::ScanProducers(const LogSegment& segment) {
   const int64_t now = WallMillis();
   for (size_t at = 0; at < bytes->size();) {
     const std::string_view rest = bytes->substr(at);
-    if (rest.size() < batch_format::kHeaderSize) break;
-    const auto header = RecordBatchView::ReadHeader(rest.data());
-    if (!header.plausible() || header.total_size() > rest.size()) break;
-    producers_.Record(RecordBatchView::ReadProducer(rest), header.base_offset, now);
-    at += header.total_size();
+    const auto header = rest.size() < batch_format::kHeaderSize
+                            ? RecordBatchView::Header{}
+                            : RecordBatchView::ReadHeader(rest.data());
+    auto batch = header.plausible() && header.total_size() <= rest.size()
+                     ? RecordBatchView::ParseUnstamped(rest.substr(0, header.total_size()))
+                     : absl::DataLossError("no whole batch starts here");
+    if (!batch.ok()) {
+      return absl::DataLossError(absl::StrCat("log segment ", segment.log_path(),
+                                              " is damaged at position ", at, ": ",
+                                              batch.status().message()));
+    }
+    if (batch->producer().id != 0) {
+      producers_.Record(batch->producer(), batch->base_offset(), now);
+    }
+    at += batch->size();
   }
   return absl::OkStatus();
 }
@@ -239,7 +262,7 @@ absl::StatusOr<LogPartition::AppendResult> LogPartition::AppendLocked(
       !s.ok()) {
     return Fail(s);
   }
-  producers_.Record(producer, base, WallMillis());
+  if (producer.id != 0) producers_.Record(producer, base, WallMillis());
   unsynced_ = true;
   if (absl::Status s = SyncAfterAppendLocked(); !s.ok()) return Fail(s);
   return AppendResult{base, false};
@@ -299,9 +322,9 @@ absl::Status LogPartition::RollLocked() {
   if (!next.ok()) return next.status();
   segments_.push_back(std::move(*next));
   // The producers as of the new segment's start: what an open reads before scanning
-  // that segment. Expired producers are left out. The write ends with a directory
+  // that segment. The write ends with a directory
   // fsync, which also makes the new segment's files durable.
-  producers_.Expire(WallMillis());
+  producers_.Evict();
   if (absl::Status s = producers_.WriteSnapshot(dir_, segments_.back()->base_offset());
       !s.ok()) {
     return s;

@@ -52,10 +52,15 @@ void ProducerTable::Record(BatchProducer producer, int64_t base_offset, int64_t 
   entry.updated_ms = now_ms;
 }
 
-void ProducerTable::Expire(int64_t now_ms) {
-  absl::erase_if(entries_, [now_ms](const auto& item) {
-    return item.second.updated_ms < now_ms - kExpiryMillis;
-  });
+void ProducerTable::Evict() {
+  if (entries_.size() <= kMaxProducers) return;
+  std::vector<std::pair<int64_t, uint64_t>> by_age;  // (updated_ms, id)
+  by_age.reserve(entries_.size());
+  for (const auto& [id, entry] : entries_) by_age.emplace_back(entry.updated_ms, id);
+  const size_t excess = entries_.size() - kMaxProducers;
+  std::nth_element(by_age.begin(), by_age.begin() + static_cast<ptrdiff_t>(excess),
+                   by_age.end());
+  for (size_t i = 0; i < excess; ++i) entries_.erase(by_age[i].second);
 }
 
 const ProducerTable::Entry* ProducerTable::Find(uint64_t id) const {
@@ -99,7 +104,7 @@ absl::StatusOr<ProducerTable> ProducerTable::Decode(std::string_view bytes) {
         "format version ", version, "; this build reads version ", kVersion));
   }
   const uint64_t count = Take<uint64_t>(in);
-  if (in.size() != count * kEntryBytes) {
+  if (count > in.size() / kEntryBytes || in.size() != count * kEntryBytes) {
     return absl::DataLossError(absl::StrCat(count, " entries do not fit its size"));
   }
   ProducerTable table;
@@ -115,7 +120,8 @@ absl::StatusOr<ProducerTable> ProducerTable::Decode(std::string_view bytes) {
 
 absl::Status ProducerTable::WriteSnapshot(const std::string& dir,
                                           int64_t base_offset) const {
-  return WriteFileAtomically(dir, SnapshotPath(dir, base_offset), Encode());
+  return WriteFileAtomically(dir, SnapshotPath(dir, base_offset), Encode(),
+                             "producer_snapshot");
 }
 
 absl::StatusOr<ProducerTable> ProducerTable::ReadSnapshot(const std::string& dir,

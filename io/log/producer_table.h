@@ -5,8 +5,8 @@
 //
 // The table is rebuilt when a partition opens for writing: from the snapshot taken
 // when its last segment was started (`<base offset>.producers` beside the segment),
-// then from the batches of that segment. Producers idle for longer than
-// kExpiryMillis are forgotten when a snapshot is written.
+// then from the batches of that segment. Past kMaxProducers, the producers that
+// appended longest ago are forgotten when a snapshot is written.
 #pragma once
 
 #include <cstdint>
@@ -22,9 +22,11 @@ namespace sluice::log {
 
 class ProducerTable {
  public:
-  // A week, like Kafka's transactional.id.expiration.ms: a job restored from a
-  // checkpoint older than that may append its last committed output again.
-  static constexpr int64_t kExpiryMillis = 7 * 24 * 3600 * 1000LL;
+  // Every run of a sink instance is a new producer, so this is thousands of job
+  // runs: a job restored from a checkpoint taken that many runs (of jobs writing to
+  // the partition) ago may append its last committed output again. A count, not an
+  // age: a finished job's producer must be remembered however long it was idle.
+  static constexpr size_t kMaxProducers = 10'000;
 
   struct Entry {
     int64_t last_sequence = 0;
@@ -36,7 +38,8 @@ class ProducerTable {
   bool IsDuplicate(BatchProducer producer) const;
   // A batch of `producer` was appended at `base_offset`. No-op for id 0.
   void Record(BatchProducer producer, int64_t base_offset, int64_t now_ms);
-  void Expire(int64_t now_ms);
+  // Keeps the kMaxProducers that appended last.
+  void Evict();
   size_t size() const { return entries_.size(); }
   const Entry* Find(uint64_t id) const;
 

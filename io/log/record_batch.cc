@@ -201,17 +201,6 @@ absl::StatusOr<RecordBatchView> RecordBatchView::ParseUnstamped(std::string_view
   return ParseChecked(bytes, /*check_crc=*/false);
 }
 
-BatchProducer RecordBatchView::ReadProducer(std::string_view bytes) {
-  if (bytes.size() < kHeaderSize) return {};
-  const Header h = ReadHeader(bytes.data());
-  if (!h.plausible() || bytes.size() < h.total_size()) return {};
-  const auto* index = reinterpret_cast<const uint8_t*>(bytes.data() + kHeaderSize);
-  flatbuffers::Verifier verifier(index, h.index_length);
-  if (!fb::VerifyRecordBatchIndexBuffer(verifier)) return {};
-  const fb::RecordBatchIndex* root = fb::GetRecordBatchIndex(index);
-  return {root->producer_id(), root->producer_sequence()};
-}
-
 absl::StatusOr<RecordBatchView> RecordBatchView::ParseChecked(std::string_view bytes,
                                                               bool check_crc) {
   if (bytes.size() < kHeaderSize) {

@@ -180,9 +180,6 @@ class RecordBatchView {
   // As Parse, for a batch not yet stamped (RecordBatchBuilder::FinishToString):
   // everything but the CRC is checked, and `bytes` must be the batch exactly.
   static absl::StatusOr<RecordBatchView> ParseUnstamped(std::string_view bytes);
-  // The producer of a batch known to be whole (checked when written or opened), read
-  // from its index alone; {} if it has none. `bytes` starts at the batch.
-  static BatchProducer ReadProducer(std::string_view bytes);
 
   int64_t base_offset() const { return header_.base_offset; }
   int64_t next_offset() const { return header_.base_offset + header_.record_count; }

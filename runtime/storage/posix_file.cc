@@ -196,20 +196,25 @@ absl::Status SyncDirectory(const std::string& path) {
 }
 
 absl::Status WriteFileAtomically(const std::string& dir, const std::string& path,
-                                 std::string_view bytes) {
+                                 std::string_view bytes, std::string_view crash_points) {
+  auto crash_point = [crash_points](const char* step) {
+    CrashPoint(absl::StrCat(absl::string_view(crash_points.data(), crash_points.size()),
+                            step)
+                   .c_str());
+  };
   const std::string temporary = path + ".tmp";
   std::remove(temporary.c_str());  // left by an earlier crash
   auto file = PosixFile::Open(temporary, PosixFile::Mode::kCreateNew);
   if (!file.ok()) return file.status();
   if (absl::Status s = file->PWrite(0, bytes); !s.ok()) return s;
-  CrashPoint("atomic_write.before_fsync");
+  crash_point(".before_fsync");
   if (absl::Status s = file->DataSync(); !s.ok()) return s;
   if (absl::Status s = file->Close(); !s.ok()) return s;
-  CrashPoint("atomic_write.before_rename");
+  crash_point(".before_rename");
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
     return ErrnoStatus(absl::StrCat("cannot rename ", temporary, " to"), path, errno);
   }
-  CrashPoint("atomic_write.before_directory_fsync");
+  crash_point(".before_directory_fsync");
   return SyncDirectory(dir);
 }
 

@@ -66,9 +66,12 @@ absl::Status SyncDirectory(const std::string& path);
 
 // Writes `bytes` to `path` (in directory `dir`) through a temporary file, fsync,
 // rename and a directory fsync: afterwards the file is there whole, and after a crash
-// at any point it is either whole or absent (a stale `<path>.tmp` may remain).
+// at any point it is either whole or absent (a stale `<path>.tmp` may remain). The
+// crash points between the steps (runtime/crash_point.h) are named
+// `<crash_points>.before_fsync`, `.before_rename` and `.before_directory_fsync`.
 absl::Status WriteFileAtomically(const std::string& dir, const std::string& path,
-                                 std::string_view bytes);
+                                 std::string_view bytes,
+                                 std::string_view crash_points = "atomic_write");
 
 // The whole file; DataLoss if it is larger than `max_bytes` (damage, not data).
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path, uint64_t max_bytes);

@@ -69,6 +69,9 @@ bool CreateResultTopic(const std::string& out) {
   sluice::log::LogConfig config;
   config.partitions = 3;
   config.fsync = sluice::log::FsyncPolicy::kNone;
+  // Small segments: commits roll them, so restores also rebuild producer tables
+  // from snapshots (and, after a crash in a roll, without the newest one).
+  config.segment_bytes = 16 << 10;
   auto topic = sluice::log::LogTopic::Create(ResultLogDir(out), "windows", config);
   if (!topic.ok()) {
     std::fprintf(stderr, "cannot create the result topic: %s\n",
@@ -333,7 +336,8 @@ int Main() {
           "atomic_write.before_rename", "atomic_write.before_directory_fsync",
           "checkpoint.before_notify", "sink.before_precommit_fsync",
           "sink.after_commit_rename", "sink.before_commit_directory_fsync",
-          "log_sink.after_append", "log_sink.before_commit_fsync"}) {
+          "log_sink.after_append", "log_sink.before_commit_fsync",
+          "producer_snapshot.before_rename"}) {
       // The third time it is reached: earlier checkpoints and commits exist.
       const std::string crash_at = absl::StrCat(point, ":3");
       const std::string out = absl::StrCat(work, "/", point);

@@ -5,7 +5,9 @@
 // from the records written: nothing lost, nothing twice.
 #include <chrono>
 #include <filesystem>
+#include <algorithm>
 #include <map>
+#include <numeric>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -428,6 +430,101 @@ TEST(CheckpointJobErrorsTest, RestartAfterTheEndEmitsNothingMore) {
     EXPECT_EQ(sink.Size(), run == 0 ? 5000u : 0u) << "run " << run;
   }
 }
+
+// Records in every partition of topic `name` under `dir`.
+int64_t RecordsIn(const std::string& dir, const std::string& name) {
+  auto topic = log::LogTopic::Open(dir, name, log::LogPartition::Access::kReadOnly);
+  if (!topic.ok()) return -1;
+  int64_t total = 0;
+  for (int p = 0; p < (*topic)->partition_count(); ++p) {
+    total += (*topic)->partition(p).end_offset();
+  }
+  return total;
+}
+
+// Lines committed by an exactly-once file sink in `dir`.
+int64_t LinesIn(const std::string& dir) {
+  int64_t lines = 0;
+  std::error_code ignored;
+  for (const auto& entry : fs::directory_iterator(dir, ignored)) {
+    if (!entry.path().filename().string().starts_with("part-")) continue;
+    const std::string text = ScratchDirectory::Read(entry.path().string());
+    lines += std::count(text.begin(), text.end(), '\n');
+  }
+  return lines;
+}
+
+// A streaming job with a bounded branch: 100 numbers to the log and to exactly-once
+// files, beside a log followed forever. The bounded branch's sinks finish early; what
+// they pre-committed at their end must be committed by the next checkpoint (which
+// holds their final state), or by a savepoint, not held until the job ends.
+class FinishedBranchTest : public ::testing::TestWithParam<int> {
+ protected:
+  void SetUp() override {
+    WriteTopic(scratch_.path(), "events", 2, 100, KeyOf,
+               [](int, int64_t o) { return TimeOf(o); });
+    log::LogConfig config;
+    config.partitions = 2;
+    ASSERT_TRUE(log::LogTopic::Create(scratch_.path(), "numbers", config).ok());
+  }
+
+  absl::StatusOr<Job> Start(int64_t interval_ms) {
+    Dataflow flow;
+    std::vector<int64_t> numbers(100);
+    std::iota(numbers.begin(), numbers.end(), 0);
+    auto bounded = flow.Source(FromCollection(numbers));
+    bounded.Sink(LogAppend<int64_t>(scratch_.path(), "numbers", [](int64_t n) {
+      LogMessage record;
+      record.value = absl::StrCat(n);
+      return record;
+    }));
+    bounded.Map([](int64_t n) { return Row{"n", n, 1}; })
+        .Sink(CsvSink(scratch_.Path("files"), RowSchema()).ExactlyOnce());
+    flow.Source(LogRecords(scratch_.path(), "events").Follow())
+        .Filter([](const LogMessage&) { return false; })
+        .Sink(CollectorSink<LogMessage>());
+    JobOptions options;
+    options.parallelism = GetParam();
+    options.print_metrics = false;
+    options.checkpoints.dir = scratch_.Path("checkpoints");
+    options.checkpoints.interval_ms = interval_ms;
+    auto job = flow.Build(options);
+    if (!job.ok()) return job.status();
+    if (absl::Status s = job->Start(); !s.ok()) return s;
+    return job;
+  }
+
+  ScratchDirectory scratch_;
+};
+
+TEST_P(FinishedBranchTest, ItsOutputIsCommittedByTheNextCheckpoint) {
+  auto job = Start(/*interval_ms=*/5);
+  ASSERT_TRUE(job.ok()) << job.status();
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while ((RecordsIn(scratch_.path(), "numbers") < 100 ||
+          LinesIn(scratch_.Path("files")) < 100) &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  // Seen while the job still runs.
+  EXPECT_EQ(RecordsIn(scratch_.path(), "numbers"), 100);
+  EXPECT_EQ(LinesIn(scratch_.Path("files")), 100);
+  job->Cancel();
+  EXPECT_THAT(job->Wait(), StatusIs(absl::StatusCode::kCancelled, "cancelled"));
+  EXPECT_EQ(RecordsIn(scratch_.path(), "numbers"), 100);
+}
+
+TEST_P(FinishedBranchTest, ItsOutputIsCommittedByASavepoint) {
+  auto job = Start(/*interval_ms=*/0);  // no periodic checkpoints
+  ASSERT_TRUE(job.ok()) << job.status();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the branch ends
+  ASSERT_TRUE(job->StopWithSavepoint(scratch_.Path("savepoint")).ok());
+  ASSERT_TRUE(job->Wait().ok());
+  EXPECT_EQ(RecordsIn(scratch_.path(), "numbers"), 100);
+  EXPECT_EQ(LinesIn(scratch_.Path("files")), 100);
+}
+
+INSTANTIATE_TEST_SUITE_P(Parallelism, FinishedBranchTest, ::testing::Values(1, 2));
 
 }  // namespace
 }  // namespace sluice

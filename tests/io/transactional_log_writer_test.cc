@@ -77,21 +77,21 @@ class TransactionalLogWriterTest : public ::testing::Test {
 };
 
 TEST_F(TransactionalLogWriterTest, RecordsAreAppendedWhenTheirCheckpointCompletes) {
-  TransactionalLogWriter writer(topic_.get());
+  TransactionalLogWriter writer(kPartitions);
   Add(writer, 0, 30);
   ASSERT_TRUE(writer.PreCommit(1).ok());
   Add(writer, 30, 50);
   ASSERT_TRUE(writer.PreCommit(2).ok());
   Add(writer, 50, 60);  // open: belongs to checkpoint 3
   EXPECT_EQ(Total(), 0);
-  ASSERT_TRUE(writer.Commit(1).ok());
+  ASSERT_TRUE(writer.Commit(*topic_, 1).ok());
   EXPECT_EQ(Contents(), Expected(30));
-  ASSERT_TRUE(writer.Commit(2).ok());
+  ASSERT_TRUE(writer.Commit(*topic_, 2).ok());
   EXPECT_EQ(Contents(), Expected(50));
   EXPECT_EQ(writer.pending_bytes(), 0u);  // checkpoint 3's records are not cut yet
   ASSERT_TRUE(writer.PreCommit(3).ok());
   EXPECT_GT(writer.pending_bytes(), 0u);
-  ASSERT_TRUE(writer.Commit(3).ok());
+  ASSERT_TRUE(writer.Commit(*topic_, 3).ok());
   EXPECT_EQ(Contents(), Expected(60));
   EXPECT_EQ(writer.pending_bytes(), 0u);
 }
@@ -103,22 +103,22 @@ TEST_F(TransactionalLogWriterTest, ARestoreAppendsWhatACrashLeftOutAndNothingTwi
   std::string state;
   std::vector<std::string> batches;
   {
-    TransactionalLogWriter writer(topic_.get());
+    TransactionalLogWriter writer(kPartitions);
     Add(writer, 0, 10);
     ASSERT_TRUE(writer.PreCommit(1).ok());
-    ASSERT_TRUE(writer.Commit(1).ok());
+    ASSERT_TRUE(writer.Commit(*topic_, 1).ok());
     Add(writer, 10, 40);
     auto saved = writer.PreCommit(2);
     ASSERT_TRUE(saved.ok());
     state = *saved;
   }
   EXPECT_EQ(Contents(), Expected(10));
-  TransactionalLogWriter restorer(topic_.get());
-  ASSERT_TRUE(restorer.CommitRestored(state, "test").ok());
+  TransactionalLogWriter restorer(kPartitions);
+  ASSERT_TRUE(restorer.CommitRestored(*topic_, state, "test").ok());
   EXPECT_EQ(Contents(), Expected(40));
   EXPECT_EQ(restorer.restore_counts().appended, kPartitions);
-  TransactionalLogWriter again(topic_.get());
-  ASSERT_TRUE(again.CommitRestored(state, "test").ok());
+  TransactionalLogWriter again(kPartitions);
+  ASSERT_TRUE(again.CommitRestored(*topic_, state, "test").ok());
   EXPECT_EQ(Contents(), Expected(40));
   EXPECT_EQ(again.restore_counts().skipped, kPartitions);
   EXPECT_EQ(again.restore_counts().appended, 0);
@@ -128,7 +128,7 @@ TEST_F(TransactionalLogWriterTest, ARestoreAppendsWhatACrashLeftOutAndNothingTwi
 TEST_F(TransactionalLogWriterTest, APartlyAppendedTransactionIsCompletedOnRestore) {
   for (size_t crashed_after = 0; crashed_after <= kPartitions; ++crashed_after) {
     SetUp();  // a fresh topic
-    TransactionalLogWriter writer(topic_.get());
+    TransactionalLogWriter writer(kPartitions);
     Add(writer, 0, 30);
     auto state = writer.PreCommit(1);
     ASSERT_TRUE(state.ok());
@@ -141,21 +141,21 @@ TEST_F(TransactionalLogWriterTest, APartlyAppendedTransactionIsCompletedOnRestor
       const auto& [partition, batch] = saved[0].batches[b];
       ASSERT_TRUE(topic_->partition(partition).AppendPrepared(batch).ok());
     }
-    TransactionalLogWriter restorer(topic_.get());
-    ASSERT_TRUE(restorer.CommitRestored(*state, "test").ok());
+    TransactionalLogWriter restorer(kPartitions);
+    ASSERT_TRUE(restorer.CommitRestored(*topic_, *state, "test").ok());
     EXPECT_EQ(Contents(), Expected(30)) << crashed_after;
     EXPECT_EQ(restorer.restore_counts().skipped, static_cast<int64_t>(crashed_after));
   }
 }
 
 TEST_F(TransactionalLogWriterTest, DamagedOrMismatchedStateIsRefusedByName) {
-  TransactionalLogWriter writer(topic_.get());
+  TransactionalLogWriter writer(kPartitions);
   Add(writer, 0, 10);
   auto state = writer.PreCommit(1);
   ASSERT_TRUE(state.ok());
-  TransactionalLogWriter restorer(topic_.get());
+  TransactionalLogWriter restorer(kPartitions);
   absl::Status damaged =
-      restorer.CommitRestored(state->substr(0, state->size() - 3), "sink 'out'");
+      restorer.CommitRestored(*topic_, state->substr(0, state->size() - 3), "sink 'out'");
   EXPECT_EQ(damaged.code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(damaged.message(), HasSubstr("sink 'out'"));
   // The same state against a topic with one partition.
@@ -164,8 +164,8 @@ TEST_F(TransactionalLogWriterTest, DamagedOrMismatchedStateIsRefusedByName) {
   one.partitions = 1;
   auto small = log::LogTopic::Create(scratch.path(), "t", one);
   ASSERT_TRUE(small.ok());
-  TransactionalLogWriter elsewhere(small->get());
-  absl::Status mismatch = elsewhere.CommitRestored(*state, "sink 'out'");
+  TransactionalLogWriter elsewhere(1);
+  absl::Status mismatch = elsewhere.CommitRestored(**small, *state, "sink 'out'");
   EXPECT_EQ(mismatch.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(mismatch.message(), HasSubstr("has 1 partitions"));
   EXPECT_EQ(Total(), 0);

@@ -65,7 +65,6 @@ TEST(IdempotentAppendTest, TheProducerIsKeptInTheBatchIndex) {
   ASSERT_TRUE(view.ok()) << view.status();
   EXPECT_EQ(view->producer().id, 42u);
   EXPECT_EQ(view->producer().sequence, 7);
-  EXPECT_EQ(RecordBatchView::ReadProducer(bytes).sequence, 7);
   // A batch without one reads as producer 0.
   RecordBatchBuilder plain;
   AddTo(plain, MakeRecord(0));
@@ -212,6 +211,47 @@ TEST(IdempotentAppendTest, RetentionDeletesSnapshotsButTheLastOneRemembers) {
   EXPECT_FALSE(Took(*partition, Prepared({1, 1}, 0, 10)));
 }
 
+// Retention deleted producer 1's segment and the last segment's snapshot is gone
+// (a roll cut short): the newest older snapshot still remembers producer 1.
+TEST(IdempotentAppendTest, WithoutTheLastSnapshotAnOlderOneStillRemembers) {
+  ScratchDirectory scratch;
+  LogConfig config = SmallSegments();
+  config.retention_bytes = 20000;
+  const std::string dir = RollPastProducerOne(scratch, config);
+  {
+    auto partition = OpenOrDie(dir, config);
+    ASSERT_GT(partition->start_offset(), 10);
+    ASSERT_GT(partition->segment_count(), 1);
+    std::filesystem::remove(ProducerTable::SnapshotPath(dir, LastSegmentBase(*partition)));
+  }
+  Warnings.clear();
+  auto partition = OpenOrDie(dir, config);
+  ASSERT_EQ(Warnings.size(), 1u);
+  EXPECT_THAT(Warnings[0], HasSubstr("rebuilding the producer table from 1 segment"));
+  EXPECT_FALSE(Took(*partition, Prepared({1, 1}, 0, 10)));
+  EXPECT_FALSE(Took(*partition, Prepared({2, 60}, 600, 10)));
+}
+
+// A rebuilt snapshot holds the table as of its segment's start: batches of the last
+// segment (perhaps not yet on disk) are read from the segment on each open.
+TEST(IdempotentAppendTest, ARebuiltSnapshotLeavesOutTheLastSegment) {
+  ScratchDirectory scratch;
+  const std::string dir = RollPastProducerOne(scratch, SmallSegments());
+  int64_t last = 0;
+  {
+    auto partition = OpenOrDie(dir, SmallSegments());
+    last = LastSegmentBase(*partition);
+    ASSERT_TRUE(Took(*partition, Prepared({3, 1}, 610, 1)));  // in the last segment
+  }
+  std::filesystem::remove(ProducerTable::SnapshotPath(dir, last));
+  auto partition = OpenOrDie(dir, SmallSegments());
+  auto snapshot = ProducerTable::ReadSnapshot(dir, last);
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  EXPECT_NE(snapshot->Find(1), nullptr);
+  EXPECT_EQ(snapshot->Find(3), nullptr);
+  EXPECT_FALSE(Took(*partition, Prepared({3, 1}, 610, 1)));  // from the segment
+}
+
 TEST(ProducerTableTest, RoundTripsAndDetectsEveryDamagedByte) {
   ProducerTable table;
   table.Record({5, 3}, 100, 1000);
@@ -235,14 +275,17 @@ TEST(ProducerTableTest, RoundTripsAndDetectsEveryDamagedByte) {
   }
 }
 
-TEST(ProducerTableTest, IdleProducersExpire) {
+TEST(ProducerTableTest, PastTheLimitTheProducersThatAppendedLongestAgoGo) {
   ProducerTable table;
-  const int64_t now = 10 * ProducerTable::kExpiryMillis;
-  table.Record({1, 1}, 0, now - ProducerTable::kExpiryMillis - 1);
-  table.Record({2, 1}, 0, now - ProducerTable::kExpiryMillis + 1);
-  table.Expire(now);
-  EXPECT_EQ(table.Find(1), nullptr);
-  EXPECT_NE(table.Find(2), nullptr);
+  const int64_t n = ProducerTable::kMaxProducers + 3;
+  // Producer i appended at time (i * 7919) mod n: a shuffled order.
+  for (int64_t i = 1; i <= n; ++i) table.Record({uint64_t(i), 1}, 0, (i * 7919) % n);
+  table.Evict();
+  EXPECT_EQ(table.size(), ProducerTable::kMaxProducers);
+  for (int64_t i = 1; i <= n; ++i) {
+    const bool oldest_three = (i * 7919) % n < 3;
+    EXPECT_EQ(table.Find(uint64_t(i)) == nullptr, oldest_three) << i;
+  }
 }
 
 }  // namespace
