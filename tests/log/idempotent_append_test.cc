@@ -23,23 +23,13 @@ using testing::MakeRecord;
 using testing::Model;
 using testing::ModelRecord;
 using testing::ReadAll;
+using testing::SmallSegments;
 
 std::vector<std::string> Warnings;
 void Collect(std::string_view message) { Warnings.emplace_back(message); }
 
 std::unique_ptr<LogPartition> OpenOrDie(const std::string& dir, const LogConfig& config) {
-  auto partition =
-      LogPartition::Open(dir, config, LogPartition::Access::kReadWrite, Collect);
-  EXPECT_TRUE(partition.ok()) << partition.status();
-  return partition.ok() ? std::move(*partition) : nullptr;
-}
-
-LogConfig SmallSegments() {
-  LogConfig config;
-  config.segment_bytes = 8192;
-  config.index_interval_bytes = 512;
-  config.fsync = FsyncPolicy::kNone;
-  return config;
+  return testing::OpenOrDie(dir, config, LogPartition::Access::kReadWrite, Collect);
 }
 
 // Records [first, first + count) of MakeRecord as a prepared batch of `producer`.
@@ -196,10 +186,15 @@ TEST(IdempotentAppendTest, AMissingOrDamagedSnapshotIsRebuiltFromTheSegments) {
   }
 }
 
-TEST(IdempotentAppendTest, RetentionDeletesSnapshotsButTheLastOneRemembers) {
-  ScratchDirectory scratch;
+LogConfig WithRetention() {
   LogConfig config = SmallSegments();
   config.retention_bytes = 20000;
+  return config;
+}
+
+TEST(IdempotentAppendTest, RetentionDeletesSnapshotsButTheLastOneRemembers) {
+  ScratchDirectory scratch;
+  const LogConfig config = WithRetention();
   const std::string dir = RollPastProducerOne(scratch, config);
   auto partition = OpenOrDie(dir, config);
   EXPECT_GT(partition->start_offset(), 10);  // producer 1's segment is gone
@@ -215,14 +210,14 @@ TEST(IdempotentAppendTest, RetentionDeletesSnapshotsButTheLastOneRemembers) {
 // (a roll cut short): the newest older snapshot still remembers producer 1.
 TEST(IdempotentAppendTest, WithoutTheLastSnapshotAnOlderOneStillRemembers) {
   ScratchDirectory scratch;
-  LogConfig config = SmallSegments();
-  config.retention_bytes = 20000;
+  const LogConfig config = WithRetention();
   const std::string dir = RollPastProducerOne(scratch, config);
   {
     auto partition = OpenOrDie(dir, config);
     ASSERT_GT(partition->start_offset(), 10);
     ASSERT_GT(partition->segment_count(), 1);
-    std::filesystem::remove(ProducerTable::SnapshotPath(dir, LastSegmentBase(*partition)));
+    std::filesystem::remove(
+        ProducerTable::SnapshotPath(dir, LastSegmentBase(*partition)));
   }
   Warnings.clear();
   auto partition = OpenOrDie(dir, config);

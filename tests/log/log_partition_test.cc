@@ -19,6 +19,7 @@ using testing::MakeRecord;
 using testing::Model;
 using testing::ModelRecord;
 using testing::ReadAll;
+using testing::SmallSegments;
 
 using Access = LogPartition::Access;
 
@@ -27,17 +28,7 @@ void Collect(std::string_view message) { Warnings.emplace_back(message); }
 
 std::unique_ptr<LogPartition> OpenOrDie(const std::string& dir, const LogConfig& config,
                                         Access access = Access::kReadWrite) {
-  auto partition = LogPartition::Open(dir, config, access, Collect);
-  EXPECT_TRUE(partition.ok()) << partition.status();
-  return partition.ok() ? std::move(*partition) : nullptr;
-}
-
-LogConfig SmallSegments() {
-  LogConfig config;
-  config.segment_bytes = 8192;
-  config.index_interval_bytes = 512;
-  config.fsync = FsyncPolicy::kNone;
-  return config;
+  return testing::OpenOrDie(dir, config, access, Collect);
 }
 
 // Appends batches of 1 to 40 records until `total` records are in; returns the

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -56,6 +57,24 @@ inline int64_t AppendRange(LogPartition& partition, int64_t first, int64_t count
   auto base = partition.Append(builder);
   EXPECT_TRUE(base.ok()) << base.status();
   return base.ok() ? *base : -1;
+}
+
+// Small segments and a sparse index every 512 bytes, so that tests roll often.
+inline LogConfig SmallSegments() {
+  LogConfig config;
+  config.segment_bytes = 8192;
+  config.index_interval_bytes = 512;
+  config.fsync = FsyncPolicy::kNone;
+  return config;
+}
+
+inline std::unique_ptr<LogPartition> OpenOrDie(const std::string& dir,
+                                               const LogConfig& config,
+                                               LogPartition::Access access,
+                                               LogWarning warn) {
+  auto partition = LogPartition::Open(dir, config, access, std::move(warn));
+  EXPECT_TRUE(partition.ok()) << partition.status();
+  return partition.ok() ? std::move(*partition) : nullptr;
 }
 
 // Everything from `offset` to the end, `max_bytes` per read.
