@@ -162,9 +162,10 @@ absl::Status LogPartition::ScanProducers(const LogSegment& segment) {
     const auto header = rest.size() < batch_format::kHeaderSize
                             ? RecordBatchView::Header{}
                             : RecordBatchView::ReadHeader(rest.data());
-    auto batch = header.plausible() && header.total_size() <= rest.size()
-                     ? RecordBatchView::ParseUnstamped(rest.substr(0, header.total_size()))
-                     : absl::DataLossError("no whole batch starts here");
+    auto batch =
+        header.plausible() && header.total_size() <= rest.size()
+            ? RecordBatchView::ParseUnstamped(rest.substr(0, header.total_size()))
+            : absl::DataLossError("no whole batch starts here");
     if (!batch.ok()) {
       return absl::DataLossError(absl::StrCat("log segment ", segment.log_path(),
                                               " is damaged at position ", at, ": ",

@@ -198,9 +198,9 @@ absl::Status SyncDirectory(const std::string& path) {
 absl::Status WriteFileAtomically(const std::string& dir, const std::string& path,
                                  std::string_view bytes, std::string_view crash_points) {
   auto crash_point = [crash_points](const char* step) {
-    CrashPoint(absl::StrCat(absl::string_view(crash_points.data(), crash_points.size()),
-                            step)
-                   .c_str());
+    CrashPoint(
+        absl::StrCat(absl::string_view(crash_points.data(), crash_points.size()), step)
+            .c_str());
   };
   const std::string temporary = path + ".tmp";
   std::remove(temporary.c_str());  // left by an earlier crash

@@ -3,9 +3,9 @@
 // stopped with a savepoint) and restarted from what it saved, possibly at another
 // parallelism. The committed output must equal a brute-force count computed here
 // from the records written: nothing lost, nothing twice.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <algorithm>
 #include <map>
 #include <numeric>
 #include <string>
@@ -478,7 +478,9 @@ class FinishedBranchTest : public ::testing::TestWithParam<int> {
       record.value = absl::StrCat(n);
       return record;
     }));
-    bounded.Map([](int64_t n) { return Row{"n", n, 1}; })
+    bounded.Map([](int64_t n) {
+             return Row{"n", n, 1};
+           })
         .Sink(CsvSink(scratch_.Path("files"), RowSchema()).ExactlyOnce());
     flow.Source(LogRecords(scratch_.path(), "events").Follow())
         .Filter([](const LogMessage&) { return false; })
