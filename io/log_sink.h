@@ -77,13 +77,14 @@ class LogSink final : public SinkSpec<T> {
       if (!topic.ok()) return topic.status();
       topic_ = *topic;
       acquired_ = true;
-      for (int p = 0; p < topic_->partition_count(); ++p) {
-        builders_.push_back(std::make_unique<log::RecordBatchBuilder>());
-      }
       next_keyless_ = context.instance;
       if (context.checkpointing && !at_least_once_) {
         transactions_ =
             std::make_unique<TransactionalLogWriter>(topic_->partition_count());
+      } else {
+        for (int p = 0; p < topic_->partition_count(); ++p) {
+          builders_.push_back(std::make_unique<log::RecordBatchBuilder>());
+        }
       }
       return context.restored_states ? CommitRestored(context) : absl::OkStatus();
     }
@@ -176,7 +177,8 @@ class LogSink final : public SinkSpec<T> {
     bool closed_ = false;
     std::unique_ptr<TransactionalLogWriter> transactions_;  // exactly once
     PreCommitLabel last_checkpoint_;
-    std::vector<std::unique_ptr<log::RecordBatchBuilder>> builders_;  // per partition
+    // Per partition, at least once only.
+    std::vector<std::unique_ptr<log::RecordBatchBuilder>> builders_;
     std::vector<log::LogHeaderView> headers_;
     int next_keyless_ = 0;
   };

@@ -7,6 +7,7 @@
 #include <system_error>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 
 namespace sluice::log {
@@ -254,12 +255,10 @@ absl::StatusOr<LogPartition::AppendResult> LogPartition::AppendLocked(
   }
   const int64_t base = active->next_offset();
   StampBatchHeader(header, body, base);
-  std::string_view pieces[6];
-  size_t count = 0;
-  pieces[count++] = std::string_view(header, batch_format::kHeaderSize);
-  for (std::string_view piece : body) pieces[count++] = piece;
-  if (absl::Status s = active->Append(std::span(pieces, count), fields.record_count,
-                                      fields.max_timestamp);
+  absl::InlinedVector<std::string_view, 6> pieces;
+  pieces.push_back(std::string_view(header, batch_format::kHeaderSize));
+  pieces.insert(pieces.end(), body.begin(), body.end());
+  if (absl::Status s = active->Append(pieces, fields.record_count, fields.max_timestamp);
       !s.ok()) {
     return Fail(s);
   }
@@ -323,8 +322,8 @@ absl::Status LogPartition::RollLocked() {
   if (!next.ok()) return next.status();
   segments_.push_back(std::move(*next));
   // The producers as of the new segment's start: what an open reads before scanning
-  // that segment. The write ends with a directory
-  // fsync, which also makes the new segment's files durable.
+  // that segment. The write ends with a directory fsync, which also makes the new
+  // segment's files durable.
   producers_.Evict();
   if (absl::Status s = producers_.WriteSnapshot(dir_, segments_.back()->base_offset());
       !s.ok()) {

@@ -86,8 +86,8 @@ class LogPartition {
       : dir_(std::move(dir)), config_(config), access_(access), warn_(std::move(warn)) {}
 
   absl::Status Load();
-  // Rebuilds producers_ (writable partitions): the last segment's snapshot, else a
-  // scan of every segment, then the last segment's batches.
+  // Rebuilds producers_ (writable partitions): the last segment's snapshot, else the
+  // newest older one and the segments after it, then the last segment's batches.
   absl::Status LoadProducers();
   absl::Status ScanProducers(const LogSegment& segment);
   absl::StatusOr<AppendResult> AppendLocked(char* header,
