@@ -90,7 +90,6 @@ class WindowedStream {
 
   // When windows emit (early, count and processing-time firings) and whether each
   // firing keeps or discards what the window held. See operators/window_trigger.h.
-  // Not available for session windows.
   WindowedStream Trigger(WindowTrigger trigger) const {
     WindowedStream copy = *this;
     copy.trigger_ = trigger;
@@ -162,8 +161,14 @@ class WindowedStream {
         [key_fn, aggregate, finish, windows, lateness, trigger,
          late_output]() -> std::unique_ptr<Operator> {
           if constexpr (std::is_same_v<Windows, SessionWindowSpec>) {
-            return std::make_unique<SessionWindowOperator<K, T, KeyFn, A, Finish>>(
-                key_fn, aggregate, finish, windows, lateness);
+            if (!trigger) {
+              return std::make_unique<SessionWindowOperator<K, T, KeyFn, A, Finish>>(
+                  key_fn, aggregate, finish, windows, lateness);
+            }
+            return std::make_unique<
+                TriggeredWindowOperator<K, T, KeyFn, SessionWindowAssigner, A, Finish>>(
+                key_fn, SessionWindowAssigner{windows}, aggregate, finish,
+                trigger.value_or(WindowTrigger::OnWatermark()), lateness, late_output);
           } else if constexpr (std::is_same_v<Windows, SlicedWindows>) {
             if (!trigger) {
               return std::make_unique<SlicedWindowOperator<K, T, KeyFn, A, Finish>>(
@@ -254,11 +259,6 @@ class WindowedStream {
             absl::StrCat("allowed lateness must be >= 0, got ", lateness));
       }
       if (trigger) {
-        if (std::is_same_v<Windows, SessionWindowSpec>) {
-          return absl::UnimplementedError(
-              "triggers are not supported on session windows (they fire when the "
-              "watermark passes the session's end)");
-        }
         absl::Status status = trigger->Validate();
         if (!status.ok()) return status;
       }

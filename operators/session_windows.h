@@ -7,9 +7,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "operators/time_window.h"
 #include "runtime/event_time.h"
 
 namespace sluice {
@@ -28,6 +30,23 @@ class SessionWindowSpec {
 
  private:
   int64_t gap_;
+};
+
+// Session windows on the triggered window operator (a session window with a
+// trigger): each element's window is [t, t + gap), which the operator merges with
+// the key's windows it overlaps. SessionWindowOperator, without a trigger, does the
+// same merging on its own faster path.
+struct SessionWindowAssigner {
+  static constexpr bool kMerging = true;
+  SessionWindowSpec spec;
+
+  template <class T>
+  void AssignWindows(const T&, int64_t ts, std::vector<TimeWindow>& out) const {
+    // An end past the last representable time would read as a global window; such
+    // an element is counted as late instead.
+    if (ts >= kMaxWatermark - spec.gap()) return;
+    out.push_back(TimeWindow{ts, ts + spec.gap()});
+  }
 };
 
 template <class Rep, class Period>

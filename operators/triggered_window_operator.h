@@ -1,7 +1,8 @@
 // The general keyed window operator, for what the sliced fast path
 // (sliced_window_operator.h) does not do: triggers other than the watermark (early
 // firings by count or processing time, count triggers), discarding panes, global
-// windows and custom window assigners (window_assigners.h). Each window of a key has
+// windows, custom window assigners (window_assigners.h) and triggers on session
+// windows (SessionWindowAssigner, whose windows merge). Each window of a key has
 // its own accumulator (no slices shared between sliding windows), kept in the
 // key-group state backend.
 //
@@ -132,6 +133,8 @@ class TriggeredWindowOperator final : public Operator {
     auto Fields() { return std::tie(panes); }
   };
   using Table = typename InMemoryStateBackend<K, Entry>::Table;
+  // Session windows merge (session_windows.h); other assigners' windows are fixed.
+  static constexpr bool kMerging = requires { requires Assigner::kMerging; };
 
   Table& keys() { return state_.table(); }
 
@@ -148,29 +151,84 @@ class TriggeredWindowOperator final : public Operator {
   bool Add(const T& element, int64_t ts) {
     windows_.clear();
     assigner_.AssignWindows(element, ts, windows_);
+    if constexpr (kMerging) {
+      return !windows_.empty() && AddMerging(element, ts, windows_.front());
+    }
     bool added = false;
     typename Table::iterator it;
     for (const TimeWindow& w : windows_) {
       if (!IsGlobal(w) && CleanupTime(w) <= watermark_) continue;
       if (!added) it = keys().FindOrCreate(key_fn_(element));
       added = true;
-      Entry& entry = it->second;
-      Pane& pane = PaneFor(entry, w);
+      Pane& pane = PaneFor(it->second, w);
       aggregate_.Add(pane.acc, element);
-      ++pane.pending;
-      ++pane.total;
-      pane.max_timestamp = std::max(pane.max_timestamp, ts);
-      if (pane.fired) {
-        Fire(it->first, pane);  // a late firing
-      } else if (trigger_.every_count > 0 && pane.pending >= trigger_.every_count) {
-        Fire(it->first, pane);
-      } else if (trigger_.every_processing_ms > 0) {
-        MarkDirty(it->first, entry);
-      }
-      int64_t when = pane.fired ? CleanupTime(w) : FireTime(w);
-      if (when > watermark_) wakeups_.Schedule(it->first, when, entry.wakeup);
+      Added(it, pane, ts);
     }
     return added;
+  }
+
+  // Merging windows (sessions): the element's window merges with every window of the
+  // key it overlaps (touching is not overlapping) into one pane, whose counts are the
+  // sum of theirs; accumulators merge in start order, then the element is
+  // added. The element is late when the merged window is past its lateness; the
+  // windows it touched then stay as they were.
+  bool AddMerging(const T& element, int64_t ts, TimeWindow w) {
+    const K key = key_fn_(element);
+    auto it = keys().find(key);
+    size_t first = 0;
+    size_t last = 0;
+    if (it != keys().end()) {
+      const std::vector<Pane>& panes = it->second.panes;  // by start, disjoint
+      while (first < panes.size() && panes[first].window.end <= w.start) ++first;
+      last = first;
+      while (last < panes.size() && panes[last].window.start < w.end) ++last;
+      if (first != last) {
+        w.start = std::min(w.start, panes[first].window.start);
+        w.end = std::max(w.end, panes[last - 1].window.end);
+      }
+    }
+    if (CleanupTime(w) <= watermark_) return false;
+    // (A key emptied but not yet swept is found too; FindOrCreate counts it live.)
+    if (it == keys().end() || it->second.empty()) it = keys().FindOrCreate(key);
+    std::vector<Pane>& panes = it->second.panes;
+    if (first == last) {
+      Pane& pane = *panes.emplace(panes.begin() + first);
+      pane.window = w;
+      pane.acc = aggregate_.CreateAccumulator();
+    }
+    Pane& pane = panes[first];
+    pane.window = w;
+    for (size_t i = first + 1; i < last; ++i) {
+      aggregate_.Merge(pane.acc, panes[i].acc);
+      pane.pending += panes[i].pending;
+      pane.total += panes[i].total;
+      pane.max_timestamp = std::max(pane.max_timestamp, panes[i].max_timestamp);
+    }
+    if (last > first + 1) panes.erase(panes.begin() + first + 1, panes.begin() + last);
+    // A merged window that ends later than the watermark fires on time again; one
+    // that does not fires late now.
+    pane.fired = w.max_timestamp() <= watermark_;
+    aggregate_.Add(pane.acc, element);
+    Added(it, pane, ts);
+    return true;
+  }
+
+  // Counts an element just added to `pane`, fires what the trigger says and
+  // schedules the key's next wake-up.
+  void Added(typename Table::iterator it, Pane& pane, int64_t ts) {
+    ++pane.pending;
+    ++pane.total;
+    pane.max_timestamp = std::max(pane.max_timestamp, ts);
+    if (pane.fired) {
+      Fire(it->first, pane);  // a late firing
+    } else if (trigger_.every_count > 0 && pane.pending >= trigger_.every_count) {
+      Fire(it->first, pane);
+    } else if (trigger_.every_processing_ms > 0) {
+      MarkDirty(it->first, it->second);
+    }
+    const TimeWindow& w = pane.window;
+    int64_t when = pane.fired ? CleanupTime(w) : FireTime(w);
+    if (when > watermark_) wakeups_.Schedule(it->first, when, it->second.wakeup);
   }
 
   Pane& PaneFor(Entry& entry, const TimeWindow& w) {

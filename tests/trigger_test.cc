@@ -10,12 +10,14 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "engine/sluice.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "operators/triggered_window_operator.h"
 #include "runtime/operator_metrics.h"
 #include "runtime/stable_hash.h"
+#include "tests/brute_force_sessions.h"
 #include "tests/fake_processing_timers.h"
 #include "tests/operator_harness.h"
 #include "tests/run_config.h"
@@ -204,25 +206,71 @@ TEST_P(TriggerTest, WindowAllCountsTheWholeStream) {
   EXPECT_EQ(got_max, expected_max);
 }
 
+// Session windows with a trigger: early firings come from sessions that merge
+// later, so each firing is checked against the brute-force session that holds its
+// window. Accumulating, every firing is at most the session's count and the
+// session's own window fires its whole count; discarding, a session's firings add up
+// to its count. Windows that do not lie inside one session fail.
+TEST_P(TriggerTest, SessionWindowsWithTriggersMatchBruteForce) {
+  constexpr int64_t kGap = 9;
+  std::map<uint32_t, std::vector<int64_t>> times;
+  for (uint64_t i = 0; i < kEvents; ++i)
+    times[MakeEvent(i).key].push_back(MakeEvent(i).time);
+  const auto sessions = testing::BruteForceSessions(times, kGap);
+  ASSERT_GT(sessions.size(), 100u);  // the gap really cuts sessions
+  struct Case {
+    WindowTrigger trigger;
+    bool process;  // a full-window function, whose element lists merge
+  };
+  for (const Case& c :
+       {Case{WindowTrigger::OnWatermark().EarlyEvery(5), false},
+        Case{WindowTrigger::OnWatermark().EarlyEvery(5), true},
+        Case{WindowTrigger::OnWatermark().EarlyEvery(4).Discarding(), false},
+        Case{WindowTrigger::Count(3).Discarding(), true}}) {
+    const std::string name =
+        absl::StrCat(c.trigger.discarding ? "discarding" : "accumulating", " every ",
+                     c.trigger.every_count, c.process ? " process" : " aggregate");
+    Dataflow flow;
+    CollectorSink<WindowResult<uint32_t, int64_t>> sink;
+    auto windowed = Keyed(flow).Window(SessionWindows(kGap)).Trigger(c.trigger);
+    if (c.process) {
+      windowed
+          .Process([](uint32_t, const TimeWindow&, const std::vector<Event>& all) {
+            return static_cast<int64_t>(all.size());
+          })
+          .Sink(sink);
+    } else {
+      windowed.Aggregate(aggregates::Count()).Sink(sink);
+    }
+    SLUICE_ASSERT_OK(flow.Run(Options()));
+    std::map<std::tuple<uint32_t, int64_t, int64_t>, int64_t> sums;
+    std::map<std::tuple<uint32_t, int64_t, int64_t>, int64_t> whole;
+    int bad = 0;
+    for (const auto& r : sink.Items()) {
+      auto it = sessions.upper_bound({r.key, r.start, kMaxWatermark});
+      bool inside = it != sessions.begin() && std::get<0>((--it)->first) == r.key &&
+                    std::get<2>(it->first) >= r.end;
+      if (!inside || r.value > it->second) {
+        if (bad++ < 5) {
+          ADD_FAILURE() << name << ": firing (" << r.key << ", " << r.start << ", "
+                        << r.end << ") = " << r.value
+                        << " is in no session or exceeds it";
+        }
+        continue;
+      }
+      sums[it->first] += r.value;
+      if (r.start == std::get<1>(it->first) && r.end == std::get<2>(it->first)) {
+        whole[it->first] = std::max(whole[it->first], r.value);
+      }
+    }
+    EXPECT_EQ(c.trigger.discarding ? sums : whole, sessions) << name;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Configs, TriggerTest,
                          ::testing::Values(RunConfig{1, 1024, 0}, RunConfig{2, 1024, 0},
                                            RunConfig{1, 7, 3}, RunConfig{2, 5, 17}),
                          RunConfigName);
-
-TEST(TriggerValidationTest, SessionWindowsRefuseTriggers) {
-  Dataflow flow;
-  flow.Source(Generator(MakeEvent).Count(10))
-      .AssignTimestamps([](const Event& e) { return e.time; },
-                        WatermarkStrategy::Monotonous())
-      .KeyBy([](const Event& e) { return e.key; })
-      .Window(SessionWindows(10))
-      .Trigger(WindowTrigger::Count(3))
-      .Aggregate(aggregates::Count())
-      .Sink([](const WindowResult<uint32_t, int64_t>&) {});
-  auto job = flow.Build(testing::QuietOptions());
-  EXPECT_EQ(job.status().code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(std::string(job.status().message()), HasSubstr("session windows"));
-}
 
 using ::sluice::testing::FakeProcessingTimers;
 
@@ -287,6 +335,98 @@ TEST(TriggeredWindowOperatorTest, LateFiringsDiscardingAndLateOutput) {
   EXPECT_EQ(late[0].time, 40);
   EXPECT_EQ(metrics.late_records.Get(), 1u);
   EXPECT_EQ(h->op().keyed_state()->key_count(), 0u);
+}
+
+using Sessions =
+    TriggeredWindowOperator<uint32_t, Event, decltype(KeyOf), SessionWindowAssigner,
+                            aggregates::CountAggregate,
+                            AggregateFinish<aggregates::CountAggregate>>;
+
+std::unique_ptr<testing::OperatorHarness<Event, CountResult>> MakeSessions(
+    WindowTrigger trigger, int64_t lateness, OperatorMetrics* metrics = nullptr) {
+  OperatorContext context;
+  context.metrics = metrics;
+  auto h = std::make_unique<testing::OperatorHarness<Event, CountResult>>(
+      std::make_unique<Sessions>(KeyOf, SessionWindowAssigner{SessionWindows(10)},
+                                 aggregates::CountAggregate{},
+                                 AggregateFinish<aggregates::CountAggregate>{}, trigger,
+                                 lateness, /*late_output=*/true),
+      context);
+  EXPECT_TRUE(h->Open().ok());
+  return h;
+}
+
+using Window = std::tuple<uint32_t, int64_t, int64_t, int64_t>;  // key, start, end, value
+
+std::vector<Window> Windows(const std::vector<CountResult>& results) {
+  std::vector<Window> out;
+  for (const auto& r : results) out.push_back({r.key, r.start, r.end, r.value});
+  return out;
+}
+
+TEST(TriggeredSessionTest, AMergeAddsUpTheCountsOfTheSessionsItJoins) {
+  for (bool discarding : {false, true}) {
+    WindowTrigger trigger = WindowTrigger::OnWatermark().EarlyEvery(3);
+    if (discarding) trigger = trigger.Discarding();
+    auto h = MakeSessions(trigger, 0);
+    h->ProcessTimed({{1, 0}, {1, 20}}, {0, 20});  // [0, 10) and [20, 30)
+    h->ProcessTimed({{1, 5}}, {5});               // [0, 15): 2
+    EXPECT_THAT(h->Items(), ::testing::IsEmpty());
+    h->ProcessTimed({{1, 12}}, {12});  // bridges both: [0, 30), 2 + 1 + 1 = 4 >= 3
+    h->ProcessTimed({{1, 40}}, {40});  // a session of its own
+    h->Watermark(29);                  // [0, 30) on time
+    h->Watermark(60);                  // [40, 50): its one element
+    std::vector<Window> want = {{1, 0, 30, 4}, {1, 0, 30, 4}, {1, 40, 50, 1}};
+    if (discarding) want = {{1, 0, 30, 4}, {1, 40, 50, 1}};  // nothing new on time
+    EXPECT_EQ(Windows(h->Items()), want) << (discarding ? "discarding" : "accumulating");
+    EXPECT_EQ(h->op().keyed_state()->key_count(), 0u);
+  }
+}
+
+TEST(TriggeredSessionTest, LateElementsMergeIntoFiredSessionsOrGoToTheSideOutput) {
+  OperatorMetrics metrics("window", 0, 1);
+  auto h = MakeSessions(WindowTrigger::OnWatermark(), /*lateness=*/20, &metrics);
+  h->ProcessTimed({{1, 0}}, {0});
+  h->Watermark(9);                   // [0, 10) fires: 1
+  h->ProcessTimed({{1, 15}}, {15});  // [15, 25), open
+  h->ProcessTimed({{1, 8}}, {8});    // joins both: [0, 25) ends after 9, so waits
+  h->Watermark(24);                  // [0, 25) on time: 3
+  h->Watermark(50);                  // [0, 25) is past its lateness and dropped
+  h->ProcessTimed({{1, 30}}, {30});  // [30, 40) ended, within lateness: fires late, 1
+  h->ProcessTimed({{1, 22}}, {22});  // [22, 32) joins it: [22, 40), late again, 2
+  h->ProcessTimed({{1, 1}}, {1});    // [1, 11): past its lateness, late
+  h->ProcessTimed({{1, 12}}, {12});  // [12, 22) touches [22, 40) only: late
+  EXPECT_EQ(Windows(h->Items()),
+            (std::vector<Window>{
+                {1, 0, 10, 1}, {1, 0, 25, 3}, {1, 30, 40, 1}, {1, 22, 40, 2}}));
+  std::vector<Event> late = h->output().SideItems<Event>(1);
+  ASSERT_EQ(late.size(), 2u);
+  EXPECT_EQ(late[0].time, 1);
+  EXPECT_EQ(late[1].time, 12);
+  EXPECT_EQ(metrics.late_records.Get(), 2u);
+  h->Watermark(60);  // [22, 40) past its lateness
+  EXPECT_EQ(h->op().keyed_state()->key_count(), 0u);
+}
+
+// Open sessions, with their counts towards the next early firing, are key-group
+// state: a restored operator merges and fires them as the first would have.
+TEST(TriggeredSessionTest, SessionsAndTheirCountsSurviveASnapshot) {
+  const WindowTrigger trigger = WindowTrigger::OnWatermark().EarlyEvery(3);
+  auto first = MakeSessions(trigger, 0);
+  first->ProcessTimed({{1, 0}, {1, 20}, {1, 5}, {2, 7}}, {0, 20, 5, 7});
+  auto snapshots = first->op().keyed_state()->SnapshotKeyGroups();
+  ASSERT_TRUE(snapshots.ok()) << snapshots.status();
+  auto restored = MakeSessions(trigger, 0);
+  for (const auto& [group, bytes] : *snapshots) {
+    SLUICE_ASSERT_OK(restored->op().keyed_state()->RestoreKeyGroup(bytes));
+  }
+  EXPECT_EQ(restored->op().keyed_state()->key_count(), 2u);
+  restored->ProcessTimed({{1, 12}}, {12});  // [0, 15) + [20, 30) + 1 = 4 >= 3
+  restored->Watermark(60);
+  EXPECT_THAT(Windows(restored->Items()),
+              UnorderedElementsAreArray(
+                  std::vector<Window>{{1, 0, 30, 4}, {1, 0, 30, 4}, {2, 7, 17, 1}}));
+  EXPECT_EQ(restored->op().keyed_state()->key_count(), 0u);
 }
 
 }  // namespace
