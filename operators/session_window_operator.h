@@ -295,7 +295,7 @@ class SessionWindowOperator final : public Operator {
           Session{timestamp, timestamp + gap_, aggregate_.CreateAccumulator()});
       aggregate_.Add(fresh.acc, item);
       if (fresh.end - 1 <= watermark_) {
-        EmitResult(key, fresh);  // a late firing, within the allowed lateness
+        EmitResult(key, fresh, PaneTiming::kLate);  // within the allowed lateness
         fresh.fired = true;
       }
       Arm(key, state);
@@ -338,7 +338,7 @@ class SessionWindowOperator final : public Operator {
     auto at = sessions.erase(first, last);
     at = sessions.insert(at, std::move(merged));
     if (at->end - 1 <= watermark_) {
-      EmitResult(key, *at);  // a late firing, within the allowed lateness
+      EmitResult(key, *at, PaneTiming::kLate);  // within the allowed lateness
       at->fired = true;
     }
     Arm(key, state);
@@ -418,14 +418,16 @@ class SessionWindowOperator final : public Operator {
     keys_.Emptied(it);
   }
 
-  void EmitResult(const K& key, const Session& session) {
-    EmitResult(key, session.start, session.end, session.acc);
+  void EmitResult(const K& key, const Session& session,
+                  PaneTiming timing = PaneTiming::kOnTime) {
+    EmitResult(key, session.start, session.end, session.acc, timing);
   }
-  void EmitResult(const K& key, int64_t start, int64_t end, const Acc& acc) {
+  void EmitResult(const K& key, int64_t start, int64_t end, const Acc& acc,
+                  PaneTiming timing = PaneTiming::kOnTime) {
     if (!results_) results_ = AcquireBatch<Result>();
     Batch<Result>& batch = BatchAs<Result>(results_);
     TimeWindow window{start, end};
-    batch.items.push_back(Result{key, start, end, finish_(key, window, acc)});
+    batch.items.push_back(Result{key, start, end, finish_(key, window, acc), timing});
     batch.timestamps.push_back(window.max_timestamp());
   }
 

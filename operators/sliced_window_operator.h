@@ -84,7 +84,9 @@ class SlicedWindowOperator final : public Operator {
     const Batch<In>& in = BatchAs<In>(batch);
     RequireEventTime(in);
     for (size_t i = 0; i < in.items.size(); ++i) Add(in.items[i], in.timestamps[i]);
-    FireDue();
+    // Windows due here were skipped at their watermark (no key had data in them):
+    // their first firing comes after their end.
+    FireDue(PaneTiming::kLate);
     if (results_) out.Emit(std::move(results_));
     late_.Flush(out);
   }
@@ -92,7 +94,7 @@ class SlicedWindowOperator final : public Operator {
   void ProcessWatermark(int64_t watermark, Output& out) override {
     if (watermark <= watermark_) return;
     watermark_ = watermark;
-    FireDue();
+    FireDue(PaneTiming::kOnTime);
     PurgeRetained();
     if (results_) out.Emit(std::move(results_));
     if (metrics_ != nullptr) metrics_->SetStateEntries(StateEntries());
@@ -356,19 +358,20 @@ class SlicedWindowOperator final : public Operator {
     }
   }
 
-  void FireDue() {
-    while (next_end_ != kNone && next_end_ - 1 <= watermark_) FireWindow(next_end_);
+  void FireDue(PaneTiming timing) {
+    while (next_end_ != kNone && next_end_ - 1 <= watermark_)
+      FireWindow(next_end_, timing);
   }
 
   // Seals the slices that end by `end` and emits window [end - size, end).
-  void FireWindow(int64_t end) {
+  void FireWindow(int64_t end, PaneTiming timing) {
     const int64_t start = end - windows_.size();
     cached_slice_ = kNone;
     while (!open_.empty() && open_.begin()->first + windows_.slice() <= end) {
       auto node = open_.extract(open_.begin());
       if (windows_.tumbling()) {
         const TimeWindow window{node.key(), node.key() + windows_.size()};
-        for (const auto& [key, acc] : node.mapped()) EmitResult(key, window, acc);
+        for (const auto& [key, acc] : node.mapped()) EmitResult(key, window, acc, timing);
       } else {
         for (auto& [key, acc] : node.mapped()) {
           sliding_[key].slices.Push(aggregate_, node.key(), acc);
@@ -376,7 +379,7 @@ class SlicedWindowOperator final : public Operator {
       }
       if (lateness_ > 0) retained_.emplace(node.key(), std::move(node.mapped()));
     }
-    if (!windows_.tumbling()) EmitSliding(start, end);
+    if (!windows_.tumbling()) EmitSliding(start, end, timing);
     sealed_until_ = end;
     next_end_ = end + windows_.slide();
     if (open_.empty() && sliding_.live() == 0) {
@@ -389,7 +392,7 @@ class SlicedWindowOperator final : public Operator {
 
   // Emits every key's aggregate over its slices in [start, end), dropping the slices
   // before `start`.
-  void EmitSliding(int64_t start, int64_t end) {
+  void EmitSliding(int64_t start, int64_t end, PaneTiming timing) {
     for (auto it = sliding_.begin(); it != sliding_.end(); ++it) {
       SlidingAggregator<Acc, A>& slices = it->second.slices;
       if (slices.empty()) continue;
@@ -398,7 +401,7 @@ class SlicedWindowOperator final : public Operator {
         sliding_.Emptied(it);
         continue;
       }
-      EmitResult(it->first, {start, end}, slices.Aggregate(aggregate_));
+      EmitResult(it->first, {start, end}, slices.Aggregate(aggregate_), timing);
     }
     sliding_.MaybeSweep();
   }
@@ -417,14 +420,15 @@ class SlicedWindowOperator final : public Operator {
       auto found = it->second.find(key);
       if (found != it->second.end()) aggregate_.Merge(acc, found->second);
     }
-    EmitResult(key, TimeWindow{start, end}, acc);
+    EmitResult(key, TimeWindow{start, end}, acc, PaneTiming::kLate);
   }
 
-  void EmitResult(const K& key, const TimeWindow& window, const Acc& acc) {
+  void EmitResult(const K& key, const TimeWindow& window, const Acc& acc,
+                  PaneTiming timing = PaneTiming::kOnTime) {
     if (!results_) results_ = AcquireBatch<Result>();
     Batch<Result>& batch = BatchAs<Result>(results_);
     batch.items.push_back(
-        Result{key, window.start, window.end, finish_(key, window, acc)});
+        Result{key, window.start, window.end, finish_(key, window, acc), timing});
     batch.timestamps.push_back(window.max_timestamp());
   }
 

@@ -257,8 +257,12 @@ class TriggeredWindowOperator final : public Operator {
   void Fire(const K& key, Pane& pane) {
     if (!results_) results_ = AcquireBatch<Result>();
     Batch<Result>& out = BatchAs<Result>(results_);
+    // (The on-time firing comes before the pane is marked fired.)
+    const PaneTiming timing = pane.fired                            ? PaneTiming::kLate
+                              : FireTime(pane.window) <= watermark_ ? PaneTiming::kOnTime
+                                                                    : PaneTiming::kEarly;
     out.items.push_back(Result{key, pane.window.start, pane.window.end,
-                               finish_(key, pane.window, pane.acc)});
+                               finish_(key, pane.window, pane.acc), timing});
     out.timestamps.push_back(IsGlobal(pane.window) ? pane.max_timestamp
                                                    : pane.window.max_timestamp());
     pane.pending = 0;

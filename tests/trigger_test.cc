@@ -209,8 +209,8 @@ TEST_P(TriggerTest, WindowAllCountsTheWholeStream) {
 // Session windows with a trigger: early firings come from sessions that merge
 // later, so each firing is checked against the brute-force session that holds its
 // window. Accumulating, every firing is at most the session's count and the
-// session's own window fires its whole count; discarding, a session's firings add up
-// to its count. Windows that do not lie inside one session fail.
+// session's on-time firing is its whole count; discarding, a session's firings add
+// up to its count. Windows that do not lie inside one session fail.
 TEST_P(TriggerTest, SessionWindowsWithTriggersMatchBruteForce) {
   constexpr int64_t kGap = 9;
   std::map<uint32_t, std::vector<int64_t>> times;
@@ -259,11 +259,21 @@ TEST_P(TriggerTest, SessionWindowsWithTriggersMatchBruteForce) {
         continue;
       }
       sums[it->first] += r.value;
-      if (r.start == std::get<1>(it->first) && r.end == std::get<2>(it->first)) {
-        whole[it->first] = std::max(whole[it->first], r.value);
+      const bool exact =
+          r.start == std::get<1>(it->first) && r.end == std::get<2>(it->first);
+      // One on-time firing per session, of the final session; nothing is late.
+      if (r.timing == PaneTiming::kOnTime) {
+        EXPECT_TRUE(exact) << name << ": on time, but not the whole session: " << r;
+        EXPECT_TRUE(whole.emplace(it->first, r.value).second)
+            << name << ": twice on time";
       }
+      EXPECT_NE(r.timing, PaneTiming::kLate) << name << ": " << r;
     }
-    EXPECT_EQ(c.trigger.discarding ? sums : whole, sessions) << name;
+    if (c.trigger.discarding) {
+      EXPECT_EQ(sums, sessions) << name;
+    } else {
+      EXPECT_EQ(whole, sessions) << name;
+    }
   }
 }
 
@@ -280,6 +290,16 @@ using Triggered =
     TriggeredWindowOperator<uint32_t, Event, decltype(KeyOf), SlicedWindowAssigner,
                             aggregates::CountAggregate,
                             AggregateFinish<aggregates::CountAggregate>>;
+
+constexpr PaneTiming kEarly = PaneTiming::kEarly;
+constexpr PaneTiming kOnTime = PaneTiming::kOnTime;
+constexpr PaneTiming kLate = PaneTiming::kLate;
+
+std::vector<PaneTiming> Timings(const std::vector<CountResult>& results) {
+  std::vector<PaneTiming> out;
+  for (const auto& r : results) out.push_back(r.timing);
+  return out;
+}
 
 std::unique_ptr<testing::OperatorHarness<Event, CountResult>> MakeTriggered(
     WindowTrigger trigger, int64_t lateness, FakeProcessingTimers* timers,
@@ -315,6 +335,8 @@ TEST(TriggeredWindowOperatorTest, ProcessingTimeEarlyFiringsOnlyForWindowsWithNe
   EXPECT_THAT(Firings(h->Items()),
               UnorderedElementsAreArray(std::vector<Firing>{
                   {1, 0, 2}, {2, 0, 1}, {1, 0, 3}, {1, 0, 3}, {2, 0, 1}}));
+  EXPECT_EQ(Timings(h->Items()),
+            (std::vector<PaneTiming>{kEarly, kEarly, kEarly, kOnTime, kOnTime}));
 }
 
 TEST(TriggeredWindowOperatorTest, LateFiringsDiscardingAndLateOutput) {
@@ -330,6 +352,7 @@ TEST(TriggeredWindowOperatorTest, LateFiringsDiscardingAndLateOutput) {
   EXPECT_THAT(Firings(h->Items()),
               ::testing::ElementsAre(Firing{1, 0, 2}, Firing{1, 0, 1}));
   EXPECT_THAT(h->Timestamps(), ::testing::ElementsAre(99, 99));
+  EXPECT_EQ(Timings(h->Items()), (std::vector<PaneTiming>{kOnTime, kLate}));
   std::vector<Event> late = h->output().SideItems<Event>(1);
   ASSERT_EQ(late.size(), 1u);
   EXPECT_EQ(late[0].time, 40);
@@ -379,6 +402,9 @@ TEST(TriggeredSessionTest, AMergeAddsUpTheCountsOfTheSessionsItJoins) {
     std::vector<Window> want = {{1, 0, 30, 4}, {1, 0, 30, 4}, {1, 40, 50, 1}};
     if (discarding) want = {{1, 0, 30, 4}, {1, 40, 50, 1}};  // nothing new on time
     EXPECT_EQ(Windows(h->Items()), want) << (discarding ? "discarding" : "accumulating");
+    std::vector<PaneTiming> timings = {kEarly, kOnTime, kOnTime};
+    if (discarding) timings = {kEarly, kOnTime};
+    EXPECT_EQ(Timings(h->Items()), timings);
     EXPECT_EQ(h->op().keyed_state()->key_count(), 0u);
   }
 }
@@ -399,6 +425,8 @@ TEST(TriggeredSessionTest, LateElementsMergeIntoFiredSessionsOrGoToTheSideOutput
   EXPECT_EQ(Windows(h->Items()),
             (std::vector<Window>{
                 {1, 0, 10, 1}, {1, 0, 25, 3}, {1, 30, 40, 1}, {1, 22, 40, 2}}));
+  EXPECT_EQ(Timings(h->Items()),
+            (std::vector<PaneTiming>{kOnTime, kOnTime, kLate, kLate}));
   std::vector<Event> late = h->output().SideItems<Event>(1);
   ASSERT_EQ(late.size(), 2u);
   EXPECT_EQ(late[0].time, 1);

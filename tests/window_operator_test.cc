@@ -71,7 +71,8 @@ TEST_F(WindowOperatorTest, TumblingWithLatenessFiresAgainThenDropsLateEvents) {
   h.ProcessTimed({{1}}, {4});  // late: dropped and counted
   h.ProcessTimed({{1}}, {12});
   h.Watermark(19);
-  EXPECT_THAT(h.Items(), ElementsAre(CountResult{1, 0, 10, 2}, CountResult{1, 0, 10, 3},
+  EXPECT_THAT(h.Items(), ElementsAre(CountResult{1, 0, 10, 2},
+                                     CountResult{1, 0, 10, 3, PaneTiming::kLate},
                                      CountResult{1, 10, 20, 1}));
   EXPECT_THAT(h.Timestamps(), ElementsAre(9, 9, 19));
   EXPECT_EQ(metrics_.late_records.Get(), 1u);
@@ -105,9 +106,9 @@ TEST_F(WindowOperatorTest, SessionsMergeFireLateAndExpire) {
   h.ProcessTimed({{1}}, {3});          // its own window [3, 13) is long gone: late
   h.ProcessTimed({{2}}, {30});
   h.Watermark(100);
-  EXPECT_THAT(h.Items(),
-              ElementsAre(CountResult{1, 0, 15, 2}, CountResult{1, 0, 22, 3},
-                          CountResult{1, 0, 22, 4}, CountResult{2, 30, 40, 1}));
+  EXPECT_THAT(h.Items(), ElementsAre(CountResult{1, 0, 15, 2}, CountResult{1, 0, 22, 3},
+                                     CountResult{1, 0, 22, 4, PaneTiming::kLate},
+                                     CountResult{2, 30, 40, 1}));
   EXPECT_EQ(metrics_.late_records.Get(), 1u);
   EXPECT_EQ(h.output().SideItems<Event>(1).size(), 1u);
 }

@@ -284,6 +284,7 @@ TEST_P(WindowLatenessTest, FinalValuesAndLateCountMatchReplay) {
   // Replay: an event reaches every window of it that has not expired by the
   // watermark of the events before it; if none is left, it is late.
   std::map<Key, int64_t> expected;
+  std::map<Key, std::pair<int, int>> expected_firings;  // on time (0 or 1), late
   uint64_t expected_late = 0;
   std::vector<int64_t> expected_late_times;
   int64_t max_ts = kMinWatermark, watermark = kMinWatermark;
@@ -293,6 +294,14 @@ TEST_P(WindowLatenessTest, FinalValuesAndLateCountMatchReplay) {
       if (watermark != kMinWatermark && start + kSize - 1 + kLateness <= watermark)
         continue;
       expected[{r.sensor, start, start + kSize}] += r.value;
+      // After the window's end the event fires it late; before, the window fires
+      // once on time.
+      auto& [on_time, late_firings] = expected_firings[{r.sensor, start, start + kSize}];
+      if (start + kSize - 1 <= watermark) {
+        ++late_firings;
+      } else {
+        on_time = 1;
+      }
       reached = true;
     }
     expected_late += !reached;
@@ -343,6 +352,24 @@ TEST_P(WindowLatenessTest, FinalValuesAndLateCountMatchReplay) {
                     << std::get<1>(key) << ", " << std::get<2>(key) << ") = " << value;
     }
   }
+  std::map<Key, std::pair<int, int>> firings;
+  for (const auto& r : sink.Items()) {
+    auto& [on_time, late_firings] = firings[{r.key, r.start, r.end}];
+    ASSERT_NE(r.timing, PaneTiming::kEarly) << r;
+    ++(r.timing == PaneTiming::kOnTime ? on_time : late_firings);
+  }
+  int differ = 0;
+  for (const auto& [window, want] : expected_firings) {
+    std::pair<int, int> got =
+        firings.contains(window) ? firings[window] : std::pair{0, 0};
+    if (got != want && differ++ < 10) {
+      ADD_FAILURE() << "window (" << std::get<0>(window) << ", " << std::get<1>(window)
+                    << ", " << std::get<2>(window) << "): on time/late firings "
+                    << got.first << "/" << got.second << ", want " << want.first << "/"
+                    << want.second;
+    }
+  }
+  EXPECT_EQ(firings.size(), expected_firings.size());
   uint64_t late = 0;
   for (const auto& m : job->Metrics()) {
     if (m.name == "windows") late += m.late_records;
