@@ -351,6 +351,71 @@ TEST(KeyedStateTest, StateExpiredWhileStoredIsDroppedOnRestore) {
   EXPECT_THAT(after->Items(), ::testing::ElementsAre(1u));  // 1 is new again, 2 is not
 }
 
+// Handles may sit in a struct inside the State, to any depth: they expire, empty
+// the key and snapshot as direct members do.
+struct NestedDedupe {
+  struct Seen {
+    ValueState<bool> flag{StateTtl{kSessionTtl}};
+    ListState<int64_t> times{StateTtl{kSessionTtl}};
+    auto Fields() { return std::tie(flag, times); }
+  };
+  struct State {
+    struct {
+      Seen seen;
+      auto Fields() { return std::tie(seen); }
+    } inner;
+    auto Fields() { return std::tie(inner); }
+  };
+  using Output = uint32_t;
+  void ProcessElement(const Visit& v, KeyedContext<uint32_t, State, uint32_t>& ctx) {
+    Seen& seen = ctx.state().inner.seen;
+    if (seen.flag.Get() == nullptr) ctx.Emit(v.user);
+    seen.flag.Set(true);
+    seen.times.Add(ctx.timestamp());
+  }
+  void OnTimer(int64_t, KeyedContext<uint32_t, State, uint32_t>&) {}
+};
+
+TEST(KeyedStateTest, NestedHandlesExpireAndSnapshot) {
+  using Op =
+      KeyedProcessOperator<uint32_t, Visit, uint32_t (*)(const Visit&), NestedDedupe>;
+  auto make = [](FakeProcessingTimers* timers) {
+    OperatorContext context;
+    context.processing_timers = timers;
+    auto h = std::make_unique<testing::OperatorHarness<Visit, uint32_t>>(
+        std::make_unique<Op>([](const Visit& v) { return v.user; }, NestedDedupe{}),
+        context);
+    EXPECT_TRUE(h->Open().ok());
+    return h;
+  };
+  FakeProcessingTimers timers;
+  timers.now = 100;
+  auto h = make(&timers);
+  h->ProcessTimed({{1, 0, 0}, {2, 0, 0}, {3, 0, 0}}, {1, 2, 3});
+  timers.now = 600;
+  h->ProcessTimed({{2, 0, 0}}, {4});  // user 2 lives until 1600
+  EXPECT_EQ(h->op().keyed_state()->key_count(), 3u);
+
+  auto snapshots = h->op().keyed_state()->SnapshotKeyGroups();
+  ASSERT_TRUE(snapshots.ok()) << snapshots.status();
+  auto restored = make(&timers);
+  for (const auto& [group, bytes] : *snapshots) {
+    SLUICE_ASSERT_OK(restored->op().keyed_state()->RestoreKeyGroup(bytes));
+  }
+  for (auto* op : {h.get(), restored.get()}) {
+    timers.now = 1100;  // users 1 and 3 expire; nothing but the timer says so
+    op->ProcessingTime(1100);
+    EXPECT_EQ(op->op().keyed_state()->key_count(), 1u);
+    timers.now = 1600;
+    op->ProcessingTime(1600);
+    EXPECT_EQ(op->op().keyed_state()->key_count(), 0u);
+    timers.now = 1700;
+    op->ProcessTimed({{2, 0, 0}, {4, 0, 0}}, {5, 6});  // both new
+  }
+  EXPECT_THAT(h->Items(), ::testing::ElementsAre(1u, 2u, 3u, 2u, 4u));
+  EXPECT_THAT(restored->Items(), ::testing::ElementsAre(2u, 4u));
+}
+
 // Damaged, foreign and unsupported snapshots are refused with a message, and add
 // nothing.
 TEST(KeyedStateTest, BadSnapshotsAreRefused) {

@@ -1,8 +1,9 @@
 // What a keyed operator asks of a user's State as a whole: whether anything is left
 // in it (a key with nothing left is removed), and expiring its TTL'd values. A State
 // is one state handle (ValueState, ListState, ...) or a struct listing its members
-// with `auto Fields() { return std::tie(...); }`; any other State is opaque: never
-// empty until the function calls ClearState(), and without TTL.
+// with `auto Fields() { return std::tie(...); }`, whose members may themselves be
+// such structs (visited the same way, to any depth); any other State is opaque:
+// never empty until the function calls ClearState(), and without TTL.
 #pragma once
 
 #include <algorithm>
@@ -35,12 +36,23 @@ concept Optional = requires(const T& t) {
   { t.has_value() } -> std::same_as<bool>;
 };
 
+}  // namespace state_fields_internal
+
+template <class S>
+bool StateIsEmpty(S& state);
+template <class S>
+int64_t ExpireState(S& state, int64_t now);
+
+namespace state_fields_internal {
+
 template <class T>
-bool FieldIsEmpty(const T& field) {
+bool FieldIsEmpty(T& field) {
   if constexpr (StateHandle<T> || Container<T>) {
     return field.empty();
   } else if constexpr (Optional<T>) {
     return !field.has_value();
+  } else if constexpr (HasFields<T>) {
+    return StateIsEmpty(field);  // a nested struct of handles
   } else {
     return false;  // a plain member always counts as state
   }
@@ -56,9 +68,8 @@ bool StateIsEmpty(S& state) {
   if constexpr (in::StateHandle<S>) {
     return state.empty();
   } else if constexpr (in::HasFields<S>) {
-    return std::apply(
-        [](const auto&... field) { return (in::FieldIsEmpty(field) && ...); },
-        state.Fields());
+    return std::apply([](auto&... field) { return (in::FieldIsEmpty(field) && ...); },
+                      state.Fields());
   } else {
     return false;
   }
@@ -76,8 +87,9 @@ int64_t ExpireState(S& state, int64_t now) {
     std::apply(
         [&](auto&... field) {
           auto expire = [&](auto& f) {
-            if constexpr (in::StateHandle<std::decay_t<decltype(f)>>) {
-              next = std::min(next, f.Expire(now));
+            using F = std::decay_t<decltype(f)>;
+            if constexpr (in::StateHandle<F> || in::HasFields<F>) {
+              next = std::min(next, ExpireState(f, now));  // handles nested too
             }
           };
           (expire(field), ...);
