@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -19,6 +20,8 @@ struct LogMessage {
   std::vector<std::pair<std::string, std::string>> headers;
 
   bool operator==(const LogMessage&) const = default;
+  // For checkpoints: an operator that keeps messages in its state can snapshot them.
+  auto Fields() { return std::tie(partition, offset, timestamp, key, value, headers); }
 };
 
 }  // namespace sluice

@@ -12,7 +12,10 @@
 // (late_records) and joined at once with the rows still kept.
 //
 // With a broadcast table edge (every instance sees every row) and a forward event
-// edge, the same operator is the broadcast variant for small tables.
+// edge, the same operator is the broadcast variant for small tables. Its state is
+// then not split by key: each instance snapshots its whole table and waiting events
+// as operator state (SnapshotState), and a restore gives every new instance the
+// table and its share of the waiting events (RestoreBroadcast).
 #pragma once
 
 #include <algorithm>
@@ -23,13 +26,16 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "operators/key_wakeups.h"
 #include "operators/require_event_time.h"
 #include "runtime/batch_pool.h"
 #include "runtime/event_time.h"
 #include "runtime/operator.h"
 #include "runtime/state/in_memory_state_backend.h"
-#include "runtime/state/unsupported_state_backend.h"
+#include "runtime/state/state_codec.h"
+#include "runtime/type_name.h"
 
 namespace sluice {
 
@@ -54,28 +60,42 @@ class TableJoinOperator final : public Operator {
   absl::Status Open(const OperatorContext& context) override {
     metrics_ = context.metrics;
     state_.set_key_group_count(context.max_key_groups);
-    state_.set_on_restore([this](const K& key, Entry& entry) {
-      entry.wakeup = KeyWakeups<K>::kNone;
-      std::stable_sort(
-          entry.rows.begin(), entry.rows.end(),
-          [](const Row& x, const Row& y) { return x.timestamp < y.timestamp; });
-      Reschedule(key, entry);
-    });
+    state_.set_on_restore([this](const K& key, Entry& entry) { Restored(key, entry); });
+    if (options_.broadcast && context.restored_states != nullptr) {
+      return RestoreBroadcast(*context.restored_states, context.instance,
+                              context.parallelism);
+    }
     return absl::OkStatus();
   }
 
+  // The keyed variant's state, by key group; the broadcast variant has none (see
+  // SnapshotState).
   KeyedStateBackend* keyed_state() override {
-    if (!options_.broadcast) return &state_;
-    // Every instance holds every row: splitting that by key group on restore would
-    // lose the table on all but one instance.
-    live_keys_ = keys().live();
-    if (!unsupported_) {
-      unsupported_ = std::make_unique<UnsupportedStateBackend>(
-          "the broadcast table join cannot be snapshotted by key group yet (its table "
-          "is copied to every instance); use JoinTable on a keyed table instead",
-          state_.key_group_count(), &live_keys_);
+    return options_.broadcast ? nullptr : &state_;
+  }
+
+  // The broadcast variant: every key's waiting events and rows, as operator state.
+  absl::StatusOr<std::string> SnapshotState(int64_t) override {
+    if (!options_.broadcast) return std::string();
+    if constexpr (kEncodable) {
+      size_t count = 0;
+      for (auto it = keys().begin(); it != keys().end(); ++it)
+        count += !it->second.empty();
+      std::string bytes;
+      StateWriter out(bytes);
+      out.Size(count);
+      for (auto it = keys().begin(); it != keys().end(); ++it) {
+        if (it->second.empty()) continue;
+        EncodeState(it->first, out);
+        EncodeState(it->second, out);
+      }
+      return bytes;
+    } else {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the broadcast table join cannot be snapshotted: its key ", TypeName<K>(),
+          ", event ", TypeName<A>(), " or row ", TypeName<B>(),
+          " is not encodable (give structs `auto Fields() { return std::tie(...); }`)"));
     }
-    return unsupported_.get();
   }
 
   void ProcessBatch(int port, BatchPtr batch, Output& out) override {
@@ -119,6 +139,64 @@ class TableJoinOperator final : public Operator {
   using Table = typename InMemoryStateBackend<K, Entry>::Table;
 
   Table& keys() { return state_.table(); }
+  static constexpr bool kEncodable = StateEncodable<K> && StateEncodable<Entry>;
+
+  void Restored(const K& key, Entry& entry) {
+    entry.wakeup = KeyWakeups<K>::kNone;
+    std::stable_sort(
+        entry.rows.begin(), entry.rows.end(),
+        [](const Row& x, const Row& y) { return x.timestamp < y.timestamp; });
+    Reschedule(key, entry);
+  }
+
+  // Every old instance held the whole table, each pruned up to its own watermark:
+  // a key's rows in one copy are a suffix of its rows in another, so the longest
+  // copy is kept (the restored watermark is the lowest of the old instances', and
+  // an event that old instance was still waiting for may need the oldest row).
+  // Waiting events are instance i's own: old instance j's go to new instance
+  // j mod parallelism. Everything is decoded before anything is added.
+  absl::Status RestoreBroadcast(const std::vector<std::string>& states, int instance,
+                                int parallelism) {
+    if constexpr (kEncodable) {
+      std::vector<std::vector<std::pair<K, Entry>>> decoded(states.size());
+      for (size_t j = 0; j < states.size(); ++j) {
+        if (states[j].empty()) continue;
+        StateReader in(states[j]);
+        decoded[j].resize(in.Size(/*min_element_bytes=*/2));
+        for (auto& [key, entry] : decoded[j]) {
+          DecodeState(in, key);
+          DecodeState(in, entry);
+        }
+        if (in.failed() || !in.done()) {
+          return absl::DataLossError(
+              absl::StrCat("the broadcast table join's state of instance ", j + 1, " of ",
+                           states.size(), " is damaged"));
+        }
+      }
+      for (size_t j = 0; j < decoded.size(); ++j) {
+        const bool own =
+            static_cast<int>(j % static_cast<size_t>(parallelism)) == instance;
+        for (auto& [key, restored] : decoded[j]) {
+          Entry& entry = keys()[key];
+          if (restored.rows.size() > entry.rows.size())
+            entry.rows = std::move(restored.rows);
+          if (own) {
+            for (auto& waiting : restored.waiting)
+              entry.waiting.push_back(std::move(waiting));
+          }
+        }
+      }
+      for (auto it = keys().begin(); it != keys().end(); ++it) {
+        Restored(it->first, it->second);
+      }
+      return absl::OkStatus();
+    } else {
+      for (const std::string& state : states) {
+        if (!state.empty()) return SnapshotState(0).status();  // says why
+      }
+      return absl::OkStatus();
+    }
+  }
 
   void TakeEvents(const Batch<A>& in, Batch<R>& joined) {
     RequireEventTime(in);
@@ -237,8 +315,6 @@ class TableJoinOperator final : public Operator {
   int64_t watermark_ = kMinWatermark;
   InMemoryStateBackend<K, Entry> state_;
   KeyWakeups<K> wakeups_;
-  std::unique_ptr<UnsupportedStateBackend> unsupported_;  // broadcast variant
-  size_t live_keys_ = 0;
 };
 
 }  // namespace sluice

@@ -379,23 +379,76 @@ TEST(JoinOperatorTest, UnboundedLowerBoundDoesNotOverflow) {
   EXPECT_EQ(h.op().keyed_state()->key_count(), 0u);
 }
 
-TEST(JoinOperatorTest, BroadcastTableJoinRefusesKeyGroupSnapshots) {
+// The broadcast join's state is per instance: every instance's table copy (pruned to
+// its own watermark) and its own waiting events. A restore at any parallelism gives
+// each new instance the longest copy of each key's rows and its share of the events.
+TEST(JoinOperatorTest, BroadcastTableJoinRestoresAtAnotherParallelism) {
   auto user = [](const Order& o) { return o.user; };
   auto fn = [](const Order& o, const Order* row) {
     return Pair{o.id, row == nullptr ? -1 : row->id};
   };
+  using Op = TableJoinOperator<uint32_t, Order, Order, decltype(user), decltype(user),
+                               NoDeletes, decltype(fn)>;
   TableJoinOptions options;
   options.broadcast = true;
-  testing::OperatorHarness<Order, Pair> h(
-      std::make_unique<TableJoinOperator<uint32_t, Order, Order, decltype(user),
-                                         decltype(user), NoDeletes, decltype(fn)>>(
-          user, user, NoDeletes{}, options, fn));
-  SLUICE_ASSERT_OK(h.Open());
-  h.ProcessTimed({{1, 10, 7}}, {10}, /*port=*/1);
-  auto snapshots = h.op().keyed_state()->SnapshotKeyGroups();
-  EXPECT_EQ(snapshots.status().code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(std::string(snapshots.status().message()), HasSubstr("broadcast"));
-  EXPECT_EQ(h.op().keyed_state()->key_count(), 1u);
+  using Harness = testing::OperatorHarness<Order, Pair>;
+  auto make = [&](int instance, int parallelism,
+                  const std::vector<std::string>* restored) -> std::unique_ptr<Harness> {
+    OperatorContext context;
+    context.instance = instance;
+    context.parallelism = parallelism;
+    context.restored_states = restored;
+    auto h = std::make_unique<Harness>(
+        std::make_unique<Op>(user, user, NoDeletes{}, options, fn), context);
+    EXPECT_TRUE(h->Open().ok());
+    return h;
+  };
+  std::vector<std::unique_ptr<Harness>> old;
+  for (int i = 0; i < 2; ++i) {
+    old.push_back(make(i, 2, nullptr));
+    old[i]->ProcessTimed({{1, 10, 7}, {1, 20, 8}, {2, 5, 9}}, {10, 20, 5}, /*port=*/1);
+  }
+  old[0]->ProcessTimed({{1, 25, 101}, {2, 30, 102}}, {25, 30});
+  old[0]->Watermark(21);                       // drops row 7: no later event sees it
+  old[1]->ProcessTimed({{1, 15, 100}}, {15});  // waits for the watermark
+  old[1]->Watermark(12);                       // keeps rows 7 and 8
+  EXPECT_EQ(old[0]->op().keyed_state(), nullptr);
+  std::vector<std::string> states;
+  for (auto& h : old) {
+    auto state = h->op().SnapshotState(1);
+    ASSERT_TRUE(state.ok()) << state.status();
+    states.push_back(*state);
+  }
+
+  // At parallelism 1: order 100 needs row 7, which only instance 2 of 2 still had.
+  auto one = make(0, 1, &states);
+  one->Watermark(kMaxWatermark);
+  EXPECT_THAT(one->Items(),
+              UnorderedElementsAreArray(std::vector<Pair>{{100, 7}, {101, 8}, {102, 9}}));
+
+  // At parallelism 3: each old instance's events go to one new instance; every new
+  // instance has the whole table.
+  std::vector<Pair> got;
+  for (int i = 0; i < 3; ++i) {
+    auto h = make(i, 3, &states);
+    if (i == 2) h->ProcessTimed({{2, 40, 103}}, {40});
+    h->Watermark(kMaxWatermark);
+    for (const Pair& p : h->Items()) got.push_back(p);
+  }
+  EXPECT_THAT(got, UnorderedElementsAreArray(
+                       std::vector<Pair>{{100, 7}, {101, 8}, {102, 9}, {103, 9}}));
+
+  // Damaged state is refused, naming the instance it came from.
+  for (size_t cut : {size_t{0}, size_t{5}, states[1].size() - 1}) {
+    std::vector<std::string> damaged = states;
+    damaged[1] = damaged[1].substr(0, cut) + (cut == 0 ? "x" : "");
+    OperatorContext context;
+    context.restored_states = &damaged;
+    Op op(user, user, NoDeletes{}, options, fn);
+    absl::Status status = op.Open(context);
+    EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << cut;
+    EXPECT_THAT(std::string(status.message()), HasSubstr("instance 2 of 2")) << cut;
+  }
 }
 
 }  // namespace

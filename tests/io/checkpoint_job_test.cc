@@ -113,6 +113,29 @@ Counts ExpectedSessionsWithoutLate() {
   return counts;
 }
 
+// A third topic, "table": one partition of rows, row i keyed "k<7i mod 13>" at time
+// 67·i with value i, joined to the events by the broadcast table join.
+constexpr int64_t kTableRows = 3000;
+std::string TableKey(int, int64_t i) { return absl::StrCat("k", (i * 7) % kKeys); }
+int64_t TableTime(int, int64_t i) { return i * 67; }
+
+// Per event (key, time): the value of the key's latest table row at or before it,
+// or -1.
+Counts ExpectedJoin() {
+  std::map<std::string, std::map<int64_t, int64_t>> rows;  // key -> time -> value
+  for (int64_t i = 0; i < kTableRows; ++i) rows[TableKey(0, i)][TableTime(0, i)] = i;
+  Counts joined;
+  for (int p = 0; p < kPartitions; ++p) {
+    for (int64_t o = 0; o < kRecordsEach; ++o) {
+      const std::map<int64_t, int64_t>& versions = rows[KeyOf(p, o)];
+      auto after = versions.upper_bound(TimeOf(o));
+      joined[{KeyOf(p, o), TimeOf(o)}] =
+          after == versions.begin() ? -1 : std::prev(after)->second;
+    }
+  }
+  return joined;
+}
+
 // The committed rows; a window reported twice shows as a count too high, and the
 // test also fails on a duplicate (key, window) row.
 Counts Committed(const std::string& dir) {
@@ -166,6 +189,7 @@ class CheckpointJobTest : public ::testing::TestWithParam<std::tuple<RunConfig, 
                [](int, int64_t o) { return TimeOf(o); });
     WriteTopic(scratch_.path(), "late", kLatePartitions, kLateRecords, LateTopicKey,
                [](int, int64_t o) { return LateTopicTime(o); });
+    WriteTopic(scratch_.path(), "table", 1, kTableRows, TableKey, TableTime);
     log::LogConfig results;
     results.partitions = 3;
     results.fsync = log::FsyncPolicy::kNone;
@@ -227,6 +251,20 @@ class CheckpointJobTest : public ::testing::TestWithParam<std::tuple<RunConfig, 
             return Row{a.key, a.start + b.start, 0};
           })
           .Sink(CsvSink(out_, RowSchema()).ExactlyOnce(files));
+    } else if (table_join_) {
+      // Each event with its key's table row as of the event: (key, time, row value).
+      auto table = flow.Source(LogRecords(scratch_.path(), "table"))
+                       .AssignTimestamps([](const LogMessage& m) { return m.timestamp; },
+                                         WatermarkStrategy::Monotonous());
+      timed
+          .JoinBroadcastTable(
+              table, [](const LogMessage& m) { return m.key; },
+              [](const LogMessage& m) { return m.key; })
+          .Process([](const LogMessage& event, const LogMessage* row) {
+            return Row{event.key, event.timestamp,
+                       row == nullptr ? -1 : std::stoll(row->value)};
+          })
+          .Sink(CsvSink(out_, RowSchema()).ExactlyOnce(files));
     } else if (sessions_) {
       count_to_files(keyed.Window(SessionWindows(100)));
     } else {
@@ -267,7 +305,8 @@ class CheckpointJobTest : public ::testing::TestWithParam<std::tuple<RunConfig, 
   std::string topic_ = "events";
   bool sessions_ = false;
   bool rolling_ = false;
-  bool to_log_ = false;  // windows go to topic "results" instead of files
+  bool table_join_ = false;  // the broadcast table join instead of windows
+  bool to_log_ = false;      // windows go to topic "results" instead of files
   std::string out_;
   std::string checkpoints_;
 };
@@ -312,6 +351,20 @@ TEST_P(CheckpointJobTest, LateRecordsStayLateAfterARestore) {
   EXPECT_TRUE(RunAndCancelAfter(12)) << "the first run was not stopped";
   ASSERT_TRUE(RunToEnd("latest").ok());
   EXPECT_EQ(Committed(out_), ExpectedSessionsWithoutLate());
+}
+
+// The broadcast table join keeps every instance's table copy and waiting events in
+// checkpoints: after the restore, at any parallelism, each event is joined once with
+// the row valid at its time.
+TEST_P(CheckpointJobTest, BroadcastTableJoinResumesWithItsTable) {
+  table_join_ = true;
+  const bool stopped_midway = RunAndCancelAfter(3);
+  const size_t committed_first = Committed(out_).size();
+  ASSERT_TRUE(RunToEnd("latest").ok());
+  EXPECT_EQ(Committed(out_), ExpectedJoin());
+  if (stopped_midway) {
+    EXPECT_LT(committed_first, ExpectedJoin().size()) << "the first run was not stopped";
+  }
 }
 
 // A rolling reduce keeps its per-key value in checkpoints: after the restore each
