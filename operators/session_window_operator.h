@@ -146,6 +146,13 @@ class SessionWindowOperator final : public Operator {
   }
 
   void Add(const T& item, int64_t timestamp) {
+    if (timestamp >= kMaxWatermark - gap_) {
+      // Its window would end past the last representable time: late, as on the
+      // triggered path (SessionWindowAssigner).
+      if (metrics_ != nullptr) metrics_->late_records.Add(1);
+      late_.Add(item, timestamp);
+      return;
+    }
     K key = key_fn_(item);
     KeyState& state = keys_[key];
     if (!state.more && AddToLane(key, state, item, timestamp)) return;

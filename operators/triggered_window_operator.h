@@ -66,6 +66,12 @@ class TriggeredWindowOperator final : public Operator {
       entry.wakeup = KeyWakeups<K>::kNone;
       entry.dirty = false;
       Reschedule(key, entry);
+      // Elements a processing-time firing still owes them.
+      if (trigger_.every_processing_ms > 0 &&
+          std::any_of(entry.panes.begin(), entry.panes.end(),
+                      [](const Pane& p) { return p.pending > 0 && !p.fired; })) {
+        MarkDirty(key, entry);
+      }
     });
     return absl::OkStatus();
   }
@@ -170,8 +176,8 @@ class TriggeredWindowOperator final : public Operator {
   // Merging windows (sessions): the element's window merges with every window of the
   // key it overlaps (touching is not overlapping) into one pane, whose counts are the
   // sum of theirs; accumulators merge in start order, then the element is
-  // added. The element is late when the merged window is past its lateness; the
-  // windows it touched then stay as they were.
+  // added (last, as in-order elements are). The element is late when the merged window is
+  // past its lateness; the windows it touched then stay as they were.
   bool AddMerging(const T& element, int64_t ts, TimeWindow w) {
     const K key = key_fn_(element);
     auto it = keys().find(key);
@@ -197,17 +203,22 @@ class TriggeredWindowOperator final : public Operator {
       pane.acc = aggregate_.CreateAccumulator();
     }
     Pane& pane = panes[first];
+    // A merge that leaves a fired window's end where it was has fired on time already
+    // (this holds below the watermark too: a restore at another parallelism can
+    // lower it).
+    bool fired = pane.fired && pane.window.end == w.end;
     pane.window = w;
     for (size_t i = first + 1; i < last; ++i) {
+      fired = fired || (panes[i].fired && panes[i].window.end == w.end);
       aggregate_.Merge(pane.acc, panes[i].acc);
       pane.pending += panes[i].pending;
       pane.total += panes[i].total;
       pane.max_timestamp = std::max(pane.max_timestamp, panes[i].max_timestamp);
     }
     if (last > first + 1) panes.erase(panes.begin() + first + 1, panes.begin() + last);
-    // A merged window that ends later than the watermark fires on time again; one
-    // that does not fires late now.
-    pane.fired = w.max_timestamp() <= watermark_;
+    // A merged window that grew past the watermark fires on time later; one that
+    // did not fires late now.
+    pane.fired = fired || w.max_timestamp() <= watermark_;
     aggregate_.Add(pane.acc, element);
     Added(it, pane, ts);
     return true;

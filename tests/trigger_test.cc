@@ -366,9 +366,11 @@ using Sessions =
                             AggregateFinish<aggregates::CountAggregate>>;
 
 std::unique_ptr<testing::OperatorHarness<Event, CountResult>> MakeSessions(
-    WindowTrigger trigger, int64_t lateness, OperatorMetrics* metrics = nullptr) {
+    WindowTrigger trigger, int64_t lateness, OperatorMetrics* metrics = nullptr,
+    FakeProcessingTimers* timers = nullptr) {
   OperatorContext context;
   context.metrics = metrics;
+  context.processing_timers = timers;
   auto h = std::make_unique<testing::OperatorHarness<Event, CountResult>>(
       std::make_unique<Sessions>(KeyOf, SessionWindowAssigner{SessionWindows(10)},
                                  aggregates::CountAggregate{},
@@ -389,13 +391,14 @@ std::vector<Window> Windows(const std::vector<CountResult>& results) {
 
 TEST(TriggeredSessionTest, AMergeAddsUpTheCountsOfTheSessionsItJoins) {
   for (bool discarding : {false, true}) {
-    WindowTrigger trigger = WindowTrigger::OnWatermark().EarlyEvery(3);
+    // Every 4: only the sum of both sessions' counts and the element reaches it.
+    WindowTrigger trigger = WindowTrigger::OnWatermark().EarlyEvery(4);
     if (discarding) trigger = trigger.Discarding();
     auto h = MakeSessions(trigger, 0);
     h->ProcessTimed({{1, 0}, {1, 20}}, {0, 20});  // [0, 10) and [20, 30)
     h->ProcessTimed({{1, 5}}, {5});               // [0, 15): 2
     EXPECT_THAT(h->Items(), ::testing::IsEmpty());
-    h->ProcessTimed({{1, 12}}, {12});  // bridges both: [0, 30), 2 + 1 + 1 = 4 >= 3
+    h->ProcessTimed({{1, 12}}, {12});  // bridges both: [0, 30), 2 + 1 + 1 = 4
     h->ProcessTimed({{1, 40}}, {40});  // a session of its own
     h->Watermark(29);                  // [0, 30) on time
     h->Watermark(60);                  // [40, 50): its one element
@@ -439,7 +442,7 @@ TEST(TriggeredSessionTest, LateElementsMergeIntoFiredSessionsOrGoToTheSideOutput
 // Open sessions, with their counts towards the next early firing, are key-group
 // state: a restored operator merges and fires them as the first would have.
 TEST(TriggeredSessionTest, SessionsAndTheirCountsSurviveASnapshot) {
-  const WindowTrigger trigger = WindowTrigger::OnWatermark().EarlyEvery(3);
+  const WindowTrigger trigger = WindowTrigger::OnWatermark().EarlyEvery(4);
   auto first = MakeSessions(trigger, 0);
   first->ProcessTimed({{1, 0}, {1, 20}, {1, 5}, {2, 7}}, {0, 20, 5, 7});
   auto snapshots = first->op().keyed_state()->SnapshotKeyGroups();
@@ -449,12 +452,60 @@ TEST(TriggeredSessionTest, SessionsAndTheirCountsSurviveASnapshot) {
     SLUICE_ASSERT_OK(restored->op().keyed_state()->RestoreKeyGroup(bytes));
   }
   EXPECT_EQ(restored->op().keyed_state()->key_count(), 2u);
-  restored->ProcessTimed({{1, 12}}, {12});  // [0, 15) + [20, 30) + 1 = 4 >= 3
+  restored->ProcessTimed({{1, 12}}, {12});  // [0, 15) + [20, 30) + 1 = 4
   restored->Watermark(60);
   EXPECT_THAT(Windows(restored->Items()),
               UnorderedElementsAreArray(
                   std::vector<Window>{{1, 0, 30, 4}, {1, 0, 30, 4}, {2, 7, 17, 1}}));
   EXPECT_EQ(restored->op().keyed_state()->key_count(), 0u);
+}
+
+// Restores the snapshot of `from` into a new session operator.
+std::unique_ptr<testing::OperatorHarness<Event, CountResult>> RestoreSessions(
+    testing::OperatorHarness<Event, CountResult>& from, WindowTrigger trigger,
+    int64_t lateness, FakeProcessingTimers* timers = nullptr) {
+  auto snapshots = from.op().keyed_state()->SnapshotKeyGroups();
+  EXPECT_TRUE(snapshots.ok()) << snapshots.status();
+  auto restored = MakeSessions(trigger, lateness, nullptr, timers);
+  if (!snapshots.ok()) return restored;
+  for (const auto& [group, bytes] : *snapshots) {
+    EXPECT_TRUE(restored->op().keyed_state()->RestoreKeyGroup(bytes).ok());
+  }
+  return restored;
+}
+
+// A restore at another parallelism can lower the watermark below a session that
+// already fired on time; an element that leaves its end in place fires it late, not
+// on time a second time.
+TEST(TriggeredSessionTest, AFiredSessionStaysFiredBelowARestoredWatermark) {
+  const WindowTrigger trigger = WindowTrigger::OnWatermark();
+  auto first = MakeSessions(trigger, /*lateness=*/20);
+  first->ProcessTimed({{1, 0}}, {0});
+  first->Watermark(9);  // [0, 10) on time: 1
+  auto restored = RestoreSessions(*first, trigger, 20);
+  restored->Watermark(5);
+  restored->ProcessTimed({{1, 0}}, {0});  // same end: a late firing, now
+  restored->Watermark(9);                 // nothing more on time
+  EXPECT_EQ(Windows(restored->Items()), (std::vector<Window>{{1, 0, 10, 2}}));
+  EXPECT_EQ(Timings(restored->Items()), (std::vector<PaneTiming>{kLate}));
+}
+
+// Elements a processing-time firing owes when the snapshot is taken are still owed
+// after the restore.
+TEST(TriggeredSessionTest, OwedProcessingTimeFiringsSurviveARestore) {
+  const WindowTrigger trigger = WindowTrigger::OnWatermark().EarlyEveryProcessingTime(50);
+  FakeProcessingTimers timers;
+  timers.now = 1000;
+  auto first = MakeSessions(trigger, 0, nullptr, &timers);
+  first->ProcessTimed({{1, 0}, {1, 4}}, {0, 4});
+  FakeProcessingTimers later;
+  later.now = 5000;
+  auto restored = RestoreSessions(*first, trigger, 0, &later);
+  ASSERT_EQ(later.registered, std::vector<int64_t>{5050});
+  later.now = 5050;
+  restored->ProcessingTime(5050);
+  EXPECT_EQ(Windows(restored->Items()), (std::vector<Window>{{1, 0, 14, 2}}));
+  EXPECT_EQ(Timings(restored->Items()), (std::vector<PaneTiming>{kEarly}));
 }
 
 }  // namespace

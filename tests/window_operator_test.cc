@@ -95,6 +95,18 @@ TEST_F(WindowOperatorTest, SlidingWithoutLatenessAddsToWindowsNotYetFired) {
   EXPECT_EQ(metrics_.late_records.Get(), 1u);
 }
 
+// A window ending past the last representable time cannot be: such an event is late
+// (not a signed overflow).
+TEST_F(WindowOperatorTest, SessionsAtTheEndOfTimeAreLate) {
+  auto h = Sessions(/*gap=*/10, /*lateness=*/0);
+  h.ProcessTimed({{1}, {2}}, {kMaxWatermark - 5, kMaxWatermark - 11});
+  h.Watermark(kMaxWatermark);
+  EXPECT_THAT(h.Items(),
+              ElementsAre(CountResult{2, kMaxWatermark - 11, kMaxWatermark - 1, 1}));
+  EXPECT_EQ(metrics_.late_records.Get(), 1u);
+  EXPECT_EQ(h.output().SideItems<Event>(1).size(), 1u);
+}
+
 TEST_F(WindowOperatorTest, SessionsMergeFireLateAndExpire) {
   auto h = Sessions(/*gap=*/10, /*lateness=*/5);
   h.ProcessTimed({{1}, {1}}, {0, 5});  // one session [0, 15)
