@@ -14,7 +14,9 @@ namespace sluice {
 
 class Task;
 
-class Channel {
+// Cache-line aligned: the channels of one exchange are allocated together and used
+// by consumers on different cores; sharing a line, their locks would ping-pong.
+class alignas(64) Channel {
  public:
   Channel(size_t capacity, int port) : capacity_(capacity), port_(port) {}
   Channel(const Channel&) = delete;

@@ -39,7 +39,9 @@ struct OperatorMetricsSnapshot {
   size_t input_capacity = 0;   // total capacity of those channels
 };
 
-class OperatorMetrics {
+// Cache-line aligned: the metrics of different instances are allocated one after
+// another and written per batch from different cores.
+class alignas(64) OperatorMetrics {
  public:
   OperatorMetrics(std::string name, int instance, int parallelism)
       : name_(std::move(name)), instance_(instance), parallelism_(parallelism) {}

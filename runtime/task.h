@@ -40,13 +40,20 @@ class Task {
   // Scheduler internals.
   void AttachScheduler(Scheduler* scheduler) { scheduler_ = scheduler; }
   void RunOnce();
-  bool finished() const { return state_.load(std::memory_order_acquire) == kDone; }
+  bool finished() const {
+    return run_state_.value.load(std::memory_order_acquire) == kDone;
+  }
 
  private:
   enum RunState : int { kIdle, kScheduled, kRunning, kRunningNotified, kDone };
   std::string name_;
   Scheduler* scheduler_ = nullptr;
-  std::atomic<int> state_{kIdle};
+  // On a cache line of its own: producers on other cores set it (Wake) while the
+  // task's own thread writes the task's other members.
+  struct alignas(64) RunStateCell {
+    std::atomic<int> value{kIdle};
+  };
+  RunStateCell run_state_;
 };
 
 }  // namespace sluice
