@@ -301,20 +301,29 @@ std::vector<PaneTiming> Timings(const std::vector<CountResult>& results) {
   return out;
 }
 
-std::unique_ptr<testing::OperatorHarness<Event, CountResult>> MakeTriggered(
-    WindowTrigger trigger, int64_t lateness, FakeProcessingTimers* timers,
-    OperatorMetrics* metrics) {
+// A triggered window operator counting per key, with late events on side output 1.
+template <class Op, class Assigner>
+std::unique_ptr<testing::OperatorHarness<Event, CountResult>> MakeCounting(
+    Assigner assigner, WindowTrigger trigger, int64_t lateness,
+    FakeProcessingTimers* timers, OperatorMetrics* metrics) {
   OperatorContext context;
   context.processing_timers = timers;
   context.metrics = metrics;
   auto h = std::make_unique<testing::OperatorHarness<Event, CountResult>>(
-      std::make_unique<Triggered>(KeyOf, SlicedWindowAssigner{TumblingWindows(100)},
-                                  aggregates::CountAggregate{},
-                                  AggregateFinish<aggregates::CountAggregate>{}, trigger,
-                                  lateness, /*late_output=*/true),
+      std::make_unique<Op>(KeyOf, assigner, aggregates::CountAggregate{},
+                           AggregateFinish<aggregates::CountAggregate>{}, trigger,
+                           lateness,
+                           /*late_output=*/true),
       context);
   EXPECT_TRUE(h->Open().ok());
   return h;
+}
+
+std::unique_ptr<testing::OperatorHarness<Event, CountResult>> MakeTriggered(
+    WindowTrigger trigger, int64_t lateness, FakeProcessingTimers* timers,
+    OperatorMetrics* metrics) {
+  return MakeCounting<Triggered>(SlicedWindowAssigner{TumblingWindows(100)}, trigger,
+                                 lateness, timers, metrics);
 }
 
 TEST(TriggeredWindowOperatorTest, ProcessingTimeEarlyFiringsOnlyForWindowsWithNews) {
@@ -368,17 +377,8 @@ using Sessions =
 std::unique_ptr<testing::OperatorHarness<Event, CountResult>> MakeSessions(
     WindowTrigger trigger, int64_t lateness, OperatorMetrics* metrics = nullptr,
     FakeProcessingTimers* timers = nullptr) {
-  OperatorContext context;
-  context.metrics = metrics;
-  context.processing_timers = timers;
-  auto h = std::make_unique<testing::OperatorHarness<Event, CountResult>>(
-      std::make_unique<Sessions>(KeyOf, SessionWindowAssigner{SessionWindows(10)},
-                                 aggregates::CountAggregate{},
-                                 AggregateFinish<aggregates::CountAggregate>{}, trigger,
-                                 lateness, /*late_output=*/true),
-      context);
-  EXPECT_TRUE(h->Open().ok());
-  return h;
+  return MakeCounting<Sessions>(SessionWindowAssigner{SessionWindows(10)}, trigger,
+                                lateness, timers, metrics);
 }
 
 using Window = std::tuple<uint32_t, int64_t, int64_t, int64_t>;  // key, start, end, value
