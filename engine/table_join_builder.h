@@ -69,8 +69,10 @@ class TableJoinBuilder {
     KeyB key_b = inputs_.key_b;
     IsDelete is_delete = is_delete_;
     TableJoinOptions options = options_;
+    // The variants keep different state (by key group, or a copy per instance), so a
+    // checkpoint of one must not restore into the other: different kinds.
     return AddTwoInputNode<R>(
-        "table_join", inputs_,
+        options.broadcast ? "broadcast_table_join" : "table_join", inputs_,
         [=] {
           return std::make_unique<TableJoinOperator<K, A, B, KeyA, KeyB, IsDelete, F>>(
               key_a, key_b, is_delete, options, fn);

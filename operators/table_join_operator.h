@@ -21,6 +21,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -74,7 +76,8 @@ class TableJoinOperator final : public Operator {
     return options_.broadcast ? nullptr : &state_;
   }
 
-  // The broadcast variant: every key's waiting events and rows, as operator state.
+  // The broadcast variant: its watermark and every key's waiting events and rows, as
+  // operator state.
   absl::StatusOr<std::string> SnapshotState(int64_t) override {
     if (!options_.broadcast) return std::string();
     if constexpr (kEncodable) {
@@ -83,6 +86,7 @@ class TableJoinOperator final : public Operator {
         count += !it->second.empty();
       std::string bytes;
       StateWriter out(bytes);
+      EncodeState(watermark_, out);
       out.Size(count);
       for (auto it = keys().begin(); it != keys().end(); ++it) {
         if (it->second.empty()) continue;
@@ -141,6 +145,22 @@ class TableJoinOperator final : public Operator {
   Table& keys() { return state_.table(); }
   static constexpr bool kEncodable = StateEncodable<K> && StateEncodable<Entry>;
 
+  // One old instance's snapshot of the broadcast variant.
+  struct BroadcastCopy {
+    int64_t watermark = kMaxWatermark;  // none: never the lowest
+    std::vector<std::pair<K, Entry>> entries;
+  };
+  static bool DecodeCopy(std::string_view bytes, BroadcastCopy& copy) {
+    StateReader in(bytes);
+    DecodeState(in, copy.watermark);
+    copy.entries.resize(in.Size(/*min_element_bytes=*/2));
+    for (auto& [key, entry] : copy.entries) {
+      DecodeState(in, key);
+      DecodeState(in, entry);
+    }
+    return !in.failed() && in.done();
+  }
+
   void Restored(const K& key, Entry& entry) {
     entry.wakeup = KeyWakeups<K>::kNone;
     std::stable_sort(
@@ -149,41 +169,43 @@ class TableJoinOperator final : public Operator {
     Reschedule(key, entry);
   }
 
-  // Every old instance held the whole table, each pruned up to its own watermark:
-  // a key's rows in one copy are a suffix of its rows in another, so the longest
-  // copy is kept (the restored watermark is the lowest of the old instances', and
-  // an event that old instance was still waiting for may need the oldest row).
-  // Waiting events are instance i's own: old instance j's go to new instance
+  // Every old instance held the whole table, each pruned at its own watermark (rows
+  // no later event could see), and late rows arrive in each copy at a different
+  // point of that pruning. So the table comes whole from one copy: this instance's
+  // own at the same parallelism, else the copy with the lowest watermark, which is
+  // the watermark the restore resumes from and whose rows serve every event after
+  // it. Waiting events are an instance's own: old instance j's go to new instance
   // j mod parallelism. Everything is decoded before anything is added.
   absl::Status RestoreBroadcast(const std::vector<std::string>& states, int instance,
                                 int parallelism) {
     if constexpr (kEncodable) {
-      std::vector<std::vector<std::pair<K, Entry>>> decoded(states.size());
+      std::vector<BroadcastCopy> copies(states.size());
       for (size_t j = 0; j < states.size(); ++j) {
         if (states[j].empty()) continue;
-        StateReader in(states[j]);
-        decoded[j].resize(in.Size(/*min_element_bytes=*/2));
-        for (auto& [key, entry] : decoded[j]) {
-          DecodeState(in, key);
-          DecodeState(in, entry);
-        }
-        if (in.failed() || !in.done()) {
+        if (!DecodeCopy(states[j], copies[j])) {
           return absl::DataLossError(
               absl::StrCat("the broadcast table join's state of instance ", j + 1, " of ",
                            states.size(), " is damaged"));
         }
       }
-      for (size_t j = 0; j < decoded.size(); ++j) {
-        const bool own =
-            static_cast<int>(j % static_cast<size_t>(parallelism)) == instance;
-        for (auto& [key, restored] : decoded[j]) {
-          Entry& entry = keys()[key];
-          if (restored.rows.size() > entry.rows.size())
-            entry.rows = std::move(restored.rows);
-          if (own) {
-            for (auto& waiting : restored.waiting)
-              entry.waiting.push_back(std::move(waiting));
-          }
+      size_t table = static_cast<size_t>(instance);
+      if (states.size() != static_cast<size_t>(parallelism)) {
+        table = 0;
+        for (size_t j = 1; j < copies.size(); ++j) {
+          if (copies[j].watermark < copies[table].watermark) table = j;
+        }
+      }
+      if (table < copies.size()) {
+        for (auto& [key, entry] : copies[table].entries) {
+          if (!entry.rows.empty()) keys()[key].rows = std::move(entry.rows);
+        }
+      }
+      for (size_t j = static_cast<size_t>(instance); j < copies.size();
+           j += static_cast<size_t>(parallelism)) {
+        for (auto& [key, entry] : copies[j].entries) {
+          if (entry.waiting.empty()) continue;
+          auto& waiting = keys()[key].waiting;
+          for (auto& event : entry.waiting) waiting.push_back(std::move(event));
         }
       }
       for (auto it = keys().begin(); it != keys().end(); ++it) {

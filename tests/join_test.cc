@@ -325,6 +325,7 @@ TEST(JoinValidationTest, BadJoinsFailToBuildWithAMessage) {
   }
 }
 
+
 }  // namespace
 }  // namespace sluice
 
@@ -357,6 +358,7 @@ TEST(JoinOperatorTest, LateElementsAreCountedNotJoined) {
   EXPECT_EQ(metrics.late_records.Get(), 1u);
   EXPECT_EQ(h.op().keyed_state()->key_count(), 1u);  // payment 5 waits for orders
 }
+
 
 }  // namespace
 }  // namespace sluice
@@ -438,6 +440,16 @@ TEST(JoinOperatorTest, BroadcastTableJoinRestoresAtAnotherParallelism) {
   EXPECT_THAT(got, UnorderedElementsAreArray(
                        std::vector<Pair>{{100, 7}, {101, 8}, {102, 9}, {103, 9}}));
 
+  // At the same parallelism each instance takes back its own copy and events.
+  got.clear();
+  for (int i = 0; i < 2; ++i) {
+    auto h = make(i, 2, &states);
+    h->Watermark(kMaxWatermark);
+    for (const Pair& p : h->Items()) got.push_back(p);
+  }
+  EXPECT_THAT(got,
+              UnorderedElementsAreArray(std::vector<Pair>{{100, 7}, {101, 8}, {102, 9}}));
+
   // Damaged state is refused, naming the instance it came from.
   for (size_t cut : {size_t{0}, size_t{5}, states[1].size() - 1}) {
     std::vector<std::string> damaged = states;
@@ -448,6 +460,50 @@ TEST(JoinOperatorTest, BroadcastTableJoinRestoresAtAnotherParallelism) {
     absl::Status status = op.Open(context);
     EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << cut;
     EXPECT_THAT(std::string(status.message()), HasSubstr("instance 2 of 2")) << cut;
+  }
+}
+
+// A row that comes behind the watermark lands in each copy at a different point of
+// its pruning, so the copies are not suffixes of one another: the restore takes the
+// table from the instance's own copy, or the one with the lowest watermark.
+TEST(JoinOperatorTest, BroadcastTableJoinRestoresTheCopyItsWatermarkNeeds) {
+  auto user = [](const Order& o) { return o.user; };
+  auto fn = [](const Order& o, const Order* row) {
+    return Pair{o.id, row == nullptr ? -1 : row->id};
+  };
+  using Op = TableJoinOperator<uint32_t, Order, Order, decltype(user), decltype(user),
+                               NoDeletes, decltype(fn)>;
+  TableJoinOptions options;
+  options.broadcast = true;
+  using Harness = testing::OperatorHarness<Order, Pair>;
+  auto make = [&](int instance, int parallelism,
+                  const std::vector<std::string>* restored) {
+    OperatorContext context;
+    context.instance = instance;
+    context.parallelism = parallelism;
+    context.restored_states = restored;
+    auto h = std::make_unique<Harness>(
+        std::make_unique<Op>(user, user, NoDeletes{}, options, fn), context);
+    EXPECT_TRUE(h->Open().ok());
+    return h;
+  };
+  auto a = make(0, 2, nullptr);
+  auto b = make(1, 2, nullptr);
+  for (auto* h : {a.get(), b.get()}) {
+    h->ProcessTimed({{5, 10, 1010}, {5, 30, 1030}, {5, 90, 1090}}, {10, 30, 90}, 1);
+  }
+  a->Watermark(100);                          // a keeps row 90 only
+  a->ProcessTimed({{5, 20, 1020}}, {20}, 1);  // late: a holds 20 and 90
+  b->ProcessTimed({{5, 20, 1020}}, {20}, 1);  // b holds all four
+  b->Watermark(35);                           // then 30 and 90
+  b->ProcessTimed({{5, 50, 200}}, {50});      // waits; needs row 30
+  std::vector<std::string> states;
+  for (auto* h : {a.get(), b.get()}) states.push_back(*h->op().SnapshotState(1));
+  for (int parallelism : {1, 2}) {
+    auto h =
+        make(parallelism - 1, parallelism, &states);  // the instance b's events go to
+    h->Watermark(kMaxWatermark);
+    EXPECT_THAT(h->Items(), ::testing::ElementsAre(Pair{200, 1030})) << parallelism;
   }
 }
 
