@@ -325,7 +325,6 @@ TEST(JoinValidationTest, BadJoinsFailToBuildWithAMessage) {
   }
 }
 
-
 }  // namespace
 }  // namespace sluice
 
@@ -359,7 +358,6 @@ TEST(JoinOperatorTest, LateElementsAreCountedNotJoined) {
   EXPECT_EQ(h.op().keyed_state()->key_count(), 1u);  // payment 5 waits for orders
 }
 
-
 }  // namespace
 }  // namespace sluice
 
@@ -381,30 +379,45 @@ TEST(JoinOperatorTest, UnboundedLowerBoundDoesNotOverflow) {
   EXPECT_EQ(h.op().keyed_state()->key_count(), 0u);
 }
 
-// The broadcast join's state is per instance: every instance's table copy (pruned to
-// its own watermark) and its own waiting events. A restore at any parallelism gives
-// each new instance the longest copy of each key's rows and its share of the events.
-TEST(JoinOperatorTest, BroadcastTableJoinRestoresAtAnotherParallelism) {
-  auto user = [](const Order& o) { return o.user; };
-  auto fn = [](const Order& o, const Order* row) {
+// The broadcast table join of orders with order rows, reporting (order id, row id or
+// -1), as instance `instance` of `parallelism`, restored from `restored` if given.
+struct UserOf {
+  uint32_t operator()(const Order& o) const { return o.user; }
+};
+struct RowIdOf {
+  Pair operator()(const Order& o, const Order* row) const {
     return Pair{o.id, row == nullptr ? -1 : row->id};
-  };
-  using Op = TableJoinOperator<uint32_t, Order, Order, decltype(user), decltype(user),
-                               NoDeletes, decltype(fn)>;
+  }
+};
+using BroadcastJoin =
+    TableJoinOperator<uint32_t, Order, Order, UserOf, UserOf, NoDeletes, RowIdOf>;
+using Harness = testing::OperatorHarness<Order, Pair>;
+
+TableJoinOptions BroadcastOptions() {
   TableJoinOptions options;
   options.broadcast = true;
-  using Harness = testing::OperatorHarness<Order, Pair>;
-  auto make = [&](int instance, int parallelism,
-                  const std::vector<std::string>* restored) -> std::unique_ptr<Harness> {
-    OperatorContext context;
-    context.instance = instance;
-    context.parallelism = parallelism;
-    context.restored_states = restored;
-    auto h = std::make_unique<Harness>(
-        std::make_unique<Op>(user, user, NoDeletes{}, options, fn), context);
-    EXPECT_TRUE(h->Open().ok());
-    return h;
-  };
+  return options;
+}
+
+std::unique_ptr<Harness> MakeBroadcastJoin(int instance, int parallelism,
+                                           const std::vector<std::string>* restored) {
+  OperatorContext context;
+  context.instance = instance;
+  context.parallelism = parallelism;
+  context.restored_states = restored;
+  auto h = std::make_unique<Harness>(
+      std::make_unique<BroadcastJoin>(UserOf{}, UserOf{}, NoDeletes{}, BroadcastOptions(),
+                                      RowIdOf{}),
+      context);
+  EXPECT_TRUE(h->Open().ok());
+  return h;
+}
+
+// The broadcast join's state is per instance: every instance's table copy (pruned to
+// its own watermark) and its own waiting events. A restore at any parallelism gives
+// each new instance a whole table and its share of the events.
+TEST(JoinOperatorTest, BroadcastTableJoinRestoresAtAnotherParallelism) {
+  auto make = MakeBroadcastJoin;
   std::vector<std::unique_ptr<Harness>> old;
   for (int i = 0; i < 2; ++i) {
     old.push_back(make(i, 2, nullptr));
@@ -456,7 +469,7 @@ TEST(JoinOperatorTest, BroadcastTableJoinRestoresAtAnotherParallelism) {
     damaged[1] = damaged[1].substr(0, cut) + (cut == 0 ? "x" : "");
     OperatorContext context;
     context.restored_states = &damaged;
-    Op op(user, user, NoDeletes{}, options, fn);
+    BroadcastJoin op(UserOf{}, UserOf{}, NoDeletes{}, BroadcastOptions(), RowIdOf{});
     absl::Status status = op.Open(context);
     EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << cut;
     EXPECT_THAT(std::string(status.message()), HasSubstr("instance 2 of 2")) << cut;
@@ -467,26 +480,7 @@ TEST(JoinOperatorTest, BroadcastTableJoinRestoresAtAnotherParallelism) {
 // its pruning, so the copies are not suffixes of one another: the restore takes the
 // table from the instance's own copy, or the one with the lowest watermark.
 TEST(JoinOperatorTest, BroadcastTableJoinRestoresTheCopyItsWatermarkNeeds) {
-  auto user = [](const Order& o) { return o.user; };
-  auto fn = [](const Order& o, const Order* row) {
-    return Pair{o.id, row == nullptr ? -1 : row->id};
-  };
-  using Op = TableJoinOperator<uint32_t, Order, Order, decltype(user), decltype(user),
-                               NoDeletes, decltype(fn)>;
-  TableJoinOptions options;
-  options.broadcast = true;
-  using Harness = testing::OperatorHarness<Order, Pair>;
-  auto make = [&](int instance, int parallelism,
-                  const std::vector<std::string>* restored) {
-    OperatorContext context;
-    context.instance = instance;
-    context.parallelism = parallelism;
-    context.restored_states = restored;
-    auto h = std::make_unique<Harness>(
-        std::make_unique<Op>(user, user, NoDeletes{}, options, fn), context);
-    EXPECT_TRUE(h->Open().ok());
-    return h;
-  };
+  auto make = MakeBroadcastJoin;
   auto a = make(0, 2, nullptr);
   auto b = make(1, 2, nullptr);
   for (auto* h : {a.get(), b.get()}) {
