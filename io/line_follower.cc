@@ -85,7 +85,7 @@ absl::Status LineFollower::OpenIfClosed() {
   return absl::OkStatus();
 }
 
-absl::Status LineFollower::Poll(size_t max_lines, std::vector<std::string>* lines) {
+absl::Status LineFollower::Poll(size_t max_lines, BatchVector<std::string>* lines) {
   if (absl::Status s = OpenIfClosed(); !s.ok()) return s;
   if (!file_.is_open()) return absl::OkStatus();
   const size_t before = lines->size();
@@ -98,7 +98,7 @@ absl::Status LineFollower::Poll(size_t max_lines, std::vector<std::string>* line
   return absl::OkStatus();
 }
 
-absl::Status LineFollower::ReadNew(size_t max_lines, std::vector<std::string>* lines,
+absl::Status LineFollower::ReadNew(size_t max_lines, BatchVector<std::string>* lines,
                                    bool* at_end) {
   size_t taken = 0;
   std::string& chunk = buffer_;
@@ -130,7 +130,7 @@ absl::Status LineFollower::ReadNew(size_t max_lines, std::vector<std::string>* l
 
 // At the end of the open file: has the path moved on to a new file (rotation), or has
 // the file shrunk under us (truncation)?
-absl::Status LineFollower::CheckRotationOrTruncation(std::vector<std::string>* lines,
+absl::Status LineFollower::CheckRotationOrTruncation(BatchVector<std::string>* lines,
                                                      bool* switched) {
   struct stat info;
   if (!StatPath(path_, &info)) return absl::OkStatus();  // renamed, no new file yet

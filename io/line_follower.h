@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "runtime/default_init_allocator.h"
 #include "runtime/storage/posix_file.h"
 
 namespace sluice {
@@ -44,7 +45,7 @@ class LineFollower {
   // Appends the lines completed since the last call (without their "\n"; a "\r"
   // before it is kept) to `lines`, at most about `max_lines`. Never blocks. A rotated
   // file's last line without "\n" counts as complete once the new file is there.
-  absl::Status Poll(size_t max_lines, std::vector<std::string>* lines);
+  absl::Status Poll(size_t max_lines, BatchVector<std::string>* lines);
 
   Position position() const { return position_; }
 
@@ -57,8 +58,8 @@ class LineFollower {
   // The resumed file, or the one at the path, if nothing is open yet.
   absl::Status OpenIfClosed();
   // Reads what the open file has past `read_offset_`; splits lines off `partial_`.
-  absl::Status ReadNew(size_t max_lines, std::vector<std::string>* lines, bool* at_end);
-  absl::Status CheckRotationOrTruncation(std::vector<std::string>* lines, bool* switched);
+  absl::Status ReadNew(size_t max_lines, BatchVector<std::string>* lines, bool* at_end);
+  absl::Status CheckRotationOrTruncation(BatchVector<std::string>* lines, bool* switched);
 
   std::string path_;
   Warning warn_;

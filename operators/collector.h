@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/default_init_allocator.h"
+
 namespace sluice {
 
 // Outputs take the timestamp of the input event being processed, if the stream has
@@ -12,7 +14,7 @@ namespace sluice {
 template <class T>
 class Collector {
  public:
-  explicit Collector(std::vector<T>* out, std::vector<int64_t>* timestamps = nullptr,
+  explicit Collector(BatchVector<T>* out, BatchVector<int64_t>* timestamps = nullptr,
                      int64_t timestamp = 0)
       : out_(out), timestamps_(timestamps), timestamp_(timestamp) {}
   void Emit(const T& value) {
@@ -25,8 +27,8 @@ class Collector {
   }
 
  private:
-  std::vector<T>* out_;
-  std::vector<int64_t>* timestamps_;
+  BatchVector<T>* out_;
+  BatchVector<int64_t>* timestamps_;
   int64_t timestamp_;
 };
 

@@ -8,6 +8,8 @@
 #include <memory>
 #include <vector>
 
+#include "runtime/default_init_allocator.h"
+
 namespace sluice {
 
 class BatchBase {
@@ -40,8 +42,8 @@ class BatchPool;
 template <class T>
 class Batch final : public BatchBase {
  public:
-  std::vector<T> items;
-  std::vector<int64_t> timestamps;
+  BatchVector<T> items;
+  BatchVector<int64_t> timestamps;
   // The source split (file, log partition) the events came from, for sources that
   // interleave several splits in one instance: Stream::AssignTimestamps chained to
   // such a source keeps a watermark per split (see watermark_strategy.h). -1: none.

@@ -31,7 +31,7 @@ class IdleAfter final : public SourceSpec<T> {
     absl::StatusOr<SourceStep> Produce(Output& out) override {
       if (!sent_) {
         BatchPtr batch = AcquireBatch<T>();
-        BatchAs<T>(batch).items = events_;
+        BatchAs<T>(batch).items.assign(events_.begin(), events_.end());
         out.Emit(std::move(batch));
         sent_ = true;
       }

@@ -27,7 +27,7 @@ class CapturingOutput final : public Output {
   void Emit(BatchPtr batch) override {
     if (batch->size() == 0) return;
     const Batch<Out>& typed = BatchAs<Out>(batch);
-    entries_.push_back(typed.items);
+    entries_.push_back(std::vector<Out>(typed.items.begin(), typed.items.end()));
     timestamps_.insert(timestamps_.end(), typed.timestamps.begin(),
                        typed.timestamps.end());
   }
@@ -81,22 +81,25 @@ class OperatorHarness {
   absl::Status Open() { return op_->Open(context_); }
   void Process(std::vector<In> items, int port = 0) {
     BatchPtr batch = AcquireBatch<In>();
-    BatchAs<In>(batch).items = std::move(items);
+    BatchAs<In>(batch).items.assign(std::make_move_iterator(items.begin()),
+                                    std::make_move_iterator(items.end()));
     op_->ProcessBatch(port, std::move(batch), output_);
   }
   // A batch with event time: timestamps[i] is the timestamp of items[i].
   // A batch tagged with source split `split` (Batch::split).
   void ProcessSplit(std::vector<In> items, int32_t split) {
     BatchPtr batch = AcquireBatch<In>();
-    BatchAs<In>(batch).items = std::move(items);
+    BatchAs<In>(batch).items.assign(std::make_move_iterator(items.begin()),
+                                    std::make_move_iterator(items.end()));
     BatchAs<In>(batch).split = split;
     op_->ProcessBatch(0, std::move(batch), output_);
   }
   void ProcessTimed(std::vector<In> items, std::vector<int64_t> timestamps,
                     int port = 0) {
     BatchPtr batch = AcquireBatch<In>();
-    BatchAs<In>(batch).items = std::move(items);
-    BatchAs<In>(batch).timestamps = std::move(timestamps);
+    BatchAs<In>(batch).items.assign(std::make_move_iterator(items.begin()),
+                                    std::make_move_iterator(items.end()));
+    BatchAs<In>(batch).timestamps.assign(timestamps.begin(), timestamps.end());
     op_->ProcessBatch(port, std::move(batch), output_);
   }
   void Watermark(int64_t watermark) { op_->ProcessWatermark(watermark, output_); }

@@ -40,14 +40,14 @@ std::string Text(int from, int to) {
 class LineFollowerTest : public ::testing::Test {
  protected:
   std::vector<std::string> PollAll(LineFollower& follower) {
-    std::vector<std::string> lines;
+    BatchVector<std::string> lines;
     for (int i = 0; i < 100; ++i) {
       size_t before = lines.size();
       absl::Status status = follower.Poll(7, &lines);
       EXPECT_TRUE(status.ok()) << status;
       if (lines.size() == before) break;
     }
-    return lines;
+    return std::vector<std::string>(lines.begin(), lines.end());
   }
   LineFollower Make(bool from_end = false,
                     const LineFollower::Position* resume = nullptr) {
