@@ -56,7 +56,9 @@ class FileSourceReader final : public SourceOperator {
             policy_.Report(record.file, record.line, record.defect, record.text));
         continue;
       }
-      T& item = items.emplace_back();
+      // T(): batch items default-initialise (see default_init_allocator.h), and a
+      // field the text leaves out keeps the struct's default, never an old value.
+      T& item = items.emplace_back(T());
       absl::Status status = decoder_.Decode(record.text, item);
       if (status.ok()) continue;
       items.pop_back();

@@ -38,7 +38,9 @@ class BatchPool;
 // Event time: `timestamps` is either empty (the stream has no event time) or holds
 // one timestamp per item, in the same order (Stream::AssignTimestamps fills it, and
 // every operator keeps it in step with `items`). A parallel array rather than a field
-// per event keeps T the user's own type and costs nothing when unused.
+// per event keeps T the user's own type and costs nothing when unused. Both are
+// BatchVectors: resize() and emplace_back() leave trivial members unwritten (see
+// default_init_allocator.h).
 template <class T>
 class Batch final : public BatchBase {
  public:

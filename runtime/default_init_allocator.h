@@ -1,15 +1,17 @@
 // std::allocator, except that constructing an element without arguments
-// default-initialises it rather than value-initialising it. For a trivial type that
-// means no write at all: vector::resize(n) leaves the new elements uninitialised
-// instead of zeroing them. Batches grow this way and then fill every new slot (key
-// partitioning, timestamp assignment), so the zeroing was a second write of each
-// element; a class type is still constructed by its default constructor.
+// default-initialises it rather than value-initialising it: vector::resize(n) and
+// emplace_back() leave a trivial type's new elements unwritten instead of zeroing
+// them. Batches grow this way and then fill every new slot (key partitioning,
+// timestamp assignment), so the zeroing was a second write of each element.
+//
+// The catch: a member without an initialiser, in a struct built this way, holds
+// whatever the memory held (in a pooled batch, an earlier record's value). Code that
+// does not assign every member must value-initialise explicitly: emplace_back(T()).
 #pragma once
 
 #include <memory>
 #include <new>
 #include <type_traits>
-#include <utility>
 #include <vector>
 
 namespace sluice {
@@ -26,14 +28,11 @@ class DefaultInitAllocator : public std::allocator<T> {
   template <class U>
   DefaultInitAllocator(const DefaultInitAllocator<U>&) noexcept {}
 
+  // Only the no-argument form: with arguments, allocator_traits constructs as
+  // std::allocator does (and vector keeps its noexcept relocation when it grows).
   template <class U>
   void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
     ::new (static_cast<void*>(p)) U;
-  }
-  template <class U, class... Args>
-  void construct(U* p, Args&&... args) {
-    std::allocator_traits<std::allocator<T>>::construct(
-        static_cast<std::allocator<T>&>(*this), p, std::forward<Args>(args)...);
   }
 };
 

@@ -9,6 +9,7 @@
 #include "runtime/batch_pool.h"
 #include "runtime/channel_output.h"
 #include "runtime/key_groups.h"
+#include "runtime/operator_error.h"
 #include "runtime/stable_hash.h"
 
 namespace sluice {
@@ -40,6 +41,8 @@ class KeyHashOutput final : public ChannelOutput {
       return;
     }
     Batch<T>& in = BatchAs<T>(batch);
+    if (in.items.empty()) return;
+    CheckEventTime(in.has_timestamps());
     if (in.has_timestamps()) {
       Route<true>(in);
     } else {
@@ -56,6 +59,18 @@ class KeyHashOutput final : public ChannelOutput {
   }
 
  private:
+  // A pending batch holds events from several input batches, so they must agree on
+  // having event time: mixed, the timestamps would fall out of step with the items.
+  void CheckEventTime(bool timed) {
+    if (timed_ == Timed::kUnknown) timed_ = timed ? Timed::kYes : Timed::kNo;
+    if (timed != (timed_ == Timed::kYes)) {
+      throw OperatorError(absl::InvalidArgumentError(
+          "key-by: the stream mixes events with and without event time (a Union of a "
+          "stream with AssignTimestamps and one without?); assign timestamps on every "
+          "input or on none"));
+    }
+  }
+
   // Two passes: compute every event's target and count per target, then grow each
   // target's pending batch once and copy the events in through plain pointers. This
   // keeps vector bookkeeping out of the per-event loop (push_back reloaded the
@@ -110,7 +125,10 @@ class KeyHashOutput final : public ChannelOutput {
     }
   }
 
+  enum class Timed { kUnknown, kYes, kNo };
+
   KeyFn key_fn_;
+  Timed timed_ = Timed::kUnknown;
   int key_group_count_;
   size_t batch_size_;
   std::vector<int> target_of_group_;

@@ -129,6 +129,21 @@ TEST(JobFailureTest, ThrowingKeyFunctionNamesTheExchange) {
       StatusIs(absl::StatusCode::kUnknown, "the exchange after operator 'numbers'"));
 }
 
+TEST(JobFailureTest, KeyingAStreamMixingEventTimeAndNoneFails) {
+  Dataflow flow;
+  auto timed = flow.Source(Generator([](uint64_t i) { return i; }).Count(5000))
+                   .AssignTimestamps([](const uint64_t& x) { return int64_t(x); },
+                                     WatermarkStrategy::Monotonous());
+  auto untimed = flow.Source(Generator([](uint64_t i) { return i; }).Count(5000));
+  timed.Union(untimed)
+      .KeyBy([](const uint64_t& x) { return x % 10; })
+      .Reduce([](const uint64_t& a, const uint64_t& b) { return a + b; })
+      .Sink([](const uint64_t&) {});
+  EXPECT_THAT(flow.Run(QuietOptions(2)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "mixes events with and without event time"));
+}
+
 TEST(JobFailureTest, CancelAfterCompletionKeepsSuccess) {
   Dataflow flow;
   flow.Source(Generator([](uint64_t i) { return i; }).Count(100))

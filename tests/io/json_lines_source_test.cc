@@ -94,6 +94,35 @@ TEST_P(JsonLinesSourceTest, UnescapesStrings) {
               UnorderedElementsAreArray(expected));
 }
 
+// A struct without member initialisers: an absent optional field must still read 0,
+// never the value an earlier record left in a pooled batch's slot.
+struct Bare {
+  int64_t id;
+  int64_t port;
+  bool operator==(const Bare&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& out, const Bare& b) {
+  return out << "{" << b.id << ", " << b.port << "}";
+}
+
+TEST_P(JsonLinesSourceTest, AbsentOptionalFieldIsZeroInAStructWithoutDefaults) {
+  ScratchDirectory dir;
+  std::vector<Bare> expected;
+  std::string content;
+  for (int64_t k = 0; k < 5000; ++k) {
+    const bool has_port = k % 3 != 0;
+    expected.push_back(Bare{k, has_port ? 7000 + k : 0});
+    content += "{\"id\":" + std::to_string(k) +
+               (has_port ? ",\"port\":" + std::to_string(7000 + k) : "") + "}\n";
+  }
+  std::string path = dir.Write("bare.jsonl", content);
+  auto schema =
+      RecordSchema<Bare>().Field("id", &Bare::id).OptionalField("port", &Bare::port);
+  EXPECT_THAT(ReadAll(JsonLinesSource(path, schema)),
+              UnorderedElementsAreArray(expected));
+}
+
 TEST_P(JsonLinesSourceTest, EmptyFilesProduceNothing) {
   ScratchDirectory dir;
   dir.Write("in/a.jsonl", "");
