@@ -156,6 +156,31 @@ Counts Committed(const std::string& dir) {
   return counts;
 }
 
+// The first rows where `got` and `want` differ: gtest prints only the first 32
+// entries of each map, and a failure after a restore is usually a handful of rows
+// deep in the middle.
+std::string CountsDifference(const Counts& got, const Counts& want) {
+  std::string out = absl::StrCat(got.size(), " rows committed, ", want.size(),
+                                 " expected; first differences:");
+  int shown = 0;
+  auto show = [&](const char* what, const std::pair<std::string, int64_t>& row,
+                  int64_t count) {
+    if (++shown <= 20)
+      absl::StrAppend(&out, "\n  ", what, " ", row.first, ",", row.second, " -> ", count);
+  };
+  for (const auto& [row, count] : got) {
+    auto it = want.find(row);
+    if (it == want.end())
+      show("unexpected", row, count);
+    else if (it->second != count)
+      show("wrong count", row, count);
+  }
+  for (const auto& [row, count] : want) {
+    if (!got.contains(row)) show("missing", row, count);
+  }
+  return out;
+}
+
 // The rows appended to topic `name`: each record's value is "key,start,count".
 Counts CommittedInLog(const std::string& dir, const std::string& name) {
   Counts counts;
@@ -316,7 +341,8 @@ TEST_P(CheckpointJobTest, CancelledJobResumesFromLatestCheckpointExactlyOnce) {
   // Windows committed by the first run stay, and are not written again.
   const size_t committed_first = Committed(out_).size();
   ASSERT_TRUE(RunToEnd("latest").ok());
-  EXPECT_EQ(Committed(out_), Expected());
+  Counts got = Committed(out_);
+  EXPECT_EQ(got, Expected()) << CountsDifference(got, Expected());
   if (stopped_midway) {
     EXPECT_LT(committed_first, Expected().size()) << "the first run was not stopped";
   }
@@ -350,7 +376,9 @@ TEST_P(CheckpointJobTest, LateRecordsStayLateAfterARestore) {
   // Stopped after the late records began, so that the restored run replays some.
   EXPECT_TRUE(RunAndCancelAfter(12)) << "the first run was not stopped";
   ASSERT_TRUE(RunToEnd("latest").ok());
-  EXPECT_EQ(Committed(out_), ExpectedSessionsWithoutLate());
+  Counts got = Committed(out_);
+  EXPECT_EQ(got, ExpectedSessionsWithoutLate())
+      << CountsDifference(got, ExpectedSessionsWithoutLate());
 }
 
 // The broadcast table join keeps every instance's table copy and waiting events in
@@ -361,7 +389,8 @@ TEST_P(CheckpointJobTest, BroadcastTableJoinResumesWithItsTable) {
   const bool stopped_midway = RunAndCancelAfter(3);
   const size_t committed_first = Committed(out_).size();
   ASSERT_TRUE(RunToEnd("latest").ok());
-  EXPECT_EQ(Committed(out_), ExpectedJoin());
+  Counts got = Committed(out_);
+  EXPECT_EQ(got, ExpectedJoin()) << CountsDifference(got, ExpectedJoin());
   if (stopped_midway) {
     EXPECT_LT(committed_first, ExpectedJoin().size()) << "the first run was not stopped";
   }
@@ -381,7 +410,8 @@ TEST_P(CheckpointJobTest, RollingReduceResumesItsRunningTotals) {
   for (const auto& [key, n] : per_key) {
     for (int64_t i = 1; i <= n; ++i) want[{key, i}] = 0;
   }
-  EXPECT_EQ(Committed(out_), want);
+  Counts got = Committed(out_);
+  EXPECT_EQ(got, want) << CountsDifference(got, want);
 }
 
 // A finished job's final checkpoint holds where its sources ended, not event time
@@ -402,7 +432,9 @@ TEST_P(CheckpointJobTest, RestartAfterTheEndReadsWhatWasAppended) {
     }
   }
   ASSERT_TRUE(RunToEnd("latest").ok());
-  EXPECT_EQ(Committed(out_), Expected(kRecordsEach + 3000));
+  Counts got = Committed(out_);
+  EXPECT_EQ(got, Expected(kRecordsEach + 3000))
+      << CountsDifference(got, Expected(kRecordsEach + 3000));
 }
 
 TEST_P(CheckpointJobTest, StopWithSavepointThenStartFromIt) {
@@ -419,7 +451,8 @@ TEST_P(CheckpointJobTest, StopWithSavepointThenStartFromIt) {
     ASSERT_TRUE(job->Wait().ok());
   }
   ASSERT_TRUE(RunToEnd(savepoint).ok());
-  EXPECT_EQ(Committed(out_), Expected());
+  Counts got = Committed(out_);
+  EXPECT_EQ(got, Expected()) << CountsDifference(got, Expected());
 }
 
 // The first run at one parallelism (and batch cut), the restored run at another.
