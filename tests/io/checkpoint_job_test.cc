@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <numeric>
 #include <string>
@@ -297,16 +298,16 @@ class CheckpointJobTest : public ::testing::TestWithParam<std::tuple<RunConfig, 
     }
   }
 
-  // Runs until `checkpoints` checkpoints completed, then cancels; false if the job
-  // ended first.
-  bool RunAndCancelAfter(int checkpoints) {
+  // Runs until `checkpoints` checkpoints completed and `ready()` holds, then cancels;
+  // false if the job ended first.
+  bool RunAndCancelAfter(int checkpoints, const std::function<bool()>& ready = {}) {
     Dataflow flow;
     Build(flow);
     auto job = flow.Build(Options(FirstParallelism()));
     EXPECT_TRUE(job.ok()) << job.status();
     EXPECT_TRUE(job->Start().ok());
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (job->Checkpoints().completed < checkpoints &&
+    while ((job->Checkpoints().completed < checkpoints || (ready && !ready())) &&
            std::chrono::steady_clock::now() < give_up) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
@@ -373,8 +374,17 @@ TEST_P(CheckpointJobTest, LogSinkAppendsExactlyOnceAcrossARestore) {
 TEST_P(CheckpointJobTest, LateRecordsStayLateAfterARestore) {
   topic_ = "late";
   sessions_ = true;
-  // Stopped after the late records began, so that the restored run replays some.
-  EXPECT_TRUE(RunAndCancelAfter(12)) << "the first run was not stopped";
+  // Stopped once a checkpoint has committed sessions past the first late record
+  // (offset 4,040, at 40.4 s), so that the restored run replays some late ones. (A
+  // fixed count of 12 checkpoints raced the end of the job under load: the 5 ms
+  // checkpoints fell behind, and the job ended first.)
+  auto past_first_late = [this] {
+    for (const auto& [row, count] : Committed(out_)) {
+      if (row.second > 41'000) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(RunAndCancelAfter(1, past_first_late)) << "the first run was not stopped";
   ASSERT_TRUE(RunToEnd("latest").ok());
   Counts got = Committed(out_);
   EXPECT_EQ(got, ExpectedSessionsWithoutLate())
