@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "io/bad_record_policy.h"
 #include "io/csv_record_decoder.h"
+#include "io/file_reading.h"
 #include "io/file_source_reader.h"
 #include "io/input_file_set.h"
 #include "io/record_schema.h"
@@ -39,6 +40,13 @@ class CsvSource final : public SourceSpec<T> {
     format_.delimiter = delimiter;
     return *this;
   }
+  // The files cover the same span of event time (one per server, say): read up to
+  // `files_at_once` side by side, with a watermark per file (io/file_reading.h).
+  CsvSource& OverlappingFiles(int files_at_once = 16) {
+    reading_.overlapping = true;
+    reading_.files_at_once = files_at_once;
+    return *this;
+  }
   CsvSource& OnBadRecord(BadRecordPolicy policy) {
     policy_ = std::move(policy);
     return *this;
@@ -55,11 +63,13 @@ class CsvSource final : public SourceSpec<T> {
           "a CSV delimiter cannot be a quote or line break");
     }
     SLUICE_RETURN_IF_ERROR(InputFileSet::Resolve(location_).status());
+    SLUICE_RETURN_IF_ERROR(reading_.Validate());
     return policy_.Validate();
   }
   std::unique_ptr<SourceOperator> CreateInstance() const override {
     return std::make_unique<FileSourceReader<T, CsvRecordDecoder<T>>>(
-        location_, format_, policy_, CsvRecordDecoder<T>(schema_, format_.delimiter));
+        location_, format_, reading_, policy_,
+        CsvRecordDecoder<T>(schema_, format_.delimiter));
   }
 
  private:
@@ -73,6 +83,7 @@ class CsvSource final : public SourceSpec<T> {
   std::string location_;
   RecordSchema<T> schema_;
   RecordFormat format_ = DefaultFormat();
+  FileReading reading_;
   BadRecordPolicy policy_ = BadRecordPolicy::Fail();
 };
 

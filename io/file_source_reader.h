@@ -2,12 +2,17 @@
 // files as records, decodes them with a Decoder and sends bad ones to the policy.
 #pragma once
 
+#include <cstdint>
+#include <deque>
+#include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "io/bad_record_policy.h"
+#include "io/file_reading.h"
 #include "io/input_file_set.h"
 #include "io/record_reader.h"
 #include "runtime/batch_pool.h"
@@ -22,10 +27,11 @@ namespace sluice {
 template <class T, class Decoder>
 class FileSourceReader final : public SourceOperator {
  public:
-  FileSourceReader(std::string location, RecordFormat format, BadRecordPolicy policy,
-                   Decoder decoder)
+  FileSourceReader(std::string location, RecordFormat format, FileReading reading,
+                   BadRecordPolicy policy, Decoder decoder)
       : location_(std::move(location)),
-        records_(format),
+        format_(format),
+        reading_(reading),
         policy_(std::move(policy)),
         decoder_(std::move(decoder)) {}
 
@@ -36,21 +42,84 @@ class FileSourceReader final : public SourceOperator {
     // Resolved again here, not only in Validate(), because files may have come or
     // gone since the job was built.
     SLUICE_ASSIGN_OR_RETURN(InputFileSet files, InputFileSet::Resolve(location_));
-    return records_.Open(files.ShareOf(context.instance, context.parallelism));
+    std::vector<InputFile> share = files.ShareOf(context.instance, context.parallelism);
+    if (!reading_.overlapping) return OpenSplit(-1, std::move(share));
+    // Every file is checked now, so an unreadable one fails the job when it starts.
+    SLUICE_RETURN_IF_ERROR(RecordReader(format_).Open(share));
+    for (InputFile& file : share) {
+      announce_.push_back(file.index);
+      waiting_.push_back(std::move(file));
+    }
+    return OpenWaitingFiles();
   }
 
-  // Reads at most one batch worth of records, good or bad, so a file full of bad
-  // records still yields to other tasks.
+  // Reads at most one batch worth of records, good or bad, from one split, so a file
+  // full of bad records still yields to other tasks. Splits take turns.
   absl::StatusOr<SourceStep> Produce(Output& out) override {
-    size_t want = sizer_.Next();
+    if (!announced_) {
+      // Before any data: a file read later than another must still be waited for.
+      for (int32_t split : announce_) out.EmitControl(ElementKind::kSplitStart, split);
+      announced_ = true;
+    }
+    if (open_.empty()) return SourceStep::End();
+    OpenReader current = std::move(open_.front());
+    open_.pop_front();
     BatchPtr batch = AcquireBatch<T>();
-    auto& items = BatchAs<T>(batch).items;
+    BatchAs<T>(batch).split = current.split;
+    SLUICE_ASSIGN_OR_RETURN(bool more, Read(*current.records, BatchAs<T>(batch).items));
+    if (batch->size() > 0) out.Emit(std::move(batch));
+    if (more) {
+      open_.push_back(std::move(current));
+      return SourceStep::More();
+    }
+    current.records->Close();
+    if (current.split >= 0) out.EmitControl(ElementKind::kSplitEnd, current.split);
+    SLUICE_RETURN_IF_ERROR(OpenWaitingFiles());
+    return open_.empty() ? SourceStep::End() : SourceStep::More();
+  }
+
+  // Called even if Open failed or never ran.
+  absl::Status Close() override {
+    for (OpenReader& reader : open_) reader.records->Close();
+    open_.clear();
+    if (!attached_) return absl::OkStatus();
+    attached_ = false;
+    return policy_.Detach();
+  }
+
+ private:
+  struct OpenReader {
+    int32_t split;  // -1: the one reader of a source reading files one after another
+    std::unique_ptr<RecordReader> records;
+  };
+
+  absl::Status OpenSplit(int32_t split, std::vector<InputFile> files) {
+    auto records = std::make_unique<RecordReader>(format_);
+    SLUICE_RETURN_IF_ERROR(records->Open(std::move(files)));
+    open_.push_back(OpenReader{split, std::move(records)});
+    return absl::OkStatus();
+  }
+
+  // Overlapping files: opens waiting ones until `files_at_once` are open.
+  absl::Status OpenWaitingFiles() {
+    while (!waiting_.empty() &&
+           open_.size() < static_cast<size_t>(reading_.files_at_once)) {
+      InputFile next = std::move(waiting_.front());
+      waiting_.pop_front();
+      const int32_t split = next.index;
+      SLUICE_RETURN_IF_ERROR(OpenSplit(split, {std::move(next)}));
+    }
+    return absl::OkStatus();
+  }
+
+  // Appends the next records of `records`, up to a batch; false once it has no more.
+  absl::StatusOr<bool> Read(RecordReader& records, BatchVector<T>& items) {
+    const size_t want = sizer_.Next();
     items.reserve(want);
-    bool more = true;
     for (size_t read = 0; read < want; ++read) {
       TextRecord record;
-      SLUICE_ASSIGN_OR_RETURN(more, records_.Next(&record));
-      if (!more) break;
+      SLUICE_ASSIGN_OR_RETURN(bool more, records.Next(&record));
+      if (!more) return false;
       if (!record.defect.empty()) {
         SLUICE_RETURN_IF_ERROR(
             policy_.Report(record.file, record.line, record.defect, record.text));
@@ -66,25 +135,20 @@ class FileSourceReader final : public SourceOperator {
       SLUICE_RETURN_IF_ERROR(
           policy_.Report(record.file, record.line, reason, record.text));
     }
-    out.Emit(std::move(batch));
-    return more ? SourceStep::More() : SourceStep::End();
+    return true;
   }
 
-  // Called even if Open failed or never ran.
-  absl::Status Close() override {
-    records_.Close();
-    if (!attached_) return absl::OkStatus();
-    attached_ = false;
-    return policy_.Detach();
-  }
-
- private:
   std::string location_;
-  RecordReader records_;
+  RecordFormat format_;
+  FileReading reading_;
   BadRecordPolicy policy_;
   Decoder decoder_;
   BatchSizer sizer_;
   bool attached_ = false;
+  std::deque<OpenReader> open_;    // reading, in turn
+  std::deque<InputFile> waiting_;  // overlapping files not opened yet
+  std::vector<int32_t> announce_;  // overlapping files: every file's split id
+  bool announced_ = false;
 };
 
 }  // namespace sluice

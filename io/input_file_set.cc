@@ -92,6 +92,7 @@ absl::StatusOr<InputFileSet> InputFileSet::Resolve(const std::string& location) 
   }
   std::sort(files.begin(), files.end(),
             [](const InputFile& a, const InputFile& b) { return a.path < b.path; });
+  for (size_t i = 0; i < files.size(); ++i) files[i].index = static_cast<int32_t>(i);
   return InputFileSet(std::move(files));
 }
 

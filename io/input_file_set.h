@@ -13,6 +13,9 @@ namespace sluice {
 struct InputFile {
   std::string path;
   uint64_t size = 0;  // bytes, for balancing; 0 for pipes and devices
+  // Its place in the set (sorted by path), the same in every reader: the split id of
+  // a file source reading overlapping files.
+  int32_t index = 0;
 };
 
 class InputFileSet {

@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "io/bad_record_policy.h"
+#include "io/file_reading.h"
 #include "io/file_source_reader.h"
 #include "io/input_file_set.h"
 #include "io/json_record_decoder.h"
@@ -29,6 +30,13 @@ class JsonLinesSource final : public SourceSpec<T> {
   JsonLinesSource(std::string location, RecordSchema<T> schema)
       : location_(std::move(location)), schema_(std::move(schema)) {}
 
+  // The files cover the same span of event time (one per server, say): read up to
+  // `files_at_once` side by side, with a watermark per file (io/file_reading.h).
+  JsonLinesSource& OverlappingFiles(int files_at_once = 16) {
+    reading_.overlapping = true;
+    reading_.files_at_once = files_at_once;
+    return *this;
+  }
   JsonLinesSource& OnBadRecord(BadRecordPolicy policy) {
     policy_ = std::move(policy);
     return *this;
@@ -40,18 +48,20 @@ class JsonLinesSource final : public SourceSpec<T> {
   absl::Status Validate() const override {
     SLUICE_RETURN_IF_ERROR(schema_.Validate());
     SLUICE_RETURN_IF_ERROR(InputFileSet::Resolve(location_).status());
+    SLUICE_RETURN_IF_ERROR(reading_.Validate());
     return policy_.Validate();
   }
   std::unique_ptr<SourceOperator> CreateInstance() const override {
     RecordFormat format;
     format.skip_blank_lines = true;
     return std::make_unique<FileSourceReader<T, JsonRecordDecoder<T>>>(
-        location_, format, policy_, JsonRecordDecoder<T>(schema_));
+        location_, format, reading_, policy_, JsonRecordDecoder<T>(schema_));
   }
 
  private:
   std::string location_;
   RecordSchema<T> schema_;
+  FileReading reading_;
   BadRecordPolicy policy_ = BadRecordPolicy::Fail();
 };
 

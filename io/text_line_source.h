@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "io/bad_record_policy.h"
+#include "io/file_reading.h"
 #include "io/file_source_reader.h"
 #include "io/input_file_set.h"
 #include "runtime/connector_spec.h"
@@ -25,6 +26,13 @@ class TextLineSource final : public SourceSpec<std::string> {
  public:
   explicit TextLineSource(std::string location) : location_(std::move(location)) {}
 
+  // The files cover the same span of event time (one per server, say): read up to
+  // `files_at_once` side by side, with a watermark per file (io/file_reading.h).
+  TextLineSource& OverlappingFiles(int files_at_once = 16) {
+    reading_.overlapping = true;
+    reading_.files_at_once = files_at_once;
+    return *this;
+  }
   TextLineSource& OnBadRecord(BadRecordPolicy policy) {
     policy_ = std::move(policy);
     return *this;
@@ -35,11 +43,12 @@ class TextLineSource final : public SourceSpec<std::string> {
   std::string Kind() const override { return "text_lines"; }
   absl::Status Validate() const override {
     SLUICE_RETURN_IF_ERROR(InputFileSet::Resolve(location_).status());
+    SLUICE_RETURN_IF_ERROR(reading_.Validate());
     return policy_.Validate();
   }
   std::unique_ptr<SourceOperator> CreateInstance() const override {
     return std::make_unique<FileSourceReader<std::string, LineDecoder>>(
-        location_, RecordFormat(), policy_, LineDecoder());
+        location_, RecordFormat(), reading_, policy_, LineDecoder());
   }
 
  private:
@@ -51,6 +60,7 @@ class TextLineSource final : public SourceSpec<std::string> {
   };
 
   std::string location_;
+  FileReading reading_;
   BadRecordPolicy policy_ = BadRecordPolicy::Fail();
 };
 
