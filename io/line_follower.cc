@@ -92,8 +92,13 @@ absl::Status LineFollower::Poll(size_t max_lines, BatchVector<std::string>* line
   bool at_end = false;
   if (absl::Status s = ReadNew(max_lines, lines, &at_end); !s.ok()) return s;
   if (!at_end || lines->size() - before >= max_lines) return absl::OkStatus();
+  if (end_of_file_hook_) end_of_file_hook_();
   bool switched = false;
-  if (absl::Status s = CheckRotationOrTruncation(lines, &switched); !s.ok()) return s;
+  if (absl::Status s = CheckRotationOrTruncation(max_lines - (lines->size() - before),
+                                                 lines, &switched);
+      !s.ok()) {
+    return s;
+  }
   if (switched) return ReadNew(max_lines - (lines->size() - before), lines, &at_end);
   return absl::OkStatus();
 }
@@ -130,13 +135,21 @@ absl::Status LineFollower::ReadNew(size_t max_lines, BatchVector<std::string>* l
 
 // At the end of the open file: has the path moved on to a new file (rotation), or has
 // the file shrunk under us (truncation)?
-absl::Status LineFollower::CheckRotationOrTruncation(BatchVector<std::string>* lines,
+absl::Status LineFollower::CheckRotationOrTruncation(size_t max_lines,
+                                                     BatchVector<std::string>* lines,
                                                      bool* switched) {
   struct stat info;
   if (!StatPath(path_, &info)) return absl::OkStatus();  // renamed, no new file yet
   const Identity at_path{static_cast<uint64_t>(info.st_dev),
                          static_cast<uint64_t>(info.st_ino)};
   if (at_path != identity_) {
+    // Lines written to the old file after our last read and before the rename are
+    // still in it: move on only once a read after seeing the new file finds nothing
+    // more (else the next Poll reads on and looks again).
+    const int64_t read_before = read_offset_;
+    bool at_end = false;
+    if (absl::Status s = ReadNew(max_lines, lines, &at_end); !s.ok()) return s;
+    if (read_offset_ != read_before) return absl::OkStatus();
     // The old file is read to its end; a last line without "\n" ends with the file.
     if (!partial_.empty()) lines->push_back(std::move(partial_));
     if (absl::Status s = OpenAt(path_, 0); !s.ok()) {

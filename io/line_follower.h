@@ -49,6 +49,12 @@ class LineFollower {
 
   Position position() const { return position_; }
 
+  // Tests: runs `hook` each time a Poll has read the open file to its end, before it
+  // looks for a rotation (the moment a writer's last lines and rename can slip in).
+  void SetEndOfFileHookForTest(std::function<void()> hook) {
+    end_of_file_hook_ = std::move(hook);
+  }
+
  private:
   struct Identity {
     uint64_t device = 0, inode = 0;
@@ -59,7 +65,8 @@ class LineFollower {
   absl::Status OpenIfClosed();
   // Reads what the open file has past `read_offset_`; splits lines off `partial_`.
   absl::Status ReadNew(size_t max_lines, BatchVector<std::string>* lines, bool* at_end);
-  absl::Status CheckRotationOrTruncation(BatchVector<std::string>* lines, bool* switched);
+  absl::Status CheckRotationOrTruncation(size_t max_lines,
+                                         BatchVector<std::string>* lines, bool* switched);
 
   std::string path_;
   Warning warn_;
@@ -72,6 +79,7 @@ class LineFollower {
   Position position_;
   bool resume_pending_ = false;
   Position resume_;
+  std::function<void()> end_of_file_hook_;
 };
 
 }  // namespace sluice

@@ -99,6 +99,28 @@ TEST_F(LineFollowerTest, FollowsRotationWithoutLosingOrRepeatingLines) {
   EXPECT_EQ(PollAll(follower), Numbered(20, 22));
 }
 
+// The writer's last lines and its rename land between the follower reading the old
+// file to its end and looking for a new file (the hook runs exactly there): the
+// lines are still read, once, before the new file's.
+TEST_F(LineFollowerTest, LinesWrittenJustBeforeARotationAreNotLost) {
+  LineFollower follower = Make();
+  Append(path_, Text(0, 10));
+  EXPECT_EQ(PollAll(follower), Numbered(0, 10));
+  bool rotated = false;
+  follower.SetEndOfFileHookForTest([&] {
+    if (rotated) return;
+    rotated = true;
+    Append(path_, Text(10, 25) + "last");
+    fs::rename(path_, path_ + ".1");
+    Append(path_, Text(25, 30));
+  });
+  std::vector<std::string> want = Numbered(10, 25);
+  want.push_back("last");
+  for (auto& line : Numbered(25, 30)) want.push_back(line);
+  EXPECT_EQ(PollAll(follower), want);
+  EXPECT_TRUE(rotated);
+}
+
 TEST_F(LineFollowerTest, StartsOverAfterTruncation) {
   LineFollower follower = Make();
   Append(path_, Text(0, 50));
