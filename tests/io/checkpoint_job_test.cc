@@ -314,6 +314,19 @@ class CheckpointJobTest : public ::testing::TestWithParam<std::tuple<RunConfig, 
     return monotonous.WithAlignment("late-partitions", std::chrono::seconds(20));
   }
 
+  // The late topic's first runs stop once a checkpoint has committed sessions past
+  // the first late record (offset 4,040, at 40.4 s), so that the restored run replays
+  // some late ones. (A fixed count of 12 checkpoints raced the end of the job under
+  // load: the 5 ms checkpoints fell behind, and the job ended first.)
+  std::function<bool()> PastFirstLateRecord() const {
+    return [this] {
+      for (const auto& [row, count] : Committed(out_)) {
+        if (row.second > 41'000) return true;
+      }
+      return false;
+    };
+  }
+
   // Runs until `checkpoints` checkpoints completed and `ready()` holds, then cancels;
   // false if the job ended first.
   bool RunAndCancelAfter(int checkpoints, const std::function<bool()>& ready = {}) {
@@ -391,17 +404,8 @@ TEST_P(CheckpointJobTest, LogSinkAppendsExactlyOnceAcrossARestore) {
 TEST_P(CheckpointJobTest, LateRecordsStayLateAfterARestore) {
   topic_ = "late";
   sessions_ = true;
-  // Stopped once a checkpoint has committed sessions past the first late record
-  // (offset 4,040, at 40.4 s), so that the restored run replays some late ones. (A
-  // fixed count of 12 checkpoints raced the end of the job under load: the 5 ms
-  // checkpoints fell behind, and the job ended first.)
-  auto past_first_late = [this] {
-    for (const auto& [row, count] : Committed(out_)) {
-      if (row.second > 41'000) return true;
-    }
-    return false;
-  };
-  EXPECT_TRUE(RunAndCancelAfter(1, past_first_late)) << "the first run was not stopped";
+  EXPECT_TRUE(RunAndCancelAfter(1, PastFirstLateRecord()))
+      << "the first run was not stopped";
   ASSERT_TRUE(RunToEnd("latest").ok());
   Counts got = Committed(out_);
   EXPECT_EQ(got, ExpectedSessionsWithoutLate())
@@ -416,7 +420,8 @@ TEST_P(CheckpointJobTest, LateRecordsStayLateWhenAPartitionLags) {
   topic_ = "late";
   sessions_ = true;
   lagging_partition_ = 1;
-  RunAndCancelAfter(1);
+  EXPECT_TRUE(RunAndCancelAfter(1, PastFirstLateRecord()))
+      << "the first run was not stopped";
   ASSERT_TRUE(RunToEnd("latest").ok());
   Counts got = Committed(out_);
   EXPECT_EQ(got, ExpectedSessionsWithoutLate())
