@@ -17,6 +17,7 @@
 #include "io/record_reader.h"
 #include "runtime/batch_pool.h"
 #include "runtime/batch_sizer.h"
+#include "runtime/element.h"
 #include "runtime/operator.h"
 #include "runtime/status_macros.h"
 
@@ -47,7 +48,10 @@ class FileSourceReader final : public SourceOperator {
     // Every file is checked now, so an unreadable one fails the job when it starts.
     SLUICE_RETURN_IF_ERROR(RecordReader(format_).Open(share));
     for (InputFile& file : share) {
-      announce_.push_back(file.index);
+      // Files beyond the first `files_at_once` wait for a slot: queued, so that an
+      // idleness timeout cannot stop them holding event time back meanwhile.
+      const bool queued = announce_.size() >= static_cast<size_t>(reading_.files_at_once);
+      announce_.push_back(file.index + (queued ? kSplitQueued : 0));
       waiting_.push_back(std::move(file));
     }
     return OpenWaitingFiles();
@@ -58,7 +62,7 @@ class FileSourceReader final : public SourceOperator {
   absl::StatusOr<SourceStep> Produce(Output& out) override {
     if (!announced_) {
       // Before any data: a file read later than another must still be waited for.
-      for (int32_t split : announce_) out.EmitControl(ElementKind::kSplitStart, split);
+      for (int64_t split : announce_) out.EmitControl(ElementKind::kSplitStart, split);
       announced_ = true;
     }
     if (open_.empty()) return SourceStep::End();
@@ -147,7 +151,7 @@ class FileSourceReader final : public SourceOperator {
   bool attached_ = false;
   std::deque<OpenReader> open_;    // reading, in turn
   std::deque<InputFile> waiting_;  // overlapping files not opened yet
-  std::vector<int32_t> announce_;  // overlapping files: every file's split id
+  std::vector<int64_t> announce_;  // overlapping files: kSplitStart values
   bool announced_ = false;
 };
 

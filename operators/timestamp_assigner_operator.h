@@ -74,6 +74,7 @@ class TimestampAssignerOperator final : public Operator {
       Stamp(in, split);
       split.last_active = last_active_;
       split.idle = false;
+      split.queued = false;
       watermark = SplitMinimum();
     }
     out.Emit(std::move(batch));
@@ -81,10 +82,11 @@ class TimestampAssignerOperator final : public Operator {
   }
 
   // A split announced before its first batch holds the watermark (it has no events
-  // yet) until it has some, ends, or goes idle.
+  // yet) until it has some, ends, or goes idle; a queued one cannot go idle first.
   void ProcessSplitStart(int64_t split, Output& out) override {
     (void)out;
-    Progress& progress = SplitFor(static_cast<int32_t>(split));
+    Progress& progress = SplitFor(static_cast<int32_t>(split & (kSplitQueued - 1)));
+    progress.queued = (split & kSplitQueued) != 0;
     if (processing_ != nullptr) progress.last_active = processing_->NowMillis();
   }
 
@@ -100,7 +102,7 @@ class TimestampAssignerOperator final : public Operator {
     const int64_t timeout = strategy_.idle_timeout();
     bool split_went_idle = false;
     for (auto& [id, split] : splits_) {
-      if (!split.idle && now_millis - split.last_active >= timeout) {
+      if (!split.idle && !split.queued && now_millis - split.last_active >= timeout) {
         split.idle = true;
         split_went_idle = true;
       }
@@ -135,6 +137,7 @@ class TimestampAssignerOperator final : public Operator {
     std::unique_ptr<WatermarkGenerator<T>> generator;  // custom strategies
     int64_t last_active = 0;
     bool idle = false;
+    bool queued = false;  // announced as queued (kSplitQueued), no batch yet
     int64_t Watermark(const WatermarkStrategy& strategy) const {
       return generator ? generator->CurrentWatermark()
                        : strategy.WatermarkFor(max_timestamp);

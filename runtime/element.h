@@ -20,8 +20,14 @@ enum class ElementKind : uint8_t {
   kSplitEnd,    // value = split id: a source finished that split (within a chain
                 // only: Operator::ProcessSplitEnd; never crosses a channel)
   kSplitStart,  // value = split id: a source will read that split (within a chain
-                // only: Operator::ProcessSplitStart; never crosses a channel)
+                // only: Operator::ProcessSplitStart; never crosses a channel); plus
+                // kSplitQueued for a split the source reads only after others
 };
+
+// Added to a kSplitStart's split id: the source will certainly read this split, but
+// only once another has finished (a file waiting for a free slot), so it holds event
+// time back and cannot go idle before its first batch.
+inline constexpr int64_t kSplitQueued = int64_t{1} << 32;
 
 struct Element {
   ElementKind kind = ElementKind::kBatch;

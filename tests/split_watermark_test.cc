@@ -101,6 +101,31 @@ TEST(SplitWatermarkTest, AnIdleSplitStopsHoldingBack) {
   EXPECT_THAT(Watermarks(h.output()), ElementsAre(9, 599, 699));
 }
 
+// A split announced as queued (a file waiting for a free slot) holds the watermark
+// however long it waits; once it has had a batch it can go idle like any other.
+TEST(SplitWatermarkTest, AQueuedSplitDoesNotGoIdleBeforeItsFirstBatch) {
+  FakeProcessingTimers timers;
+  OperatorContext context;
+  context.processing_timers = &timers;
+  testing::OperatorHarness<Reading, Reading> h(
+      std::make_unique<Assigner>(TimeOf,
+                                 WatermarkStrategy::Monotonous().WithIdleness(100)),
+      context);
+  SLUICE_ASSERT_OK(h.Open());
+  timers.now = 0;
+  h.SplitStart(0);
+  h.SplitStart(1 + kSplitQueued);
+  h.ProcessSplit({{0, 500}}, 0);  // split 1 has nothing yet: no watermark
+  timers.now = 300;
+  h.ProcessSplit({{0, 600}}, 0);
+  h.ProcessingTime(300);         // split 1 waited 300 ms: still holding
+  h.ProcessSplit({{1, 50}}, 1);  // min(599, 49)
+  timers.now = 450;
+  h.ProcessSplit({{0, 700}}, 0);
+  h.ProcessingTime(450);  // split 1 quiet 150 ms since its batch: idle, 699
+  EXPECT_THAT(Watermarks(h.output()), ElementsAre(49, 699));
+}
+
 // A source that reads `splits` splits in turn, one batch of each per round, where
 // split s advances s + 1 times as fast as split 0; then ends each split.
 class InterleavedSplits final : public SourceSpec<Reading> {

@@ -112,7 +112,9 @@ TEST_P(OverlappingFilesTest, OneFileOpenAtATimeIsStillOnTime) {
 
 TEST_P(OverlappingFilesTest, ReadOneAfterAnotherLaterFilesAreLate) {
   Result got = Run(CsvSource<Reading>(dir_.path(), ReadingSchema()));
-  EXPECT_GT(got.late, 0);
+  // At parallelism 2 the window takes the slower reader's watermark, so whether any
+  // reading is late depends on how the two readers' progress interleaves.
+  if (GetParam().parallelism == 1) EXPECT_GT(got.late, 0);
   int64_t counted = 0;
   for (const auto& [window, count] : got.windows) counted += count;
   EXPECT_EQ(counted + got.late, readings_) << "a reading was lost";
@@ -121,8 +123,8 @@ TEST_P(OverlappingFilesTest, ReadOneAfterAnotherLaterFilesAreLate) {
 INSTANTIATE_TEST_SUITE_P(Configs, OverlappingFilesTest, testing::AllRunConfigs(),
                          RunConfigName);
 
-// What a source instance emits, in order: "start 0", "end 1", "0:a1,a2" (a batch of
-// split 0).
+// What a source instance emits, in order: "start 0", "queued 2" (announced, waiting
+// for a slot), "end 1", "0:a1,a2" (a batch of split 0).
 class SequenceOutput final : public Output {
  public:
   void Emit(BatchPtr batch) override {
@@ -134,17 +136,22 @@ class SequenceOutput final : public Output {
     sequence.push_back(entry);
   }
   void EmitControl(ElementKind kind, int64_t value) override {
-    const char* name = kind == ElementKind::kSplitStart ? "start "
+    std::string name = kind == ElementKind::kSplitStart ? "start "
                        : kind == ElementKind::kSplitEnd ? "end "
                                                         : "other ";
+    if (kind == ElementKind::kSplitStart && value >= kSplitQueued) {
+      name = "queued ";
+      value -= kSplitQueued;
+    }
     sequence.push_back(name + std::to_string(value));
   }
   std::vector<std::string> sequence;
 };
 
-// Two files open at once, two records a batch: every file is announced first, the
-// open files take turns, an empty file ends without a batch and the next file takes
-// its place, and each file's end follows its last batch. Worked out by hand.
+// Two files open at once, two records a batch: every file is announced first (the
+// third as queued), the open files take turns, an empty file ends without a batch and the
+// next file takes its place, and each file's end follows its last batch. Worked out by
+// hand.
 TEST(OverlappingFilesReaderTest, AnnouncesTakesTurnsAndEndsEachFile) {
   ScratchDirectory dir;
   dir.Write("a.txt", "a1\na2\na3\na4\na5\n");
@@ -165,7 +172,7 @@ TEST(OverlappingFilesReaderTest, AnnouncesTakesTurnsAndEndsEachFile) {
   }
   SLUICE_ASSERT_OK(reader->Close());
   EXPECT_THAT(out.sequence, ::testing::ElementsAre(
-                                "start 0", "start 1", "start 2", "0:a1,a2", "end 1",
+                                "start 0", "start 1", "queued 2", "0:a1,a2", "end 1",
                                 "0:a3,a4", "2:c1,c2", "0:a5", "end 0", "2:c3", "end 2"));
 }
 
