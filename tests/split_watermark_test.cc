@@ -78,14 +78,19 @@ TEST(SplitWatermarkTest, AnAnnouncedSplitHoldsTheWatermarkBeforeItsFirstBatch) {
   EXPECT_THAT(Watermarks(h.output()), ElementsAre(49, 199));
 }
 
-TEST(SplitWatermarkTest, AnIdleSplitStopsHoldingBack) {
-  FakeProcessingTimers timers;
+// An assigner whose splits go idle after 100 ms of `timers`' clock.
+testing::OperatorHarness<Reading, Reading> IdleAfter100ms(FakeProcessingTimers& timers) {
   OperatorContext context;
   context.processing_timers = &timers;
-  testing::OperatorHarness<Reading, Reading> h(
+  return testing::OperatorHarness<Reading, Reading>(
       std::make_unique<Assigner>(TimeOf,
                                  WatermarkStrategy::Monotonous().WithIdleness(100)),
       context);
+}
+
+TEST(SplitWatermarkTest, AnIdleSplitStopsHoldingBack) {
+  FakeProcessingTimers timers;
+  auto h = IdleAfter100ms(timers);
   SLUICE_ASSERT_OK(h.Open());
   timers.now = 0;
   h.ProcessSplit({{0, 10}}, 0);
@@ -105,12 +110,7 @@ TEST(SplitWatermarkTest, AnIdleSplitStopsHoldingBack) {
 // however long it waits; once it has had a batch it can go idle like any other.
 TEST(SplitWatermarkTest, AQueuedSplitDoesNotGoIdleBeforeItsFirstBatch) {
   FakeProcessingTimers timers;
-  OperatorContext context;
-  context.processing_timers = &timers;
-  testing::OperatorHarness<Reading, Reading> h(
-      std::make_unique<Assigner>(TimeOf,
-                                 WatermarkStrategy::Monotonous().WithIdleness(100)),
-      context);
+  auto h = IdleAfter100ms(timers);
   SLUICE_ASSERT_OK(h.Open());
   timers.now = 0;
   h.SplitStart(0);

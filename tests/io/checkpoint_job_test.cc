@@ -314,17 +314,25 @@ class CheckpointJobTest : public ::testing::TestWithParam<std::tuple<RunConfig, 
     return monotonous.WithAlignment("late-partitions", std::chrono::seconds(20));
   }
 
-  // The late topic's first runs stop once a checkpoint has committed sessions past
-  // the first late record (offset 4,040, at 40.4 s), so that the restored run replays
-  // some late ones. (A fixed count of 12 checkpoints raced the end of the job under
-  // load: the 5 ms checkpoints fell behind, and the job ended first.)
-  std::function<bool()> PastFirstLateRecord() const {
-    return [this] {
+  // Sessions over the late topic, stopped once a checkpoint has committed sessions
+  // past the first late record (offset 4,040, at 40.4 s) so that the restored run
+  // replays some late ones, then run to the end: every late record is dropped. (A
+  // fixed count of 12 checkpoints raced the end of the job under load: the 5 ms
+  // checkpoints fell behind, and the job ended first.)
+  void ExpectLateRecordsDroppedAcrossARestore() {
+    topic_ = "late";
+    sessions_ = true;
+    auto past_first_late = [this] {
       for (const auto& [row, count] : Committed(out_)) {
         if (row.second > 41'000) return true;
       }
       return false;
     };
+    EXPECT_TRUE(RunAndCancelAfter(1, past_first_late)) << "the first run was not stopped";
+    ASSERT_TRUE(RunToEnd("latest").ok());
+    Counts got = Committed(out_);
+    EXPECT_EQ(got, ExpectedSessionsWithoutLate())
+        << CountsDifference(got, ExpectedSessionsWithoutLate());
   }
 
   // Runs until `checkpoints` checkpoints completed and `ready()` holds, then cancels;
@@ -402,14 +410,7 @@ TEST_P(CheckpointJobTest, LogSinkAppendsExactlyOnceAcrossARestore) {
 // a late record replayed after the restore is dropped as it was the first time
 // (sessions: a late record would otherwise open a session of its own).
 TEST_P(CheckpointJobTest, LateRecordsStayLateAfterARestore) {
-  topic_ = "late";
-  sessions_ = true;
-  EXPECT_TRUE(RunAndCancelAfter(1, PastFirstLateRecord()))
-      << "the first run was not stopped";
-  ASSERT_TRUE(RunToEnd("latest").ok());
-  Counts got = Committed(out_);
-  EXPECT_EQ(got, ExpectedSessionsWithoutLate())
-      << CountsDifference(got, ExpectedSessionsWithoutLate());
+  ExpectLateRecordsDroppedAcrossARestore();
 }
 
 // One partition read six times slower than the other: at parallelism 2 its source
@@ -417,15 +418,8 @@ TEST_P(CheckpointJobTest, LateRecordsStayLateAfterARestore) {
 // the keyed operator's watermark (the slower one's) trails the fast partition's late
 // records and they join sessions.
 TEST_P(CheckpointJobTest, LateRecordsStayLateWhenAPartitionLags) {
-  topic_ = "late";
-  sessions_ = true;
   lagging_partition_ = 1;
-  EXPECT_TRUE(RunAndCancelAfter(1, PastFirstLateRecord()))
-      << "the first run was not stopped";
-  ASSERT_TRUE(RunToEnd("latest").ok());
-  Counts got = Committed(out_);
-  EXPECT_EQ(got, ExpectedSessionsWithoutLate())
-      << CountsDifference(got, ExpectedSessionsWithoutLate());
+  ExpectLateRecordsDroppedAcrossARestore();
 }
 
 // The broadcast table join keeps every instance's table copy and waiting events in
