@@ -49,6 +49,7 @@ absl::Status LineFollower::OpenAt(const std::string& path, int64_t offset) {
   read_offset_ = offset;
   partial_.clear();
   position_ = Position{identity_.device, identity_.inode, offset};
+  rotation_seen_ = false;
   return absl::OkStatus();
 }
 
@@ -144,12 +145,16 @@ absl::Status LineFollower::CheckRotationOrTruncation(size_t max_lines,
                          static_cast<uint64_t>(info.st_ino)};
   if (at_path != identity_) {
     // Lines written to the old file after our last read and before the rename are
-    // still in it: move on only once a read after seeing the new file finds nothing
-    // more (else the next Poll reads on and looks again).
-    const int64_t read_before = read_offset_;
-    bool at_end = false;
-    if (absl::Status s = ReadNew(max_lines, lines, &at_end); !s.ok()) return s;
-    if (read_offset_ != read_before) return absl::OkStatus();
+    // still in it: read it once more to its end after seeing the new file, and move
+    // on only then (a writer still appending to the renamed file delays the switch
+    // by at most one Poll; what it writes after that read is not followed).
+    if (!rotation_seen_) {
+      rotation_seen_ = true;
+      const int64_t read_before = read_offset_;
+      bool at_end = false;
+      if (absl::Status s = ReadNew(max_lines, lines, &at_end); !s.ok()) return s;
+      if (read_offset_ != read_before) return absl::OkStatus();
+    }
     // The old file is read to its end; a last line without "\n" ends with the file.
     if (!partial_.empty()) lines->push_back(std::move(partial_));
     if (absl::Status s = OpenAt(path_, 0); !s.ok()) {

@@ -80,6 +80,9 @@ class LineFollower {
   bool resume_pending_ = false;
   Position resume_;
   std::function<void()> end_of_file_hook_;
+  // The path names another file than the open one, and the open one has been read
+  // again since: at its end next, move on.
+  bool rotation_seen_ = false;
 };
 
 }  // namespace sluice

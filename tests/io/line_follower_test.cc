@@ -121,6 +121,29 @@ TEST_F(LineFollowerTest, LinesWrittenJustBeforeARotationAreNotLost) {
   EXPECT_TRUE(rotated);
 }
 
+// A writer that goes on appending to the renamed file does not keep the follower on
+// it: the follower reads it once more after seeing the new file, then moves on.
+TEST_F(LineFollowerTest, AWriterStillAppendingToTheRenamedFileDoesNotHoldItBack) {
+  LineFollower follower = Make();
+  Append(path_, Text(0, 10));
+  EXPECT_EQ(PollAll(follower), Numbered(0, 10));
+  int calls = 0;
+  follower.SetEndOfFileHookForTest([&] {
+    if (calls++ == 0) {
+      Append(path_, Text(10, 25));
+      fs::rename(path_, path_ + ".1");
+      Append(path_, Text(25, 30));
+    } else {
+      Append(path_ + ".1", absl::StrCat("after ", calls, "\n"));
+    }
+  });
+  std::vector<std::string> got = PollAll(follower);
+  ASSERT_GE(got.size(), 20u);
+  EXPECT_EQ(std::vector<std::string>(got.begin(), got.begin() + 15), Numbered(10, 25));
+  EXPECT_EQ(std::vector<std::string>(got.end() - 5, got.end()), Numbered(25, 30));
+  EXPECT_LE(calls, 5) << "kept polling the renamed file";
+}
+
 TEST_F(LineFollowerTest, StartsOverAfterTruncation) {
   LineFollower follower = Make();
   Append(path_, Text(0, 50));
