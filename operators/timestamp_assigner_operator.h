@@ -85,8 +85,8 @@ class TimestampAssignerOperator final : public Operator {
   // yet) until it has some, ends, or goes idle; a queued one cannot go idle first.
   void ProcessSplitStart(int64_t split, Output& out) override {
     (void)out;
-    Progress& progress = SplitFor(static_cast<int32_t>(split & (kSplitQueued - 1)));
-    progress.queued = (split & kSplitQueued) != 0;
+    Progress& progress = SplitFor(SplitIdOf(split));
+    progress.queued = IsQueuedSplit(split);
     if (processing_ != nullptr) progress.last_active = processing_->NowMillis();
   }
 

@@ -28,6 +28,13 @@ enum class ElementKind : uint8_t {
 // only once another has finished (a file waiting for a free slot), so it holds event
 // time back and cannot go idle before its first batch.
 inline constexpr int64_t kSplitQueued = int64_t{1} << 32;
+// A kSplitStart value's split id, and whether it is queued.
+inline int32_t SplitIdOf(int64_t split_start) {
+  return static_cast<int32_t>(split_start & (kSplitQueued - 1));
+}
+inline bool IsQueuedSplit(int64_t split_start) {
+  return (split_start & kSplitQueued) != 0;
+}
 
 struct Element {
   ElementKind kind = ElementKind::kBatch;

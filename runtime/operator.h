@@ -48,9 +48,11 @@ class Operator {
     (void)split;
     (void)out;
   }
-  // The source this operator is chained to will read split `split`: announced before
-  // its first batch, so that a split with nothing yet, or one read later than another,
-  // is waited for. Passed on like ProcessSplitEnd.
+  // The source this operator is chained to will read a split: announced before its
+  // first batch, so that a split with nothing yet, or one read later than another, is
+  // waited for. `split` is the id, plus kSplitQueued if the source reads it only after
+  // others (read both with SplitIdOf and IsQueuedSplit, runtime/element.h). Passed on
+  // like ProcessSplitEnd.
   virtual void ProcessSplitStart(int64_t split, Output& out) {
     (void)split;
     (void)out;

@@ -3,9 +3,11 @@
 // with nothing late, at any parallelism, batch cut and number of files open at once.
 // Read one after another (the default), the same files find records late, which
 // shows the files exercise the difference.
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -69,17 +71,26 @@ class OverlappingFilesTest : public RunConfigTest {
     Counts windows;
     int64_t late = 0;
   };
-  Result Run(CsvSource<Reading> source) {
+  // `slow`: a map sleeps 1 ms every 500 readings before the timestamps.
+  Result Run(CsvSource<Reading> source,
+             WatermarkStrategy strategy = WatermarkStrategy::Monotonous(),
+             bool slow = false) {
     Dataflow flow;
     CollectorSink<WindowResult<uint32_t, int64_t>> windows;
     CollectorSink<Reading> late;
-    auto results = flow.Source(std::move(source))
-                       .AssignTimestamps([](const Reading& r) { return r.time; },
-                                         WatermarkStrategy::Monotonous())
-                       .KeyBy([](const Reading& r) { return r.server; })
-                       .Window(TumblingWindows(kWindow))
-                       .LateDataSideOutput()
-                       .Aggregate(aggregates::Count());
+    auto results =
+        flow.Source(std::move(source))
+            .Map([slow](const Reading& r) {
+              if (slow && r.time % 500 == 0) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+              }
+              return r;
+            })
+            .AssignTimestamps([](const Reading& r) { return r.time; }, strategy)
+            .KeyBy([](const Reading& r) { return r.server; })
+            .Window(TumblingWindows(kWindow))
+            .LateDataSideOutput()
+            .Aggregate(aggregates::Count());
     results.Sink(windows);
     results.LateData().Sink(late);
     absl::Status status = flow.Run(Options());
@@ -106,6 +117,17 @@ TEST_P(OverlappingFilesTest, EveryFileIsOnTime) {
 // hold event time back until they are read.
 TEST_P(OverlappingFilesTest, OneFileOpenAtATimeIsStillOnTime) {
   Result got = Run(CsvSource<Reading>(dir_.path(), ReadingSchema()).OverlappingFiles(1));
+  EXPECT_EQ(got.late, 0);
+  EXPECT_EQ(got.windows, expected_);
+}
+
+// With idleness, the files waiting for the one slot still hold event time back while
+// a slow pipeline reads the open file for far longer than the idleness timeout.
+TEST_P(OverlappingFilesTest, WaitingFilesDoNotGoIdle) {
+  Result got =
+      Run(CsvSource<Reading>(dir_.path(), ReadingSchema()).OverlappingFiles(1),
+          WatermarkStrategy::Monotonous().WithIdleness(std::chrono::milliseconds(5)),
+          /*slow=*/true);
   EXPECT_EQ(got.late, 0);
   EXPECT_EQ(got.windows, expected_);
 }
