@@ -136,7 +136,9 @@ TEST_P(OverlappingFilesTest, ReadOneAfterAnotherLaterFilesAreLate) {
   Result got = Run(CsvSource<Reading>(dir_.path(), ReadingSchema()));
   // At parallelism 2 the window takes the slower reader's watermark, so whether any
   // reading is late depends on how the two readers' progress interleaves.
-  if (GetParam().parallelism == 1) EXPECT_GT(got.late, 0);
+  if (GetParam().parallelism == 1) {
+    EXPECT_GT(got.late, 0);
+  }
   int64_t counted = 0;
   for (const auto& [window, count] : got.windows) counted += count;
   EXPECT_EQ(counted + got.late, readings_) << "a reading was lost";
