@@ -51,7 +51,7 @@ class FileSourceReader final : public SourceOperator {
       // Files beyond the first `files_at_once` wait for a slot: queued, so that an
       // idleness timeout cannot stop them holding event time back meanwhile.
       const bool queued = announce_.size() >= static_cast<size_t>(reading_.files_at_once);
-      announce_.push_back(file.index + (queued ? kSplitQueued : 0));
+      announce_.push_back(SplitStartValue(file.index, queued));
       waiting_.push_back(std::move(file));
     }
     return OpenWaitingFiles();

@@ -28,7 +28,10 @@ enum class ElementKind : uint8_t {
 // only once another has finished (a file waiting for a free slot), so it holds event
 // time back and cannot go idle before its first batch.
 inline constexpr int64_t kSplitQueued = int64_t{1} << 32;
-// A kSplitStart value's split id, and whether it is queued.
+// A kSplitStart value: split `split`, queued or not; and reading one back.
+inline int64_t SplitStartValue(int32_t split, bool queued) {
+  return split + (queued ? kSplitQueued : 0);
+}
 inline int32_t SplitIdOf(int64_t split_start) {
   return static_cast<int32_t>(split_start & (kSplitQueued - 1));
 }

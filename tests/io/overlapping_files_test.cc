@@ -163,9 +163,9 @@ class SequenceOutput final : public Output {
     std::string name = kind == ElementKind::kSplitStart ? "start "
                        : kind == ElementKind::kSplitEnd ? "end "
                                                         : "other ";
-    if (kind == ElementKind::kSplitStart && value >= kSplitQueued) {
+    if (kind == ElementKind::kSplitStart && IsQueuedSplit(value)) {
       name = "queued ";
-      value -= kSplitQueued;
+      value = SplitIdOf(value);
     }
     sequence.push_back(name + std::to_string(value));
   }
