@@ -1,24 +1,67 @@
 // Input file discovery (stat, directory listing, glob) and balanced assignment.
 #include "io/input_file_set.h"
 
-#include <glob.h>
+#include <fnmatch.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <numeric>
+#include <optional>
 #include <system_error>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "io/path_pattern.h"
 
 namespace sluice {
 namespace {
 
-bool IsGlobPattern(const std::string& location) {
-  return location.find_first_of("*?[") != std::string::npos;
+const char* FileTypeName(mode_t mode) {
+  if (S_ISFIFO(mode)) return "a named pipe";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  return "not a regular file";
+}
+
+InputFile FileOf(std::string path, const struct stat& info) {
+  InputFile file;
+  file.path = std::move(path);
+  file.regular = S_ISREG(info.st_mode);
+  file.size = file.regular ? static_cast<uint64_t>(info.st_size) : 0;
+  file.device = info.st_dev;
+  file.inode = info.st_ino;
+  return file;
+}
+
+// An entry found by listing a directory or expanding a pattern: a regular file (or a
+// link to one) is input, a directory is skipped (nullopt), anything else is an error,
+// because input that silently drops out of a job is data lost.
+absl::StatusOr<std::optional<InputFile>> ExamineEntry(const std::string& path) {
+  struct stat info;
+  if (::stat(path.c_str(), &info) != 0) {
+    const int error = errno;
+    struct stat link;
+    if (::lstat(path.c_str(), &link) != 0 && errno == ENOENT) {
+      return std::nullopt;  // removed since it was listed: it is not input any more
+    }
+    if (error == ENOENT && S_ISLNK(link.st_mode)) {
+      return absl::NotFoundError(absl::StrCat(
+          "input '", path, "' is a dangling symbolic link (its target does not exist)"));
+    }
+    return absl::ErrnoToStatus(error, absl::StrCat("cannot examine input '", path, "'"));
+  }
+  if (S_ISDIR(info.st_mode)) return std::nullopt;
+  if (!S_ISREG(info.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("input '", path, "' is ", FileTypeName(info.st_mode),
+                     ", not a regular file; name it as the location to read it"));
+  }
+  return FileOf(path, info);
 }
 
 absl::StatusOr<std::vector<InputFile>> ListDirectory(const std::string& directory) {
@@ -26,10 +69,9 @@ absl::StatusOr<std::vector<InputFile>> ListDirectory(const std::string& director
   std::error_code error;
   std::filesystem::directory_iterator it(directory, error);
   for (; !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
-    struct stat info;
-    // stat, not lstat: a symbolic link to a regular file is read like one.
-    if (::stat(it->path().c_str(), &info) != 0 || !S_ISREG(info.st_mode)) continue;
-    files.push_back({it->path().string(), static_cast<uint64_t>(info.st_size)});
+    absl::StatusOr<std::optional<InputFile>> entry = ExamineEntry(it->path().string());
+    if (!entry.ok()) return entry.status();
+    if (entry->has_value()) files.push_back(**std::move(entry));
   }
   if (error) {
     return absl::Status(
@@ -39,24 +81,18 @@ absl::StatusOr<std::vector<InputFile>> ListDirectory(const std::string& director
   return files;
 }
 
-absl::StatusOr<std::vector<InputFile>> ExpandGlob(const std::string& pattern) {
-  glob_t matches;
-  int result = ::glob(pattern.c_str(), 0, nullptr, &matches);
-  if (result == GLOB_NOMATCH) {
-    globfree(&matches);
+absl::StatusOr<std::vector<InputFile>> ExpandPattern(const std::string& pattern) {
+  absl::StatusOr<std::vector<std::string>> matches = PathPattern::Expand(pattern);
+  if (!matches.ok()) return matches.status();
+  if (matches->empty()) {
     return absl::NotFoundError(absl::StrCat("no file matches '", pattern, "'"));
   }
-  if (result != 0) {
-    globfree(&matches);
-    return absl::UnknownError(absl::StrCat("cannot expand pattern '", pattern, "'"));
-  }
   std::vector<InputFile> files;
-  for (size_t i = 0; i < matches.gl_pathc; ++i) {
-    struct stat info;
-    if (::stat(matches.gl_pathv[i], &info) != 0 || !S_ISREG(info.st_mode)) continue;
-    files.push_back({matches.gl_pathv[i], static_cast<uint64_t>(info.st_size)});
+  for (const std::string& path : *matches) {
+    absl::StatusOr<std::optional<InputFile>> entry = ExamineEntry(path);
+    if (!entry.ok()) return entry.status();
+    if (entry->has_value()) files.push_back(**std::move(entry));
   }
-  globfree(&matches);
   if (files.empty()) {
     return absl::NotFoundError(
         absl::StrCat("no regular file matches '", pattern, "' (only directories)"));
@@ -64,24 +100,38 @@ absl::StatusOr<std::vector<InputFile>> ExpandGlob(const std::string& pattern) {
   return files;
 }
 
+std::optional<std::pair<dev_t, ino_t>> IdentityOf(const std::string& path) {
+  struct stat info;
+  if (::stat(path.c_str(), &info) != 0) return std::nullopt;
+  return std::make_pair(info.st_dev, info.st_ino);
+}
+
+std::string AbsoluteNormal(const std::string& path) {
+  std::error_code error;
+  std::filesystem::path absolute = std::filesystem::absolute(path, error);
+  return (error ? std::filesystem::path(path) : absolute).lexically_normal().string();
+}
+
 }  // namespace
 
 absl::StatusOr<InputFileSet> InputFileSet::Resolve(const std::string& location) {
   if (location.empty()) return absl::InvalidArgumentError("the input path is empty");
   std::vector<InputFile> files;
+  Kind kind = Kind::kFile;
   struct stat info;
   if (::stat(location.c_str(), &info) == 0) {
     if (S_ISDIR(info.st_mode)) {
+      kind = Kind::kDirectory;
       absl::StatusOr<std::vector<InputFile>> listed = ListDirectory(location);
       if (!listed.ok()) return listed.status();
       files = *std::move(listed);
     } else {
       // Not only regular files: a named pipe or /dev/stdin is a fine single input.
-      files.push_back(
-          {location, S_ISREG(info.st_mode) ? static_cast<uint64_t>(info.st_size) : 0});
+      files.push_back(FileOf(location, info));
     }
-  } else if (errno == ENOENT && IsGlobPattern(location)) {
-    absl::StatusOr<std::vector<InputFile>> matched = ExpandGlob(location);
+  } else if (errno == ENOENT && PathPattern::IsPattern(location)) {
+    kind = Kind::kPattern;
+    absl::StatusOr<std::vector<InputFile>> matched = ExpandPattern(location);
     if (!matched.ok()) return matched.status();
     files = *std::move(matched);
   } else if (errno == ENOENT || errno == ENOTDIR) {
@@ -93,7 +143,32 @@ absl::StatusOr<InputFileSet> InputFileSet::Resolve(const std::string& location) 
   std::sort(files.begin(), files.end(),
             [](const InputFile& a, const InputFile& b) { return a.path < b.path; });
   for (size_t i = 0; i < files.size(); ++i) files[i].index = static_cast<int32_t>(i);
-  return InputFileSet(std::move(files));
+  return InputFileSet(location, kind, std::move(files));
+}
+
+bool InputFileSet::Covers(const std::string& path) const {
+  if (auto identity = IdentityOf(path)) {
+    for (const InputFile& file : files_) {
+      if (file.device == identity->first && file.inode == identity->second) return true;
+    }
+  }
+  switch (kind_) {
+    case Kind::kFile:
+      return AbsoluteNormal(path) == AbsoluteNormal(location_);
+    case Kind::kDirectory: {
+      std::string parent = std::filesystem::path(AbsoluteNormal(path)).parent_path();
+      auto parent_identity = IdentityOf(parent);
+      return parent_identity && parent_identity == IdentityOf(location_);
+    }
+    case Kind::kPattern:
+      for (const std::string& form : {path, AbsoluteNormal(path)}) {
+        if (::fnmatch(location_.c_str(), form.c_str(), FNM_PATHNAME | FNM_PERIOD) == 0) {
+          return true;
+        }
+      }
+      return false;
+  }
+  return false;
 }
 
 std::vector<InputFile> InputFileSet::ShareOf(int instance, int parallelism) const {

@@ -2,6 +2,8 @@
 // matches of a glob pattern, and how they are shared among parallel readers.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,6 +18,12 @@ struct InputFile {
   // Its place in the set (sorted by path), the same in every reader: the split id of
   // a file source reading overlapping files.
   int32_t index = 0;
+  // False for a named pipe or a device given as the location itself: it cannot be
+  // opened just to check it (that would take a writer's data or block).
+  bool regular = true;
+  // Identity of the file (stat), to recognise it under another name.
+  dev_t device = 0;
+  ino_t inode = 0;
 };
 
 class InputFileSet {
@@ -23,10 +31,20 @@ class InputFileSet {
   // `location` is a file, a directory (its regular files, not recursing) or a glob(3)
   // pattern (its matches that are regular files). Files are sorted by path. NotFound,
   // naming `location`, if it does not exist or the pattern matches no file; an
-  // existing empty directory is an empty set.
+  // existing empty directory is an empty set. Input that cannot be read never
+  // vanishes from the set: an entry of the directory or a match of the pattern that
+  // cannot be examined (no search permission, a dangling symbolic link), a directory
+  // on the pattern's way that cannot be read, and an entry that is neither a regular
+  // file nor a directory (a FIFO, a socket, a device) are errors naming the path.
+  // Subdirectories of a directory and directories a pattern matches are skipped.
   static absl::StatusOr<InputFileSet> Resolve(const std::string& location);
 
   const std::vector<InputFile>& files() const { return files_; }
+
+  // True if the file at `path` is one of the files, or would be one if it existed
+  // (a file directly in the directory, a match of the pattern). For outputs that
+  // must never be read back as input, such as a dead-letter file.
+  bool Covers(const std::string& path) const;
 
   // The files parallel reader `instance` of `parallelism` reads, sorted by path. Whole
   // files are dealt out largest first, each to the reader with the fewest bytes so
@@ -35,7 +53,13 @@ class InputFileSet {
   std::vector<InputFile> ShareOf(int instance, int parallelism) const;
 
  private:
-  explicit InputFileSet(std::vector<InputFile> files) : files_(std::move(files)) {}
+  enum class Kind { kFile, kDirectory, kPattern };
+
+  InputFileSet(std::string location, Kind kind, std::vector<InputFile> files)
+      : location_(std::move(location)), kind_(kind), files_(std::move(files)) {}
+
+  std::string location_;
+  Kind kind_;
   std::vector<InputFile> files_;
 };
 

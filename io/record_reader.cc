@@ -1,8 +1,13 @@
 // Record assembly from lines; see record_reader.h.
 #include "io/record_reader.h"
 
+#include <fcntl.h>
 #include <simdjson.h>
+#include <unistd.h>
 
+#include <cerrno>
+
+#include "absl/strings/str_cat.h"
 #include "runtime/status_macros.h"
 
 namespace sluice {
@@ -22,6 +27,14 @@ void CheckUtf8(TextRecord* record) {
 
 absl::Status RecordReader::Open(std::vector<InputFile> files) {
   for (const InputFile& file : files) {
+    if (!file.regular) {
+      // Opening a named pipe to check it would take a writer's first open (and block
+      // without one); ask for permission instead.
+      if (::faccessat(AT_FDCWD, file.path.c_str(), R_OK, AT_EACCESS) != 0) {
+        return absl::ErrnoToStatus(errno, absl::StrCat("cannot open '", file.path, "'"));
+      }
+      continue;
+    }
     SLUICE_RETURN_IF_ERROR(lines_.Open(file.path));
     lines_.Close();
   }
