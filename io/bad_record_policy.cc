@@ -27,6 +27,18 @@ absl::Status BadRecordPolicy::Validate() const {
   return absl::OkStatus();
 }
 
+absl::Status BadRecordPolicy::CheckNotAnInput(const InputFileSet& inputs,
+                                              std::string_view location) const {
+  if (action_ != Action::kDeadLetter || !inputs.Covers(dead_letters_->path())) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("dead-letter file '", dead_letters_->path(),
+                   "' is an input of this source ('", std::string(location),
+                   "'): writing it would destroy that input or read the dead letters "
+                   "back as input; put it outside the input"));
+}
+
 absl::Status BadRecordPolicy::Attach() const {
   return action_ == Action::kDeadLetter ? dead_letters_->Attach() : absl::OkStatus();
 }

@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "io/bad_record_counts.h"
 #include "io/dead_letter_writer.h"
+#include "io/input_file_set.h"
 
 namespace sluice {
 
@@ -36,6 +37,12 @@ class BadRecordPolicy {
 
   // When the job is built: the dead-letter file's directory must exist.
   absl::Status Validate() const;
+  // For file sources, when the job is built and again when it starts: the
+  // dead-letter file must not be one of the source's inputs, or become one (a file in
+  // the directory it reads, a match of its pattern). It would be emptied, or read
+  // back as input while the job writes it, without end.
+  absl::Status CheckNotAnInput(const InputFileSet& inputs,
+                               std::string_view location) const;
 
   // For sources: each parallel reader calls Attach() in Open and Detach() in Close,
   // and Report() for each bad record. Report returns an error, naming `file` and

@@ -62,7 +62,8 @@ class CsvSource final : public SourceSpec<T> {
       return absl::InvalidArgumentError(
           "a CSV delimiter cannot be a quote or line break");
     }
-    SLUICE_RETURN_IF_ERROR(InputFileSet::Resolve(location_).status());
+    SLUICE_ASSIGN_OR_RETURN(InputFileSet inputs, InputFileSet::Resolve(location_));
+    SLUICE_RETURN_IF_ERROR(policy_.CheckNotAnInput(inputs, location_));
     SLUICE_RETURN_IF_ERROR(reading_.Validate());
     return policy_.Validate();
   }

@@ -1,9 +1,7 @@
-// The dead-letter file writer; see dead_letter_writer.h for the format.
+// The dead-letter line format; see dead_letter_writer.h.
 #include "io/dead_letter_writer.h"
 
 #include <simdjson.h>
-
-#include <cerrno>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -11,20 +9,14 @@
 
 namespace sluice {
 
-DeadLetterWriter::~DeadLetterWriter() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  (void)CloseLocked();
-}
-
 absl::Status DeadLetterWriter::Attach() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (attached_++ > 0) return absl::OkStatus();
-  file_ = std::fopen(path_.c_str(), "wb");
-  if (file_ == nullptr) {
-    attached_ = 0;
-    return absl::ErrnoToStatus(
-        errno, absl::StrCat("cannot create dead-letter file '", path_, "'"));
-  }
+  absl::StatusOr<std::shared_ptr<DeadLetterFile>> file = DeadLetterFile::Attach(path_);
+  if (!file.ok()) return file.status();
+  // Each reader holds the shared file once, so the file counts every reader of every
+  // source that names it.
+  file_ = *std::move(file);
+  ++attached_;
   return absl::OkStatus();
 }
 
@@ -48,39 +40,15 @@ absl::Status DeadLetterWriter::Write(std::string_view file, uint64_t line,
                      &line_);
   }
   line_.append("}\n");
-  if (std::fwrite(line_.data(), 1, line_.size(), file_) != line_.size()) {
-    return absl::ErrnoToStatus(
-        errno, absl::StrCat("cannot write dead-letter file '", path_, "'"));
-  }
-  return absl::OkStatus();
+  return file_->Append(line_);
 }
 
 absl::Status DeadLetterWriter::Detach() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (attached_ == 0) return absl::OkStatus();
-  if (--attached_ > 0) {
-    // Another reader still writes; flush so what this one found is on disk already.
-    if (std::fflush(file_) != 0) {
-      return absl::ErrnoToStatus(
-          errno, absl::StrCat("cannot write dead-letter file '", path_, "'"));
-    }
-    return absl::OkStatus();
-  }
-  return CloseLocked();
-}
-
-absl::Status DeadLetterWriter::CloseLocked() {
-  if (file_ == nullptr) return absl::OkStatus();
-  bool failed = std::ferror(file_) != 0;
-  failed |= std::fclose(file_) != 0;
-  int error = errno;
-  file_ = nullptr;
-  attached_ = 0;
-  if (failed) {
-    return absl::ErrnoToStatus(
-        error, absl::StrCat("cannot write dead-letter file '", path_, "'"));
-  }
-  return absl::OkStatus();
+  absl::Status status = file_->Detach();
+  if (--attached_ == 0) file_.reset();
+  return status;
 }
 
 }  // namespace sluice

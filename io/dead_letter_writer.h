@@ -1,14 +1,16 @@
-// Appends bad input records, with why and where they were rejected, to one JSON-lines
-// file shared by all parallel readers of a source.
+// Appends bad input records, with why and where they were rejected, to a JSON-lines
+// dead-letter file shared by all parallel readers of a source (and by every other
+// source naming the same file).
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "io/dead_letter_file.h"
 
 namespace sluice {
 
@@ -17,13 +19,13 @@ namespace sluice {
 // A record that is not valid UTF-8 cannot be a JSON string; it is written as
 // "record_base64" instead, so its exact bytes can still be recovered.
 //
-// Thread-safe. Readers Attach() in Open and Detach() in Close: the first attach
-// creates (truncates) the file and the last detach closes it, so one job's dead
-// letters end up together in one file.
+// Thread-safe. Readers Attach() in Open and Detach() in Close. The file is emptied
+// when the first reader in the process attaches and closed when the last detaches
+// (DeadLetterFile), so one run's dead letters end up together in one file, whichever
+// sources sent them.
 class DeadLetterWriter {
  public:
   explicit DeadLetterWriter(std::string path) : path_(std::move(path)) {}
-  ~DeadLetterWriter();
   DeadLetterWriter(const DeadLetterWriter&) = delete;
   DeadLetterWriter& operator=(const DeadLetterWriter&) = delete;
 
@@ -36,11 +38,9 @@ class DeadLetterWriter {
   const std::string& path() const { return path_; }
 
  private:
-  absl::Status CloseLocked();
-
   const std::string path_;
   std::mutex mutex_;
-  std::FILE* file_ = nullptr;
+  std::shared_ptr<DeadLetterFile> file_;
   int attached_ = 0;
   std::string line_;
 };

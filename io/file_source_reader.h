@@ -38,11 +38,12 @@ class FileSourceReader final : public SourceOperator {
 
   absl::Status Open(const OperatorContext& context) override {
     sizer_ = BatchSizer(context);
+    // Resolved again here, not only in Validate(), because files may have come or
+    // gone since the job was built; and before the dead-letter file is emptied.
+    SLUICE_ASSIGN_OR_RETURN(InputFileSet files, InputFileSet::Resolve(location_));
+    SLUICE_RETURN_IF_ERROR(policy_.CheckNotAnInput(files, location_));
     SLUICE_RETURN_IF_ERROR(policy_.Attach());
     attached_ = true;
-    // Resolved again here, not only in Validate(), because files may have come or
-    // gone since the job was built.
-    SLUICE_ASSIGN_OR_RETURN(InputFileSet files, InputFileSet::Resolve(location_));
     std::vector<InputFile> share = files.ShareOf(context.instance, context.parallelism);
     if (!reading_.overlapping) return OpenSplit(-1, std::move(share));
     // Every file is checked now, so an unreadable one fails the job when it starts.

@@ -47,7 +47,8 @@ class JsonLinesSource final : public SourceSpec<T> {
   std::string Kind() const override { return "json_lines_source"; }
   absl::Status Validate() const override {
     SLUICE_RETURN_IF_ERROR(schema_.Validate());
-    SLUICE_RETURN_IF_ERROR(InputFileSet::Resolve(location_).status());
+    SLUICE_ASSIGN_OR_RETURN(InputFileSet inputs, InputFileSet::Resolve(location_));
+    SLUICE_RETURN_IF_ERROR(policy_.CheckNotAnInput(inputs, location_));
     SLUICE_RETURN_IF_ERROR(reading_.Validate());
     return policy_.Validate();
   }

@@ -42,7 +42,8 @@ class TextLineSource final : public SourceSpec<std::string> {
 
   std::string Kind() const override { return "text_lines"; }
   absl::Status Validate() const override {
-    SLUICE_RETURN_IF_ERROR(InputFileSet::Resolve(location_).status());
+    SLUICE_ASSIGN_OR_RETURN(InputFileSet inputs, InputFileSet::Resolve(location_));
+    SLUICE_RETURN_IF_ERROR(policy_.CheckNotAnInput(inputs, location_));
     SLUICE_RETURN_IF_ERROR(reading_.Validate());
     return policy_.Validate();
   }
