@@ -124,7 +124,7 @@ std::vector<BadInputCase> Cases() {
         {2, "null field 'amount'", "{\"id\":2,\"amount\":null,\"name\":\"b\"}"},
         {3, "field 'id': expected a number, found a string",
          "{\"id\":\"3\",\"amount\":1,\"name\":\"c\"}"},
-        {4, "field 'amount': not a number: '12abc'",
+        {4, "field 'amount': invalid JSON number '12abc'",
          "{\"id\":4,\"amount\":12abc,\"name\":\"d\"}"},
         {5, "field 'id': not an integer: '1.5'",
          "{\"id\":1.5,\"amount\":1,\"name\":\"e\"}"},
@@ -143,8 +143,8 @@ std::vector<BadInputCase> Cases() {
         {2, "field 'id': integer out of range",
          "{\"id\":9223372036854775808,\"amount\":1,\"name\":\"x\"}"},
         {3, "not a JSON object", "[1,2,3]"},
-        // simdjson reports text after the object as an early end of the object.
-        {4, "invalid JSON", "{\"id\":4,\"amount\":1,\"name\":\"g\"} trailing"},
+        {4, "unexpected text after the JSON object at column 32",
+         "{\"id\":4,\"amount\":1,\"name\":\"g\"} trailing"},
         {5, "unexpected text after the JSON object",
          "{\"id\":4,\"amount\":1,\"name\":\"g\"}{\"id\":4}"}}},
   };

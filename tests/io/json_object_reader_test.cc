@@ -48,11 +48,13 @@ TEST(JsonObjectReaderTest, ReportsTypesOfOtherValues) {
 TEST(JsonObjectReaderTest, RejectsDamagedLines) {
   JsonObjectReader reader({"a"});
   const auto kInvalid = absl::StatusCode::kInvalidArgument;
-  EXPECT_THAT(reader.Read(R"({"a":1)"), StatusIs(kInvalid, "invalid JSON"));
+  EXPECT_THAT(reader.Read(R"({"a":1)"),
+              StatusIs(kInvalid, "invalid JSON: the object is not closed"));
   EXPECT_THAT(reader.Read(R"({"a":1,"b":"unterminated)"),
               StatusIs(kInvalid, "invalid JSON"));
   EXPECT_THAT(reader.Read(R"({"a":)"), StatusIs(kInvalid, "invalid JSON"));
-  EXPECT_THAT(reader.Read(R"({"a":1} x)"), StatusIs(kInvalid, "invalid JSON"));
+  EXPECT_THAT(reader.Read(R"({"a":1} x)"),
+              StatusIs(kInvalid, "unexpected text after the JSON object at column 9"));
   EXPECT_THAT(reader.Read(R"({"a":1}})"), StatusIs(kInvalid, "after the JSON object"));
   EXPECT_THAT(reader.Read(R"({"a":1}{"a":2})"),
               StatusIs(kInvalid, "after the JSON object"));
@@ -63,6 +65,60 @@ TEST(JsonObjectReaderTest, RejectsDamagedLines) {
               StatusIs(kInvalid, "field 'a' appears twice"));
   EXPECT_THAT(reader.Read(R"({"a":tru})"), StatusIs(kInvalid, "invalid JSON"));
   EXPECT_THAT(reader.Read(R"({"a":1,})"), StatusIs(kInvalid, "invalid JSON"));
+}
+
+// Issue 17, defect 9: values the schema does not read were skipped unchecked, numbers
+// were taken as strtod would take them, and text after the object was reported as
+// the object ending early. The whole line is JSON or the record is bad.
+TEST(JsonObjectReaderTest, ChecksTheWholeLineStrictly) {
+  JsonObjectReader reader({"a"});
+  const auto kInvalid = absl::StatusCode::kInvalidArgument;
+  // Malformed values under keys the schema ignores, at any depth.
+  for (const char* line :
+       {R"({"a":1,"z":tru})", R"({"a":1,"z":nul})", R"({"a":1,"z":[1,{"y":fals}]})",
+        R"({"a":1,"z":"\q"})", R"({"z":{"y":[01]},"a":1})", R"({"a":1,"z":-})",
+        R"({"a":1,"z":{"y":1.}})"}) {
+    EXPECT_THAT(reader.Read(line), StatusIs(kInvalid, "field 'z': ")) << line;
+  }
+  // Numbers JSON does not allow, in a named field.
+  EXPECT_THAT(
+      reader.Read(R"({"a":070})"),
+      StatusIs(kInvalid, "field 'a': invalid JSON number '070' (a leading zero)"));
+  EXPECT_THAT(reader.Read(R"({"a":-01})"), StatusIs(kInvalid, "a leading zero"));
+  EXPECT_THAT(reader.Read(R"({"a":1.})"),
+              StatusIs(kInvalid, "no digits after the decimal point"));
+  EXPECT_THAT(reader.Read(R"({"a":.5})"), StatusIs(kInvalid, "invalid JSON"));
+  EXPECT_THAT(reader.Read(R"({"a":1e})"),
+              StatusIs(kInvalid, "no digits in the exponent"));
+  EXPECT_THAT(reader.Read(R"({"a":1e+})"),
+              StatusIs(kInvalid, "no digits in the exponent"));
+  EXPECT_THAT(reader.Read(R"({"a":+1})"), StatusIs(kInvalid, "invalid JSON"));
+  EXPECT_THAT(reader.Read(R"({"a":0x10})"), StatusIs(kInvalid, "invalid JSON"));
+  EXPECT_THAT(reader.Read(R"({"a":[1,2})"), StatusIs(kInvalid, "invalid JSON"));
+  // What follows the object: the true reason, with the column.
+  EXPECT_THAT(reader.Read(std::string("{\"a\":1}\0", 8)),
+              StatusIs(kInvalid, "after the JSON object: a NUL byte at column 8"));
+  EXPECT_THAT(reader.Read(std::string("{\"a\":1} \0x", 10)),
+              StatusIs(kInvalid, "a NUL byte at column 9"));
+  EXPECT_THAT(reader.Read(R"({"a":"}"} x)"),
+              StatusIs(kInvalid, "unexpected text after the JSON object at column 11"));
+  // Valid JSON in every form still reads, the ignored parts checked through.
+  for (const char* line :
+       {R"({"a":0})", R"({"a":-0.5e-7})", R"({"a":1E+2,"z":[true,false,null,"\u00e9"]})",
+        R"({"z":{"y":{"x":[[],{}]}},"a":10})", R"( {"a":1} )"}) {
+    SLUICE_EXPECT_OK(reader.Read(line)) << line;
+  }
+}
+
+TEST(JsonObjectReaderTest, RefusesNestingBeyondTheLimit) {
+  JsonObjectReader reader({"a"});
+  std::string deep =
+      R"({"a":1,"z":)" + std::string(300, '[') + std::string(300, ']') + "}";
+  EXPECT_THAT(reader.Read(deep), StatusIs(absl::StatusCode::kInvalidArgument,
+                                          "JSON nested deeper than 256 levels"));
+  std::string fine =
+      R"({"a":1,"z":)" + std::string(200, '[') + std::string(200, ']') + "}";
+  SLUICE_EXPECT_OK(reader.Read(fine));
 }
 
 std::string Quoted(std::string_view text) {
