@@ -249,6 +249,12 @@ absl::StatusOr<RecordBatchView> RecordBatchView::ParseChecked(std::string_view b
           ? nullptr
           : reinterpret_cast<const HeaderEntry*>(root->headers()->data());
   const uint32_t header_count = root->headers() == nullptr ? 0 : root->headers()->size();
+  // The verifier aligns a vector's length, not its 8-byte structs: a damaged index
+  // can place them where reading one is undefined (found by the fuzz target).
+  if (reinterpret_cast<uintptr_t>(record_entries) % alignof(RecordEntry) != 0 ||
+      reinterpret_cast<uintptr_t>(header_entries) % alignof(HeaderEntry) != 0) {
+    return absl::DataLossError("the batch index's entries are misaligned");
+  }
   const char* data = bytes.data() + kHeaderSize + h.index_length;
   if (!EntriesInBounds(record_entries, h.record_count, header_entries, header_count,
                        h.body_length - h.index_length)) {
