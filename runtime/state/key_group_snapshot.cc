@@ -30,7 +30,8 @@ std::string KeyGroupSnapshot::Encode(const Header& header, std::string_view entr
 
 absl::StatusOr<KeyGroupSnapshot> KeyGroupSnapshot::Decode(std::string_view bytes) {
   KeyGroupSnapshot snapshot;
-  if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(uint64_t) != 0) {
+  if (!bytes.empty() &&
+      reinterpret_cast<uintptr_t>(bytes.data()) % alignof(uint64_t) != 0) {
     snapshot.aligned_ =
         std::make_shared<std::vector<uint64_t>>((bytes.size() + 7) / 8, 0);
     std::memcpy(snapshot.aligned_->data(), bytes.data(), bytes.size());
