@@ -86,6 +86,9 @@ class CheckpointCoordinator {
  private:
   using Clock = std::chrono::steady_clock;
   struct InFlight {
+    // Declared so clang sees it is default-constructible where std::optional asks,
+    // before the enclosing class is complete (default member initializers).
+    InFlight() {}
     int64_t id = 0;
     std::vector<bool> acked;
     int remaining = 0;
