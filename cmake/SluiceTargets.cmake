@@ -2,12 +2,21 @@
 # project-wide warning, sanitizer and include settings.
 
 function(sluice_apply_options target)
-  # -Wrestrict: GCC 12 reports false positives inside std::string (GCC bug 105329).
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-restrict)
+  target_compile_options(${target} PRIVATE -Wall -Wextra)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    # -Wrestrict: GCC 12 reports false positives inside std::string (GCC bug 105329).
+    target_compile_options(${target} PRIVATE -Wno-restrict)
+  endif()
   if(SLUICE_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
-  if(SLUICE_SANITIZE)
+  if(SLUICE_BUILD_FUZZERS)
+    # Coverage for libFuzzer in every library; fuzz targets add -fsanitize=fuzzer.
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined
+                                             -fno-omit-frame-pointer
+                                             -fno-sanitize-recover=undefined)
+    target_link_options(${target} PUBLIC -fsanitize=address,undefined)
+  elseif(SLUICE_SANITIZE)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined
                                              -fno-omit-frame-pointer
                                              -fno-sanitize-recover=undefined)
@@ -58,4 +67,11 @@ function(sluice_flatbuffers target out_subdir)
     target_sources(${target} PRIVATE ${header})
   endforeach()
   target_include_directories(${target} PRIVATE ${SLUICE_GENERATED_DIR})
+endfunction()
+
+# sluice_add_fuzzer(NAME SOURCES a.cc DEPS x y): a libFuzzer target (SLUICE_BUILD_FUZZERS).
+function(sluice_add_fuzzer name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  sluice_add_executable(${name} SOURCES ${ARG_SOURCES} DEPS ${ARG_DEPS})
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer)
 endfunction()

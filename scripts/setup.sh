@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages sluice needs to build, test and benchmark. Installs only
-# what is missing (checked with dpkg-query first), so a second run changes nothing.
+# Installs the Debian 12 packages sluice needs to build, test and benchmark (with --fuzz
+# also clang-14 and libFuzzer, for scripts/fuzz.sh). Installs only what is missing
+# (checked with dpkg-query first), so a second run changes nothing.
 set -euo pipefail
 
 packages=(
@@ -8,6 +9,12 @@ packages=(
   libtbb-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler libsimdjson-dev libisal-dev
   libbenchmark-dev libgtest-dev libgmock-dev googletest
 )
+for arg in "$@"; do
+  case $arg in
+    --fuzz) packages+=(clang-14 libfuzzer-14-dev libclang-rt-14-dev) ;;
+    *) echo "setup: unknown argument '$arg' (--fuzz adds clang-14 and libFuzzer)" >&2; exit 2 ;;
+  esac
+done
 
 fail() {
   echo "setup: $*" >&2
