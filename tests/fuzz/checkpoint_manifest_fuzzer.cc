@@ -7,7 +7,7 @@
 
 #include "runtime/checkpoint/checkpoint_manifest.h"
 #include "runtime/storage/crc32c.h"
-#include "tests/fuzz/fuzz_row.h"
+#include "tests/fuzz/invariant.h"
 
 namespace {
 

@@ -12,18 +12,12 @@
 
 #include "engine/job_layout.h"
 #include "runtime/state/key_group_codec.h"
-#include "tests/fuzz/fuzz_row.h"
+#include "tests/fuzz/fuzz_types.h"
+#include "tests/fuzz/invariant.h"
 
 namespace {
 
 constexpr int kKeyGroups = 128;
-
-struct Accumulator {
-  int64_t count = 0;
-  double sum = 0;
-  std::string last;
-  auto Fields() { return std::tie(count, sum, last); }
-};
 
 template <class K, class V>
 void Decode(std::string_view bytes, uint8_t group, uint8_t count) {
@@ -64,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Decode<std::string, std::vector<std::string>>(bytes, group, count);
       break;
     case 1:
-      Decode<int64_t, Accumulator>(bytes, group, count);
+      Decode<int64_t, sluice::fuzz::Accumulator>(bytes, group, count);
       break;
     case 2:
       Decode<uint64_t, std::map<std::string, int64_t>>(bytes, group, count);

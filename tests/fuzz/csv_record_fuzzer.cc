@@ -14,7 +14,8 @@
 #include "io/csv_parser.h"
 #include "io/csv_record_decoder.h"
 #include "io/record_reader.h"
-#include "tests/fuzz/fuzz_row.h"
+#include "tests/fuzz/fuzz_types.h"
+#include "tests/fuzz/invariant.h"
 
 namespace sluice::fuzz {
 namespace {

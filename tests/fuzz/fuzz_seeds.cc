@@ -13,6 +13,7 @@
 #include "io/log/record_batch.h"
 #include "runtime/checkpoint/checkpoint_manifest.h"
 #include "runtime/state/key_group_codec.h"
+#include "tests/fuzz/fuzz_types.h"
 
 namespace {
 
@@ -54,13 +55,6 @@ std::string Manifest(int blobs, bool savepoint) {
   return manifest.Encode();
 }
 
-struct Accumulator {
-  int64_t count = 0;
-  double sum = 0;
-  std::string last;
-  auto Fields() { return std::tie(count, sum, last); }
-};
-
 // The state fuzzer's first three bytes: key group, entry count, kind.
 template <class K, class V>
 std::string State(uint8_t kind, const std::vector<std::pair<K, V>>& entries) {
@@ -88,7 +82,7 @@ int main(int argc, char** argv) {
   Write(dir, "checkpoint_state_fuzzer", 0,
         State<std::string, std::vector<std::string>>(0, {{"k", {"a", "bc"}}}));
   Write(dir, "checkpoint_state_fuzzer", 1,
-        State<int64_t, Accumulator>(1, {{7, {3, 1.5, "x"}}}));
+        State<int64_t, sluice::fuzz::Accumulator>(1, {{7, {3, 1.5, "x"}}}));
   Write(dir, "checkpoint_state_fuzzer", 2,
         State<uint64_t, std::map<std::string, int64_t>>(2, {{9, {{"a", 1}, {"b", 2}}}}));
   sluice::JobLayout layout;

@@ -12,7 +12,8 @@
 
 #include "io/json_object_reader.h"
 #include "io/json_record_decoder.h"
-#include "tests/fuzz/fuzz_row.h"
+#include "tests/fuzz/fuzz_types.h"
+#include "tests/fuzz/invariant.h"
 
 namespace sluice::fuzz {
 namespace {

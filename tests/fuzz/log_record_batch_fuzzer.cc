@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "io/log/record_batch.h"
-#include "tests/fuzz/fuzz_row.h"
+#include "tests/fuzz/invariant.h"
 
 namespace {
 
