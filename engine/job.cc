@@ -30,15 +30,7 @@ class Job::Impl {
       : graph_(std::move(graph)), options_(options) {}
 
   absl::Status PlanJob() {
-    if (options_.threads < 0) return absl::InvalidArgumentError("threads must be >= 0");
-    if (options_.batch_size == 0)
-      return absl::InvalidArgumentError("batch_size must be >= 1");
-    if (options_.channel_capacity == 0) {
-      return absl::InvalidArgumentError("channel_capacity must be >= 1");
-    }
-    if (options_.max_key_groups < 1) {
-      return absl::InvalidArgumentError("max_key_groups must be >= 1");
-    }
+    SLUICE_RETURN_IF_ERROR(ValidateJobOptions(options_));
     SLUICE_RETURN_IF_ERROR(CheckCheckpointOptions(options_.checkpoints));
     Planner planner(PlannerOptions{options_.parallelism, options_.chaining});
     SLUICE_ASSIGN_OR_RETURN(plan_, planner.Plan(graph_));

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/status.h"
 #include "runtime/processing_clock.h"
 
 namespace sluice {
@@ -28,6 +29,15 @@ struct CheckpointOptions {
 };
 
 struct JobOptions {
+  // The largest values Job::Create accepts (larger ones fail it, naming the option).
+  static constexpr int kMaxThreads = 1024;
+  // Also the most instances of one operator: each exchange between two operators has
+  // a channel per pair of instances.
+  static constexpr int kMaxParallelism = 1024;
+  static constexpr size_t kMaxBatchSize = size_t{1} << 20;        // events
+  static constexpr size_t kMaxChannelCapacity = size_t{1} << 16;  // batches
+  static constexpr int kMaxKeyGroups = 1 << 15;                   // as Flink's
+
   // Worker threads in the job's task arena. 0: one per hardware thread.
   int threads = 0;
   // Parallel instances of operators that do not set their own Parallelism().
@@ -48,5 +58,9 @@ struct JobOptions {
   std::shared_ptr<ProcessingClock> clock;
   CheckpointOptions checkpoints;
 };
+
+// Checks that threads, parallelism, batch_size, channel_capacity and max_key_groups
+// lie in their ranges (Job::Create); the message names the option and its value.
+absl::Status ValidateJobOptions(const JobOptions& options);
 
 }  // namespace sluice

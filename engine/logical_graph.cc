@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "engine/job_options.h"
 #include "runtime/status_macros.h"
 
 namespace sluice {
@@ -79,16 +80,17 @@ absl::Status LogicalGraph::Validate() const {
       return absl::InvalidArgumentError(
           absl::StrCat("operator '", node.name, "' has no input"));
     }
-    if (node.parallelism < 0) {
-      return absl::InvalidArgumentError(absl::StrCat("operator '", node.name,
-                                                     "': parallelism must be >= 1, got ",
-                                                     node.parallelism));
+    if (node.parallelism &&
+        (*node.parallelism < 1 || *node.parallelism > JobOptions::kMaxParallelism)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "operator '", node.name, "': Parallelism(", *node.parallelism,
+          ") is out of range: it must be between 1 and ", JobOptions::kMaxParallelism));
     }
-    if (node.parallelism > node.max_parallelism) {
+    if (node.parallelism.value_or(1) > node.max_parallelism) {
       return absl::InvalidArgumentError(
           absl::StrCat("operator '", node.name, "' (", node.kind, ") runs at most ",
                        node.max_parallelism, " instance(s), but parallelism ",
-                       node.parallelism, " was requested"));
+                       *node.parallelism, " was requested"));
     }
     for (size_t port = 0; port < node.inputs.size(); ++port) {
       const LogicalEdge& edge = node.inputs[port];
@@ -148,7 +150,7 @@ std::string LogicalGraph::ToText() const {
   std::string out;
   for (const LogicalNode& node : nodes_) {
     std::string parallelism =
-        node.parallelism == 0 ? "default" : absl::StrCat(node.parallelism);
+        node.parallelism ? absl::StrCat(*node.parallelism) : "default";
     absl::StrAppendFormat(&out, "%d %s [%s] -> %s, parallelism %s\n", node.id, node.name,
                           node.kind, node.is_sink ? "(sink)" : node.out_type_name,
                           parallelism);

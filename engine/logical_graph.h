@@ -6,6 +6,7 @@
 #include <climits>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <typeindex>
 #include <utility>
@@ -44,8 +45,8 @@ struct SideOutput {
 struct LogicalNode {
   int id = -1;
   std::string name;
-  std::string kind;     // "source", "map", "filter", "reduce", "sink", ...
-  int parallelism = 0;  // 0: the job's default
+  std::string kind;                // "source", "map", "filter", "reduce", "sink", ...
+  std::optional<int> parallelism;  // set by Parallelism(n); unset: the job's default
   int max_parallelism = INT_MAX;
   std::type_index in_type = typeid(void);
   std::type_index out_type = typeid(void);

@@ -37,8 +37,7 @@ absl::StatusOr<PhysicalPlan> Planner::Plan(const LogicalGraph& graph) const {
   plan.node_parallelism.resize(n);
   plan.chain_of_node.assign(n, -1);
   for (const LogicalNode& node : graph.nodes()) {
-    int parallelism =
-        node.parallelism > 0 ? node.parallelism : options_.default_parallelism;
+    int parallelism = node.parallelism.value_or(options_.default_parallelism);
     plan.node_parallelism[node.id] = std::min(parallelism, node.max_parallelism);
   }
 

@@ -73,13 +73,13 @@ TEST(GraphValidationTest, BadParallelismIsAnError) {
       .Parallelism(-1)
       .Sink(Ignore());
   EXPECT_THAT(flow.Build(), StatusIs(absl::StatusCode::kInvalidArgument,
-                                     "'m': parallelism must be >= 1"));
+                                     "'m': Parallelism(-1) is out of range"));
   JobOptions options;
   options.parallelism = 0;
   Dataflow ok;
   ok.Source(Numbers()).Sink(Ignore());
   EXPECT_THAT(ok.Build(options), StatusIs(absl::StatusCode::kInvalidArgument,
-                                          "default parallelism must be >= 1"));
+                                          "JobOptions::parallelism 0 is out of range"));
 }
 
 // The fluent API cannot build these; the low-level graph API can, so it checks them.
