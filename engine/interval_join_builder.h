@@ -55,6 +55,14 @@ class IntervalJoinBuilder {
               key_a, key_b, lower, upper, fn);
         },
         [lower, upper] {
+          // Bounds saturate when added to timestamps: any int64 but INT64_MIN works.
+          absl::Status status =
+              CheckTimeSpan("Between(lower)", lower, -kMaxWatermark, kMaxWatermark);
+          if (status.ok()) {
+            status =
+                CheckTimeSpan("Between(upper)", upper, -kMaxWatermark, kMaxWatermark);
+          }
+          if (!status.ok()) return status;
           if (lower > upper) {
             return absl::InvalidArgumentError(
                 absl::StrCat("interval join bounds: lower (", lower,

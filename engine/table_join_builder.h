@@ -77,12 +77,7 @@ class TableJoinBuilder {
           return std::make_unique<TableJoinOperator<K, A, B, KeyA, KeyB, IsDelete, F>>(
               key_a, key_b, is_delete, options, fn);
         },
-        [options] {
-          if (options.ttl < 0) {
-            return absl::InvalidArgumentError("table join TTL must be >= 0");
-          }
-          return absl::OkStatus();
-        });
+        [options] { return CheckTimeSpan("Ttl(ttl)", options.ttl, 0, kMaxWatermark); });
   }
 
  private:

@@ -254,10 +254,10 @@ class WindowedStream {
       node.max_parallelism = 1;
     }
     node.validate = [windows, lateness, trigger]() -> absl::Status {
-      if (lateness < 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("allowed lateness must be >= 0, got ", lateness));
-      }
+      // Up to INT64_MAX ms: windows are then kept until the end of input.
+      absl::Status lateness_ok =
+          CheckTimeSpan("AllowedLateness(lateness)", lateness, 0, kMaxWatermark);
+      if (!lateness_ok.ok()) return lateness_ok;
       if (trigger) {
         absl::Status status = trigger->Validate();
         if (!status.ok()) return status;

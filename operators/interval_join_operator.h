@@ -38,7 +38,7 @@ class IntervalJoinOperator final : public Operator {
     metrics_ = context.metrics;
     state_.set_key_group_count(context.max_key_groups);
     state_.set_on_restore([this](const K& key, Entry& entry) {
-      entry.wakeup = KeyWakeups<K>::kNone;
+      entry.wakeup = {};
       ScheduleCleanup(key, entry);
     });
     return absl::OkStatus();
@@ -80,7 +80,7 @@ class IntervalJoinOperator final : public Operator {
   struct Entry {
     std::vector<std::pair<int64_t, A>> left;   // (timestamp, element)
     std::vector<std::pair<int64_t, B>> right;  // (timestamp, element)
-    int64_t wakeup = KeyWakeups<K>::kNone;
+    typename KeyWakeups<K>::Slot wakeup;
     bool empty() const { return left.empty() && right.empty(); }
     auto Fields() { return std::tie(left, right); }
   };
@@ -88,7 +88,8 @@ class IntervalJoinOperator final : public Operator {
 
   Table& keys() { return state_.table(); }
 
-  // When an element can no longer match anything still to come.
+  // When an element can no longer match anything still to come (saturating: one that
+  // can match until the end of input is kept until then).
   int64_t LeftExpiry(int64_t ts) const { return SaturatingAdd(ts, upper_); }
   int64_t RightExpiry(int64_t ts) const { return SaturatingSub(ts, lower_); }
 
@@ -154,10 +155,11 @@ class IntervalJoinOperator final : public Operator {
 
   // Wakes the key when its earliest element expires (after a clean-up or restore).
   void ScheduleCleanup(const K& key, Entry& entry) {
-    int64_t next = KeyWakeups<K>::kNone;
+    if (entry.empty()) return;
+    int64_t next = kMaxWatermark;
     for (const auto& a : entry.left) next = std::min(next, LeftExpiry(a.first));
     for (const auto& b : entry.right) next = std::min(next, RightExpiry(b.first));
-    if (next != KeyWakeups<K>::kNone) wakeups_.Schedule(key, next, entry.wakeup);
+    wakeups_.Schedule(key, next, entry.wakeup);
   }
 
   KeyA key_a_;

@@ -2,11 +2,14 @@
 // advances: to fire, or to drop buffered elements that can no longer match. One
 // wake-up time per key, kept in the key's own slot; lowering it pushes a heap entry,
 // and entries a lower one made stale are skipped when popped.
+//
+// A wake-up may be at any time, INT64_MAX included (the end of input: a window kept
+// until then, a join event at that timestamp). Callers only set times after the
+// watermark they are at, so PopDue, which pops what they set while it runs, ends.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
-#include <limits>
 
 #include "operators/event_time_timers.h"
 
@@ -15,28 +18,32 @@ namespace sluice {
 template <class K>
 class KeyWakeups {
  public:
-  static constexpr int64_t kNone = std::numeric_limits<int64_t>::max();
+  // A key's pending wake-up, kept in the key's entry (not snapshotted: a restore
+  // schedules again).
+  struct Slot {
+    int64_t time = 0;
+    bool pending = false;
+  };
 
-  // Wakes `key`, whose current wake-up time is `slot`, at `time` or earlier. A time
-  // of kMaxWatermark (end of input) is kept as kMaxWatermark - 1, which only the
-  // end-of-input watermark reaches, so that kNone stays free to mean "none".
-  void Schedule(const K& key, int64_t time, int64_t& slot) {
-    time = std::min(time, kNone - 1);
-    if (time >= slot) return;
-    slot = time;
+  // Wakes `key`, whose slot is `slot`, at `time` or earlier.
+  void Schedule(const K& key, int64_t time, Slot& slot) {
+    if (slot.pending && time >= slot.time) return;
+    slot = Slot{time, true};
     heap_.Add(time, key);
   }
 
   // Calls fn(it) for every key of `table` due at `watermark`, with the key's table
-  // iterator; the key's slot is its entry's `wakeup` member. The slot is reset to
-  // kNone before fn runs, so fn reschedules what is left (at times after
-  // `watermark`). Keys gone from the table, and stale wake-ups, are skipped.
+  // iterator; the key's slot is its entry's `wakeup` member. The slot is cleared
+  // before fn runs, so fn reschedules what is left (at times after `watermark`).
+  // Keys gone from the table, and stale wake-ups, are skipped.
   template <class Table, class Fn>
   void PopDue(int64_t watermark, Table& table, Fn fn) {
     heap_.PopDue(watermark, [&](const K& key, int64_t time) {
       auto it = table.find(key);
-      if (it == table.end() || it->second.wakeup != time) return;
-      it->second.wakeup = kNone;
+      if (it == table.end()) return;
+      Slot& slot = it->second.wakeup;
+      if (!slot.pending || slot.time != time) return;
+      slot = Slot{};
       fn(it);
     });
   }

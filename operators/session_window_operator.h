@@ -3,6 +3,10 @@
 // fires when the watermark passes its end. Lateness works as for sliced windows: an
 // event whose merged window ended more than the allowed lateness ago is counted as
 // late and dropped; one within the lateness fires its window again.
+//
+// Sessions end at INT64_MAX at the latest (session_windows.h), and lateness adds to a
+// session's end saturating: a fired session whose lateness runs to INT64_MAX needs no
+// timer (kNone), as it is kept until the end of input.
 #pragma once
 
 #include <algorithm>
@@ -24,6 +28,7 @@
 #include "runtime/batch_pool.h"
 #include "runtime/event_time.h"
 #include "runtime/operator.h"
+#include "runtime/operator_error.h"
 #include "runtime/state/in_memory_state_backend.h"
 #include "runtime/state/keyed_state_table.h"
 
@@ -43,7 +48,7 @@ class SessionWindowOperator final : public Operator {
       : key_fn_(std::move(key_fn)),
         aggregate_(std::move(aggregate)),
         finish_(std::move(finish)),
-        gap_(spec.gap()),
+        spec_(spec),
         lateness_(allowed_lateness) {}
 
   absl::Status Open(const OperatorContext& context) override {
@@ -142,17 +147,11 @@ class SessionWindowOperator final : public Operator {
   };
 
   bool Late(int64_t end) const {
-    return watermark_ != kMinWatermark && end - 1 + lateness_ <= watermark_;
+    return watermark_ != kMinWatermark && SaturatingAdd(end - 1, lateness_) <= watermark_;
   }
 
   void Add(const T& item, int64_t timestamp) {
-    if (timestamp >= kMaxWatermark - gap_) {
-      // Its window would end past the last representable time: late, as on the
-      // triggered path (SessionWindowAssigner).
-      if (metrics_ != nullptr) metrics_->late_records.Add(1);
-      late_.Add(item, timestamp);
-      return;
-    }
+    if (!spec_.Representable(timestamp)) throw OperatorError(spec_.OutOfRange(timestamp));
     K key = key_fn_(item);
     KeyState& state = keys_[key];
     if (!state.more && AddToLane(key, state, item, timestamp)) return;
@@ -163,7 +162,7 @@ class SessionWindowOperator final : public Operator {
   // key needs the general path instead (its lane sessions then moved there).
   bool AddToLane(const K& key, KeyState& state, const T& item, int64_t timestamp) {
     if (lateness_ != 0) return false;
-    const int64_t end = timestamp + gap_;
+    const int64_t end = spec_.EndOf(timestamp);
     // The common case, in-order events: the event falls in the key's latest session.
     typename Lane::Entry* latest = lane_.Find(state.lane);
     if (latest != nullptr && latest->start <= timestamp && timestamp < latest->end) {
@@ -249,11 +248,12 @@ class SessionWindowOperator final : public Operator {
   // run of the lane takes it.
   ABSL_ATTRIBUTE_ALWAYS_INLINE bool Open(const K& key, uint64_t& seq, const T& item,
                                          int64_t timestamp) {
-    const int run = lane_.RunFor(timestamp + gap_);
+    const int64_t end = spec_.EndOf(timestamp);
+    const int run = lane_.RunFor(end);
     if (run < 0) return false;
     Acc acc = aggregate_.CreateAccumulator();
     aggregate_.Add(acc, item);
-    seq = lane_.Append(run, key, timestamp, timestamp + gap_, std::move(acc));
+    seq = lane_.Append(run, key, timestamp, end, std::move(acc));
     return true;
   }
 
@@ -279,13 +279,14 @@ class SessionWindowOperator final : public Operator {
     if (!state.more) state.more = std::make_unique<Overflow>();
     Overflow& more = *state.more;
     auto& sessions = more.sessions;
+    const int64_t end = spec_.EndOf(timestamp);
     // An in-order event in the key's latest session only extends it.
     if (!sessions.empty() && !sessions.back().fired &&
         sessions.back().start <= timestamp && timestamp < sessions.back().end) {
       Session& last = sessions.back();
       aggregate_.Add(last.acc, item);
-      if (timestamp + gap_ > last.end) {
-        last.end = timestamp + gap_;
+      if (end > last.end) {
+        last.end = end;
         // A lone session moves its timer now: in time order, so the timer goes to
         // the cheap FIFO run (the old one is left stale). With several sessions the
         // earliest one's timer stands and re-arms when it fires.
@@ -296,10 +297,9 @@ class SessionWindowOperator final : public Operator {
       }
       return;
     }
-    if ((sessions.empty() || timestamp >= sessions.back().end) &&
-        !Late(timestamp + gap_)) {
-      Session& fresh = sessions.emplace_back(
-          Session{timestamp, timestamp + gap_, aggregate_.CreateAccumulator()});
+    if ((sessions.empty() || timestamp >= sessions.back().end) && !Late(end)) {
+      Session& fresh =
+          sessions.emplace_back(Session{timestamp, end, aggregate_.CreateAccumulator()});
       aggregate_.Add(fresh.acc, item);
       if (fresh.end - 1 <= watermark_) {
         EmitResult(key, fresh, PaneTiming::kLate);  // within the allowed lateness
@@ -308,7 +308,7 @@ class SessionWindowOperator final : public Operator {
       Arm(key, state);
       return;
     }
-    Session merged{timestamp, timestamp + gap_, aggregate_.CreateAccumulator()};
+    Session merged{timestamp, end, aggregate_.CreateAccumulator()};
     aggregate_.Add(merged.acc, item);
     // Sessions overlapping [t, t + gap) form one contiguous run in start order. Merely
     // touching windows stay apart: a session [s, e) is then complete once the
@@ -384,7 +384,7 @@ class SessionWindowOperator final : public Operator {
   static int64_t NextDue(const Overflow& more, int64_t lateness) {
     int64_t due = kNone;
     for (const Session& s : more.sessions) {
-      due = std::min(due, s.fired ? s.end - 1 + lateness : s.end - 1);
+      due = std::min(due, s.fired ? SaturatingAdd(s.end - 1, lateness) : s.end - 1);
     }
     return due;
   }
@@ -441,7 +441,7 @@ class SessionWindowOperator final : public Operator {
   KeyFn key_fn_;
   A aggregate_;
   Finisher finish_;
-  int64_t gap_;
+  SessionWindowSpec spec_;
   int64_t lateness_;
   OperatorMetrics* metrics_ = nullptr;
   int64_t watermark_ = kMinWatermark;

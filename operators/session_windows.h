@@ -3,6 +3,11 @@
 // less than `gap` from each merges them.
 //
 //   keyed.Window(sluice::SessionWindows(std::chrono::minutes(30)))
+//
+// Event time ends at INT64_MAX, and so does a session that would end later: every
+// timestamp below INT64_MAX can be windowed. INT64_MAX itself, the end-of-input
+// watermark, is no time of an event: window operators fail the job with
+// OutOfRange(timestamp) for it.
 #pragma once
 
 #include <chrono>
@@ -13,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "operators/time_window.h"
 #include "runtime/event_time.h"
+#include "runtime/operator_error.h"
 
 namespace sluice {
 
@@ -21,11 +27,19 @@ class SessionWindowSpec {
   explicit SessionWindowSpec(int64_t gap) : gap_(gap) {}
   int64_t gap() const { return gap_; }
   absl::Status Validate() const {
-    if (gap_ <= 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("session gap must be > 0, got ", gap_));
-    }
-    return absl::OkStatus();
+    return CheckTimeSpan("SessionWindows(gap)", gap_, 1, kMaxWatermark);
+  }
+
+  bool Representable(int64_t timestamp) const { return timestamp < kMaxWatermark; }
+  // The end of the window an event at `timestamp` (Representable) opens.
+  int64_t EndOf(int64_t timestamp) const { return SaturatingAdd(timestamp, gap_); }
+  // The error for an event at `timestamp` that is not Representable.
+  absl::Status OutOfRange(int64_t timestamp) const {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "event timestamp ", timestamp, " cannot be windowed by SessionWindows(gap ", gap_,
+        " ms): ", kMaxWatermark,
+        " is the end-of-input watermark, where event time (and every session) ends; "
+        "fix or filter out such timestamps before the window"));
   }
 
  private:
@@ -42,10 +56,8 @@ struct SessionWindowAssigner {
 
   template <class T>
   void AssignWindows(const T&, int64_t ts, std::vector<TimeWindow>& out) const {
-    // An end past the last representable time would read as a global window; such
-    // an element is counted as late instead.
-    if (ts >= kMaxWatermark - spec.gap()) return;
-    out.push_back(TimeWindow{ts, ts + spec.gap()});
+    if (!spec.Representable(ts)) throw OperatorError(spec.OutOfRange(ts));
+    out.push_back(TimeWindow{ts, spec.EndOf(ts)});
   }
 };
 

@@ -14,16 +14,22 @@
 // resumes firing where the snapshot left off.
 //
 // Lateness: an event is late when every window it belongs to has ended more than the
-// allowed lateness ago (window max timestamp + lateness <= watermark); it is counted
-// in the operator's late_records metric and dropped. With allowed lateness, sealed
-// slices are kept until their last window expires, and a window that already fired
-// fires again, with the updated value, for each event within the lateness.
+// allowed lateness ago (window max timestamp + lateness <= watermark, saturating: a
+// lateness of INT64_MAX keeps windows until the end of input); it is counted in the
+// operator's late_records metric and dropped. With allowed lateness, sealed slices are
+// kept until their last window expires, and a window that already fired fires again,
+// with the updated value, for each event within the lateness.
+//
+// Window ends go up to INT64_MAX (sliced_windows.h), so the next window to fire is
+// kept as its max timestamp (end - 1), leaving INT64_MAX free to mean "none"; an event
+// that cannot be windowed fails the job (SlicedWindows::OutOfRange).
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -40,6 +46,7 @@
 #include "runtime/batch_pool.h"
 #include "runtime/event_time.h"
 #include "runtime/operator.h"
+#include "runtime/operator_error.h"
 #include "runtime/state/in_memory_state_backend.h"
 #include "runtime/state/keyed_state_table.h"
 
@@ -241,10 +248,11 @@ class SlicedWindowOperator final : public Operator {
   // the one after the last fired for sealed sliding slices.
   void ResumeFiring() {
     cached_slice_ = kNone;
-    next_end_ = kNone;
-    if (!open_.empty()) next_end_ = windows_.FirstEnd(open_.begin()->first);
-    if (sliding_.live() > 0)
-      next_end_ = std::min(next_end_, sealed_until_ + windows_.slide());
+    next_due_ = kNone;
+    if (!open_.empty()) next_due_ = windows_.FirstEnd(open_.begin()->first) - 1;
+    if (sliding_.live() > 0 && windows_.HasNextEnd(sealed_until_)) {
+      next_due_ = std::min(next_due_, sealed_until_ + windows_.slide() - 1);
+    }
   }
 
   // A key's sealed slices that later sliding windows still need.
@@ -254,7 +262,8 @@ class SlicedWindowOperator final : public Operator {
   };
 
   bool Expired(int64_t window_end) const {
-    return watermark_ != kMinWatermark && window_end - 1 + lateness_ <= watermark_;
+    return watermark_ != kMinWatermark &&
+           SaturatingAdd(window_end - 1, lateness_) <= watermark_;
   }
 
   void Add(const In& item, int64_t timestamp) {
@@ -262,7 +271,9 @@ class SlicedWindowOperator final : public Operator {
     if constexpr (kPartialInput) {
       slice = item.slice;
     } else {
-      slice = slices_.SliceStart(timestamp);
+      std::optional<int64_t> found = slices_.SliceStart(timestamp);
+      if (!found) throw OperatorError(windows_.OutOfRange(timestamp));
+      slice = *found;
     }
     if (Expired(windows_.LastEnd(slice))) {
       if (metrics_ != nullptr) metrics_->late_records.Add(EventsIn(item));
@@ -313,10 +324,11 @@ class SlicedWindowOperator final : public Operator {
     auto [it, inserted] = open_.try_emplace(slice);
     if (inserted) {
       // The first window holding the slice that has not expired must fire; windows
-      // before it ended before the event came.
+      // before it ended before the event came. (The slice's last window has not
+      // expired, or the event would be late.)
       int64_t end = windows_.FirstEnd(slice);
       while (Expired(end)) end += windows_.slide();
-      next_end_ = std::min(next_end_, end);
+      next_due_ = std::min(next_due_, end - 1);
     }
     cached_slice_ = slice;
     cached_map_ = &it->second;
@@ -325,15 +337,16 @@ class SlicedWindowOperator final : public Operator {
 
   // An event behind the watermark for a slice already sealed, but not late.
   void AddToSealed(const K& key, int64_t slice, const In& item) {
-    if (!windows_.tumbling()) {
+    const int64_t last_end = windows_.LastEnd(slice);
+    if (!windows_.tumbling() && windows_.HasNextEnd(sealed_until_)) {
       // The first window holding the slice that has not fired yet (windows skipped
       // while empty count as not fired) and has not expired gets it, and so do the
       // windows after it, through the key's sealed slices.
       int64_t first =
           std::max(windows_.FirstEnd(slice), sealed_until_ + windows_.slide());
-      while (first <= windows_.LastEnd(slice) && Expired(first))
-        first += windows_.slide();
-      if (first <= windows_.LastEnd(slice)) {
+      bool open = first <= last_end;
+      while (open && Expired(first)) open = windows_.StepEnd(first, last_end);
+      if (open) {
         SlidingAggregator<Acc, A>& slices = sliding_[key].slices;
         size_t index = slices.Find(slice);
         if (index < slices.size()) {
@@ -344,7 +357,7 @@ class SlicedWindowOperator final : public Operator {
           Accumulate(acc, item);
           slices.Insert(aggregate_, slice, std::move(acc));
         }
-        next_end_ = std::min(next_end_, first);
+        next_due_ = std::min(next_due_, first - 1);
       }
     }
     if (lateness_ == 0) return;
@@ -352,15 +365,17 @@ class SlicedWindowOperator final : public Operator {
     if (inserted) it->second = aggregate_.CreateAccumulator();
     Accumulate(it->second, item);
     // Windows that fired and are within the allowed lateness fire again.
-    const int64_t last = std::min(windows_.LastEnd(slice), sealed_until_);
-    for (int64_t end = windows_.FirstEnd(slice); end <= last; end += windows_.slide()) {
+    const int64_t last = std::min(last_end, sealed_until_);
+    int64_t end = windows_.FirstEnd(slice);
+    if (end > last) return;
+    do {
       if (!Expired(end)) EmitFromRetained(key, end);
-    }
+    } while (windows_.StepEnd(end, last));
   }
 
   void FireDue(PaneTiming timing) {
-    while (next_end_ != kNone && next_end_ - 1 <= watermark_)
-      FireWindow(next_end_, timing);
+    while (next_due_ != kNone && next_due_ <= watermark_)
+      FireWindow(next_due_ + 1, timing);
   }
 
   // Seals the slices that end by `end` and emits window [end - size, end).
@@ -381,12 +396,14 @@ class SlicedWindowOperator final : public Operator {
     }
     if (!windows_.tumbling()) EmitSliding(start, end, timing);
     sealed_until_ = end;
-    next_end_ = end + windows_.slide();
-    if (open_.empty() && sliding_.live() == 0) {
-      next_end_ = kNone;
-    } else if (sliding_.live() == 0 && open_.begin()->first >= next_end_) {
-      // Skip the empty stretch up to the first window of the next open slice.
-      next_end_ = windows_.FirstEnd(open_.begin()->first);
+    next_due_ = kNone;
+    if (sliding_.live() > 0) {
+      // Sealed slices are in the next window, if one ends within int64.
+      if (windows_.HasNextEnd(end)) next_due_ = end + windows_.slide() - 1;
+    } else if (!open_.empty()) {
+      // The first window of the next open slice: the next window if the slice starts
+      // within it (windows are at least a slide long), else after an empty stretch.
+      next_due_ = windows_.FirstEnd(open_.begin()->first) - 1;
     }
   }
 
@@ -458,7 +475,8 @@ class SlicedWindowOperator final : public Operator {
   SliceMap* cached_map_ = nullptr;
   // Slices ending at or before this are sealed: the end of the last window fired.
   int64_t sealed_until_ = kMinWatermark;
-  int64_t next_end_ = kNone;  // the next window end to fire, if any slice is pending
+  // The max timestamp (end - 1) of the next window to fire, if any slice is pending.
+  int64_t next_due_ = kNone;
   // Sliding windows only: each key's sealed slices.
   KeyedStateTable<K, KeySlices> sliding_;
   // With allowed lateness: sealed slices until their last window expires.

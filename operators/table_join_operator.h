@@ -136,7 +136,7 @@ class TableJoinOperator final : public Operator {
   struct Entry {
     std::vector<std::pair<int64_t, A>> waiting;  // events not yet joined
     std::vector<Row> rows;                       // by timestamp, arrival order on ties
-    int64_t wakeup = KeyWakeups<K>::kNone;
+    typename KeyWakeups<K>::Slot wakeup;
     bool empty() const { return waiting.empty() && rows.empty(); }
     auto Fields() { return std::tie(waiting, rows); }
   };
@@ -162,7 +162,7 @@ class TableJoinOperator final : public Operator {
   }
 
   void Restored(const K& key, Entry& entry) {
-    entry.wakeup = KeyWakeups<K>::kNone;
+    entry.wakeup = {};
     std::stable_sort(
         entry.rows.begin(), entry.rows.end(),
         [](const Row& x, const Row& y) { return x.timestamp < y.timestamp; });
@@ -309,21 +309,30 @@ class TableJoinOperator final : public Operator {
 
   // Next wake-up: the earliest waiting event, the next row (to drop the ones before
   // it once the watermark passes it), or the expiry of the oldest row.
+  // (An event at INT64_MAX waits for the end of input: a wake-up at INT64_MAX.)
   void Reschedule(const K& key, Entry& entry) {
-    int64_t next = KeyWakeups<K>::kNone;
-    for (const auto& [ts, event] : entry.waiting) next = std::min(next, ts);
+    bool due = false;
+    int64_t next = kMaxWatermark;
+    for (const auto& [ts, event] : entry.waiting) {
+      next = std::min(next, ts);
+      due = true;
+    }
     for (const Row& row : entry.rows) {
       if (row.timestamp > watermark_) {
         next = std::min(next, row.timestamp);
+        due = true;
         break;
       }
     }
     if (!entry.rows.empty() && options_.ttl > 0) {
       __int128 expiry =
           static_cast<__int128>(entry.rows.front().timestamp) + options_.ttl - 1;
-      if (expiry < next) next = static_cast<int64_t>(expiry);
+      if (expiry < next) {
+        next = static_cast<int64_t>(expiry);
+        due = true;
+      }
     }
-    if (next != KeyWakeups<K>::kNone && watermark_ != kMaxWatermark) {
+    if (due && watermark_ != kMaxWatermark) {
       wakeups_.Schedule(key, std::max(next, NextEventTime(watermark_)), entry.wakeup);
     }
   }

@@ -47,7 +47,7 @@ class TimestampAssignerOperator final : public Operator {
             "watermark idleness needs a processing clock, which this operator lacks");
       }
       last_active_ = processing_->NowMillis();
-      processing_->Register(last_active_ + strategy_.idle_timeout());
+      processing_->Register(SaturatingAdd(last_active_, strategy_.idle_timeout()));
     }
     absl::Status status = NewProgress(whole_);
     if (!status.ok()) return status;
@@ -108,7 +108,7 @@ class TimestampAssignerOperator final : public Operator {
       }
     }
     if (split_went_idle) Advance(SplitMinimum(), out);
-    const int64_t due = last_active_ + timeout;
+    const int64_t due = SaturatingAdd(last_active_, timeout);
     if (now_millis < due) {
       processing_->Register(due);
       return;
@@ -119,7 +119,7 @@ class TimestampAssignerOperator final : public Operator {
       out.EmitControl(ElementKind::kIdleness, 1);
     }
     // Checked again one timeout after it wakes up.
-    processing_->Register(now_millis + timeout);
+    processing_->Register(SaturatingAdd(now_millis, timeout));
   }
 
   void ProcessWatermark(int64_t watermark, Output& out) override {

@@ -63,7 +63,7 @@ class TriggeredWindowOperator final : public Operator {
     }
     state_.set_key_group_count(context.max_key_groups);
     state_.set_on_restore([this](const K& key, Entry& entry) {
-      entry.wakeup = KeyWakeups<K>::kNone;
+      entry.wakeup = {};
       entry.dirty = false;
       Reschedule(key, entry);
       // Elements a processing-time firing still owes them.
@@ -133,7 +133,7 @@ class TriggeredWindowOperator final : public Operator {
   };
   struct Entry {
     std::vector<Pane> panes;  // the key's open windows, few
-    int64_t wakeup = KeyWakeups<K>::kNone;
+    typename KeyWakeups<K>::Slot wakeup;
     bool dirty = false;  // in dirty_: has elements a processing-time firing owes
     bool empty() const { return panes.empty(); }
     auto Fields() { return std::tie(panes); }
@@ -144,8 +144,8 @@ class TriggeredWindowOperator final : public Operator {
 
   Table& keys() { return state_.table(); }
 
-  // When a window's state can go: `lateness` after its end; global windows at end of
-  // input.
+  // When a window's state can go: `lateness` after its end (at the end of input when
+  // that is past INT64_MAX); global windows at end of input.
   int64_t CleanupTime(const TimeWindow& w) const {
     return IsGlobal(w) ? kMaxWatermark : SaturatingAdd(w.max_timestamp(), lateness_);
   }
@@ -261,7 +261,8 @@ class TriggeredWindowOperator final : public Operator {
     }
     if (!timer_pending_) {
       timer_pending_ = true;
-      processing_->Register(processing_->NowMillis() + trigger_.every_processing_ms);
+      processing_->Register(
+          SaturatingAdd(processing_->NowMillis(), trigger_.every_processing_ms));
     }
   }
 

@@ -15,6 +15,7 @@
 #include "operators/sliced_windows.h"
 #include "operators/time_window.h"
 #include "runtime/event_time.h"
+#include "runtime/operator_error.h"
 
 namespace sluice {
 
@@ -35,19 +36,23 @@ struct GlobalWindowSpec {
 };
 inline GlobalWindowSpec GlobalWindows() { return {}; }
 
-inline bool IsGlobal(const TimeWindow& window) { return window.end == kMaxWatermark; }
+// The window of all event time (a global window, or a session spanning it).
+inline bool IsGlobal(const TimeWindow& window) {
+  return window.start == kMinWatermark && window.end == kMaxWatermark;
+}
 
 // Tumbling or sliding windows, each window on its own (no shared slices).
 struct SlicedWindowAssigner {
   SlicedWindows windows;
   template <class T>
   void AssignWindows(const T&, int64_t ts, std::vector<TimeWindow>& out) const {
-    if (!windows.Representable(ts)) return;  // counted as late
+    if (!windows.Representable(ts)) throw OperatorError(windows.OutOfRange(ts));
     const int64_t slice = windows.SliceStart(ts);
-    for (int64_t end = windows.FirstEnd(slice); end <= windows.LastEnd(slice);
-         end += windows.slide()) {
+    const int64_t last = windows.LastEnd(slice);
+    int64_t end = windows.FirstEnd(slice);
+    do {
       out.push_back(TimeWindow{end - windows.size(), end});
-    }
+    } while (windows.StepEnd(end, last));
   }
   absl::Status Validate() const { return windows.Validate(); }
 };

@@ -3,7 +3,8 @@
 // emitted for every pair of a key's elements in that window, timestamped end - 1
 // (as Flink's window join; an inner join: a window with one side empty emits
 // nothing). Elements whose every window has already fired are late: counted in
-// metrics (late_records), not joined.
+// metrics (late_records), not joined. An element whose windows would reach past the
+// int64 range of event time fails the job (SlicedWindows::OutOfRange).
 #pragma once
 
 #include <algorithm>
@@ -19,6 +20,7 @@
 #include "runtime/batch_pool.h"
 #include "runtime/event_time.h"
 #include "runtime/operator.h"
+#include "runtime/operator_error.h"
 #include "runtime/state/in_memory_state_backend.h"
 
 namespace sluice {
@@ -38,7 +40,7 @@ class WindowJoinOperator final : public Operator {
     metrics_ = context.metrics;
     state_.set_key_group_count(context.max_key_groups);
     state_.set_on_restore([this](const K& key, Entry& entry) {
-      entry.wakeup = KeyWakeups<K>::kNone;
+      entry.wakeup = {};
       for (const Pane& pane : entry.panes) {
         wakeups_.Schedule(key, pane.end - 1, entry.wakeup);
       }
@@ -79,7 +81,7 @@ class WindowJoinOperator final : public Operator {
   };
   struct Entry {
     std::vector<Pane> panes;  // open windows, few per key
-    int64_t wakeup = KeyWakeups<K>::kNone;
+    typename KeyWakeups<K>::Slot wakeup;
     bool empty() const { return panes.empty(); }
     auto Fields() { return std::tie(panes); }
   };
@@ -104,8 +106,7 @@ class WindowJoinOperator final : public Operator {
     uint64_t late = 0;
     for (size_t i = 0; i < in.items.size(); ++i) {
       if (!windows_.Representable(in.timestamps[i])) {
-        ++late;  // at the ends of time: in no window
-        continue;
+        throw OperatorError(windows_.OutOfRange(in.timestamps[i]));
       }
       const int64_t slice = windows_.SliceStart(in.timestamps[i]);
       const int64_t last_end = windows_.LastEnd(slice);
@@ -116,8 +117,8 @@ class WindowJoinOperator final : public Operator {
       const T& item = in.items[i];
       auto it = keys().FindOrCreate(KeyOf<kLeft>(item));
       Entry& entry = it->second;
-      for (int64_t end = windows_.FirstEnd(slice); end <= last_end;
-           end += windows_.slide()) {
+      int64_t end = windows_.FirstEnd(slice);
+      do {
         if (end - 1 <= watermark_) continue;  // fired already
         Pane& pane = PaneFor(entry, end);
         if constexpr (kLeft) {
@@ -126,7 +127,7 @@ class WindowJoinOperator final : public Operator {
           pane.right.push_back(item);
         }
         wakeups_.Schedule(it->first, end - 1, entry.wakeup);
-      }
+      } while (windows_.StepEnd(end, last_end));
     }
     if (late > 0 && metrics_ != nullptr) metrics_->late_records.Add(late);
   }

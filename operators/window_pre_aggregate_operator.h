@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -23,6 +24,7 @@
 #include "operators/sliced_windows.h"
 #include "runtime/batch_pool.h"
 #include "runtime/operator.h"
+#include "runtime/operator_error.h"
 
 namespace sluice {
 
@@ -92,7 +94,7 @@ class WindowPreAggregateOperator final : public Operator {
     for (size_t i = 0; i < in.items.size(); ++i) {
       const T& item = in.items[i];
       K key = key_fn_(item);
-      const int64_t slice = slices_.SliceStart(in.timestamps[i]);
+      const int64_t slice = SliceOf(in.timestamps[i]);
       if (slice != due_slice_) {  // consecutive events almost always share a slice
         due_slice_ = slice;
         due_ = windows_.FirstEnd(slice) - 1;
@@ -145,11 +147,18 @@ class WindowPreAggregateOperator final : public Operator {
   void Wrap(const Batch<T>& in, Batch<Partial>& partials) {
     partials.items.reserve(in.items.size());
     for (size_t i = 0; i < in.items.size(); ++i) {
-      Partial p{key_fn_(in.items[i]), slices_.SliceStart(in.timestamps[i]),
+      Partial p{key_fn_(in.items[i]), SliceOf(in.timestamps[i]),
                 aggregate_.CreateAccumulator(), 1};
       aggregate_.Add(p.acc, in.items[i]);
       partials.items.push_back(std::move(p));
     }
+  }
+
+  // The slice of an event; one the windows cannot hold fails the job.
+  int64_t SliceOf(int64_t timestamp) {
+    std::optional<int64_t> slice = slices_.SliceStart(timestamp);
+    if (!slice) throw OperatorError(windows_.OutOfRange(timestamp));
+    return *slice;
   }
 
   // A partial's timestamp is its slice's start.

@@ -20,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "runtime/event_time.h"
 
 namespace sluice {
 
@@ -56,8 +57,7 @@ struct WindowTrigger {
   template <class Rep, class Period>
   WindowTrigger EarlyEveryProcessingTime(
       std::chrono::duration<Rep, Period> interval) const {
-    return EarlyEveryProcessingTime(
-        std::chrono::duration_cast<std::chrono::milliseconds>(interval).count());
+    return EarlyEveryProcessingTime(EventTimeSpan(interval));
   }
   WindowTrigger Discarding() const {
     WindowTrigger copy = *this;
@@ -71,12 +71,12 @@ struct WindowTrigger {
   }
 
   absl::Status Validate() const {
-    if (every_count < 0 || every_processing_ms < 0) {
+    if (every_count < 0) {
       return absl::InvalidArgumentError(
-          absl::StrCat("trigger counts and intervals must be >= 0, got count ",
-                       every_count, " and interval ", every_processing_ms, " ms"));
+          absl::StrCat("trigger: the count must be >= 0, got ", every_count));
     }
-    return absl::OkStatus();
+    return CheckTimeSpan("EarlyEveryProcessingTime(interval)", every_processing_ms, 0,
+                         kMaxWatermark);
   }
 };
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "runtime/processing_clock.h"
+#include "runtime/saturating_time.h"
 #include "runtime/scheduler.h"
 
 namespace sluice {
@@ -23,8 +24,10 @@ class SchedulerClock final : public ProcessingClock {
                std::chrono::system_clock::now().time_since_epoch())
         .count();
   }
+  // A deadline beyond kMaxDelay (a timer at the end of time) wakes the task after
+  // kMaxDelay, which finds nothing due: steady-clock nanoseconds cannot count further.
   void WakeAt(Task* task, int64_t millis) override {
-    int64_t delay = std::max<int64_t>(0, millis - NowMillis());
+    int64_t delay = std::clamp<int64_t>(SaturatingSub(millis, NowMillis()), 0, kMaxDelay);
     scheduler_->WakeAt(
         task, std::chrono::steady_clock::now() + std::chrono::milliseconds(delay));
   }
@@ -33,6 +36,7 @@ class SchedulerClock final : public ProcessingClock {
   void Forget(Task*) override {}
 
  private:
+  static constexpr int64_t kMaxDelay = int64_t{100} * 365 * 24 * 3600 * 1000;  // ~100 y
   Scheduler* scheduler_;
 };
 

@@ -61,8 +61,7 @@ class WatermarkStrategy {
   // again. Without this, one quiet partition holds every window back.
   template <class Rep, class Period>
   WatermarkStrategy WithIdleness(std::chrono::duration<Rep, Period> timeout) const {
-    return WithIdleness(
-        std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count());
+    return WithIdleness(EventTimeSpan(timeout));
   }
   WatermarkStrategy WithIdleness(int64_t timeout_millis) const {
     WatermarkStrategy copy = *this;
@@ -90,30 +89,24 @@ class WatermarkStrategy {
   const std::string& alignment_group() const { return alignment_group_; }  // "": none
   int64_t max_drift() const { return max_drift_; }
 
-  // Checked when the job is built.
+  // Checked when the job is built. Any span up to INT64_MAX ms works: the watermark
+  // and the idleness deadline saturate.
   absl::Status Validate() const {
-    if (idle_timeout_ < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "watermark strategy: the idleness timeout must be >= 0, got ", idle_timeout_));
+    absl::Status status =
+        CheckTimeSpan("BoundedOutOfOrderness(bound)", bound_, 0, kMaxWatermark);
+    if (status.ok()) {
+      status = CheckTimeSpan("WithIdleness(timeout)", idle_timeout_, 0, kMaxWatermark);
     }
-    if (bound_ < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "watermark strategy: the out-of-orderness bound must be >= 0, got ", bound_));
+    if (status.ok() && !alignment_group_.empty()) {
+      status = CheckTimeSpan("WithAlignment(max_drift)", max_drift_, 1, kMaxWatermark);
     }
-    if (!alignment_group_.empty() && max_drift_ <= 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "watermark alignment: the maximum drift must be > 0, got ", max_drift_));
-    }
-    return absl::OkStatus();
+    return status;
   }
 
-  // The watermark once `max_timestamp` is the highest timestamp seen.
+  // The watermark once `max_timestamp` is the highest timestamp seen (kMinWatermark,
+  // none yet, while max_timestamp - bound - 1 is below the int64 range).
   int64_t WatermarkFor(int64_t max_timestamp) const {
-    if (max_timestamp == kMinWatermark) return kMinWatermark;
-    // Saturating: a bound larger than the timestamp's distance from the minimum must
-    // not wrap around.
-    if (max_timestamp < kMinWatermark + bound_ + 1) return kMinWatermark;
-    return max_timestamp - bound_ - 1;
+    return SaturatingSub(SaturatingSub(max_timestamp, bound_), 1);
   }
 
  private:

@@ -17,6 +17,7 @@
 #include <stdexcept>
 
 #include "absl/status/status.h"
+#include "runtime/event_time.h"
 #include "runtime/operator_error.h"
 
 namespace sluice {
@@ -32,14 +33,16 @@ struct StateTtl {
   int64_t millis = 0;  // 0: never expires
   Update update = Update::kOnCreateAndWrite;
 
-  // Throws std::invalid_argument for a TTL <= 0; under a millisecond is 1 ms.
+  // Throws std::invalid_argument for a TTL <= 0; under a millisecond is 1 ms, and one
+  // too long to count in int64 milliseconds is INT64_MAX ms (values never expire).
   template <class Rep, class Period>
   static StateTtl After(std::chrono::duration<Rep, Period> ttl,
                         Update update = Update::kOnCreateAndWrite) {
     if (ttl <= std::chrono::duration<Rep, Period>::zero()) {
       throw std::invalid_argument("StateTtl::After: the time to live must be > 0");
     }
-    int64_t millis = std::chrono::duration_cast<std::chrono::milliseconds>(ttl).count();
+    int64_t millis = EventTimeSpan(ttl);
+    if (millis == kOutOfRangeSpan) millis = std::numeric_limits<int64_t>::max();
     return StateTtl{std::max<int64_t>(millis, 1), update};
   }
 
