@@ -126,6 +126,12 @@ absl::StatusOr<SourceStep> LogSourceReader::Produce(Output& out) {
       return SourceStep::More();
     }
     if (!settings_.follow && partition.next >= partition.end) {
+      // The end read to is the partition's end unless records after it were lost.
+      if (absl::Status s = partition.log->CheckEnd(); !s.ok()) {
+        return absl::Status(
+            s.code(), absl::StrCat("log source: topic '", settings_.topic, "' partition ",
+                                   partition.index, ": ", s.message()));
+      }
       partition.ended = true;
       out.EmitControl(ElementKind::kSplitEnd, partition.index);
     }
@@ -155,6 +161,15 @@ absl::StatusOr<size_t> LogSourceReader::EmitFrom(Partition& partition, size_t wa
           s.code(), absl::StrCat("log source: topic '", settings_.topic, "' partition ",
                                  partition.index, " at offset ", partition.next, ": ",
                                  s.message()));
+    }
+    if (!chunk.lost().empty()) {
+      // A repair recorded these offsets as lost: there is nothing to wait for.
+      log::WarnOnStderr(absl::StrCat(
+          "log source: topic '", settings_.topic, "' partition ", partition.index,
+          ": offsets ", chunk.lost().ToString(),
+          " were lost to damage (recorded by sluice-log repair); reading on at ",
+          chunk.lost().to));
+      partition.next = std::max(partition.next, chunk.lost().to);
     }
   }
   BatchPtr batch = AcquireBatch<LogMessage>();

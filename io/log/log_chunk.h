@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "io/log/offset_range.h"
 #include "io/log/record_batch.h"
 
 namespace sluice::log {
@@ -21,6 +22,9 @@ class LogChunk {
   bool empty() const { return batches_.empty(); }
   // The offset to read from next.
   int64_t next_offset() const { return next_offset_; }
+  // Offsets a repair recorded as lost that this read passed over, from the offset
+  // read from (empty when none).
+  const OffsetRange& lost() const { return lost_; }
   // Calls fn(const LogRecordView&) for each record at or after the offset read from.
   template <class Fn>
   void ForEach(Fn&& fn) const {
@@ -37,6 +41,7 @@ class LogChunk {
   std::vector<RecordBatchView> batches_;
   int64_t from_offset_ = 0;
   int64_t next_offset_ = 0;
+  OffsetRange lost_;
 };
 
 }  // namespace sluice::log

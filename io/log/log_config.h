@@ -34,6 +34,7 @@ struct LogConfig {
 
   // InvalidArgument naming the field when a value is out of range.
   absl::Status Validate() const;
+  bool operator==(const LogConfig&) const = default;
 };
 
 // "batch", "interval" or "os" (as the command-line tool spells them).

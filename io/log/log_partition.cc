@@ -1,41 +1,24 @@
 #include "io/log/log_partition.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cstring>
 #include <filesystem>
+#include <optional>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
+#include "runtime/status_macros.h"
 
 namespace sluice::log {
 namespace {
 
 namespace fs = std::filesystem;
 
-// The base offsets of the segments in `dir`, ascending ("<20 digits>.log" files).
-absl::StatusOr<std::vector<int64_t>> ListSegments(const std::string& dir) {
-  std::vector<int64_t> bases;
-  std::error_code error;
-  fs::directory_iterator it(dir, error);
-  for (; !error && it != fs::directory_iterator(); it.increment(error)) {
-    const std::string name = it->path().filename().string();
-    if (name.size() != 24 || !name.ends_with(".log")) continue;
-    int64_t base = 0;
-    auto [end, ec] = std::from_chars(name.data(), name.data() + 20, base);
-    if (ec != std::errc() || end != name.data() + 20) continue;
-    bases.push_back(base);
-  }
-  if (error) {
-    std::string message =
-        absl::StrCat("cannot list log partition ", dir, ": ", error.message());
-    return error == std::errc::no_such_file_or_directory ? absl::NotFoundError(message)
-                                                         : absl::InternalError(message);
-  }
-  std::sort(bases.begin(), bases.end());
-  return bases;
+bool RetentionOn(const LogConfig& config) {
+  return config.retention_bytes >= 0 || config.retention_ms >= 0;
 }
 
 int64_t WallMillis() {
@@ -49,11 +32,12 @@ int64_t WallMillis() {
 absl::StatusOr<std::unique_ptr<LogPartition>> LogPartition::Open(std::string dir,
                                                                  const LogConfig& config,
                                                                  Access access,
-                                                                 LogWarning warn) {
+                                                                 LogWarning warn,
+                                                                 Check check) {
   if (absl::Status s = config.Validate(); !s.ok()) return s;
   if (!warn) warn = [](std::string_view) {};
   std::unique_ptr<LogPartition> partition(
-      new LogPartition(std::move(dir), config, access, std::move(warn)));
+      new LogPartition(std::move(dir), config, access, std::move(warn), check));
   if (access == Access::kReadWrite) {
     if (absl::Status s = partition->CreateDirectoryAndLock(); !s.ok()) return s;
   }
@@ -97,18 +81,87 @@ absl::Status LogPartition::CreateDirectoryAndLock() {
 }
 
 absl::Status LogPartition::Load() {
-  auto bases = ListSegments(dir_);
-  if (!bases.ok()) return bases.status();
-  if (bases->empty()) {
-    if (access_ == Access::kReadOnly) return absl::OkStatus();  // nothing written yet
-    auto first =
-        LogSegment::Create(dir_, 0, config_.index_interval_bytes, MaxSegmentSize());
-    if (!first.ok()) return first.status();
-    segments_.push_back(std::move(*first));
-    return SyncDirectory(dir_);
+  std::error_code error;
+  if (access_ == Access::kReadOnly && !fs::exists(dir_, error)) {
+    missing_ = absl::StrCat("the partition directory ", dir_, " is missing");
+    return absl::OkStatus();
   }
-  if (absl::Status s = OpenSegmentsFrom(*bases, 0); !s.ok()) return s;
-  return access_ == Access::kReadWrite ? LoadProducers() : absl::OkStatus();
+  SLUICE_ASSIGN_OR_RETURN(LogSegment::Files files, LogSegment::ListFiles(dir_));
+  SLUICE_RETURN_IF_ERROR(LoadMeta(files.bases));
+  if (files.bases.empty()) {
+    if (meta_found_ || !files.orphans.empty()) {
+      missing_ = absl::StrCat("every segment file of ", dir_, " is missing");
+      return access_ == Access::kReadWrite ? RefuseDamaged() : absl::OkStatus();
+    }
+    if (access_ == Access::kReadOnly) return absl::OkStatus();  // nothing written yet
+    // A new partition: its first segment, then the record of where it starts (whose
+    // write syncs the directory).
+    SLUICE_ASSIGN_OR_RETURN(
+        auto first,
+        LogSegment::Create(dir_, 0, config_.index_interval_bytes, MaxSegmentSize()));
+    segments_.push_back(std::move(first));
+    meta_found_ = true;
+    return meta_.Write(dir_);
+  }
+  SLUICE_RETURN_IF_ERROR(OpenSegments(files.bases));
+  NoteMissingLastSegments(files.orphans);
+  if (access_ == Access::kReadOnly) {
+    for (const LogProblem& problem : ProblemsLocked()) {
+      if (!problem.note) warn_(problem.ToString());
+    }
+    return absl::OkStatus();
+  }
+  SLUICE_RETURN_IF_ERROR(RefuseDamaged());
+  if (!meta_found_) {
+    warn_(absl::StrCat("log partition ", dir_, ": no ", PartitionMeta::Path(dir_),
+                       " (a log written by an older build, or the file was deleted): "
+                       "recording that the partition starts at offset ",
+                       meta_.start_offset));
+    SLUICE_RETURN_IF_ERROR(meta_.Write(dir_));
+    meta_found_ = true;
+  }
+  return LoadProducers();
+}
+
+absl::Status LogPartition::LoadMeta(const std::vector<int64_t>& bases) {
+  meta_ = PartitionMeta{};
+  meta_.config = config_;
+  auto meta = PartitionMeta::Read(dir_);
+  if (meta.ok()) {
+    meta_.start_offset = meta->start_offset;
+    meta_.lost = std::move(meta->lost);
+    meta_found_ = true;
+    return absl::OkStatus();
+  }
+  if (absl::IsDataLoss(meta.status())) {
+    meta_problem_ = std::string(meta.status().message());
+  } else if (!absl::IsNotFound(meta.status())) {
+    return meta.status();
+  }
+  // Without retention nothing is ever deleted: the records start at 0.
+  meta_.start_offset = RetentionOn(config_) && !bases.empty() ? bases.front() : 0;
+  return absl::OkStatus();
+}
+
+absl::Status LogPartition::OpenSegments(const std::vector<int64_t>& bases) {
+  // Segments ending at or before the start: retention recorded the new start and was
+  // cut short before deleting them.
+  size_t first = 0;
+  while (first + 1 < bases.size() && bases[first + 1] <= meta_.start_offset) ++first;
+  if (access_ == Access::kReadWrite && first > 0) {
+    for (size_t i = 0; i < first; ++i) {
+      const std::string stem = LogSegment::FileStem(dir_, bases[i]);
+      for (const char* suffix : {".log", ".index", ".producers"}) {
+        std::error_code ignored;
+        fs::remove(stem + suffix, ignored);
+      }
+    }
+    warn_(absl::StrCat("log partition ", dir_, ": deleted ", first,
+                       " segment(s) before offset ", meta_.start_offset,
+                       " that retention had let go of"));
+    SLUICE_RETURN_IF_ERROR(SyncDirectory(dir_));
+  }
+  return OpenSegmentsFrom(bases, first);
 }
 
 // The producer table as of the last segment's start is its snapshot; failing that
@@ -180,24 +233,29 @@ absl::Status LogPartition::ScanProducers(const LogSegment& segment) {
   return absl::OkStatus();
 }
 
-// Opens bases[first...] and appends them to segments_, checking that each segment
-// starts where the one before it ends.
+// Opens bases[first...] and appends them to segments_. Offsets missing between two
+// segments are left for readers to report; segments that overlap fail the open.
 absl::Status LogPartition::OpenSegmentsFrom(const std::vector<int64_t>& bases,
                                             size_t first) {
   const bool writable = access_ == Access::kReadWrite;
   for (size_t i = first; i < bases.size(); ++i) {
     const bool last = i + 1 == bases.size();
-    auto mode = !last      ? LogSegment::OpenMode::kSealed
-                : writable ? LogSegment::OpenMode::kRecoverTail
-                           : LogSegment::OpenMode::kFollowTail;
+    // The last segment of a damaged partition is left as it is: no writer opens it.
+    const bool recover =
+        writable && last && ProblemsLocked(/*last_is_sealed=*/true).empty();
+    auto mode = !last
+                    ? (check_ == Check::kScanEverySegment ? LogSegment::OpenMode::kScan
+                                                          : LogSegment::OpenMode::kSealed)
+                : recover ? LogSegment::OpenMode::kRecoverTail
+                          : LogSegment::OpenMode::kFollowTail;
     auto segment = LogSegment::Open(dir_, bases[i], config_.index_interval_bytes, mode,
                                     writable, MaxSegmentSize(), warn_);
     if (!segment.ok()) return segment.status();
-    if (!segments_.empty() && segments_.back()->next_offset() != bases[i]) {
+    if (!segments_.empty() && segments_.back()->next_offset() > bases[i]) {
       return absl::DataLossError(absl::StrCat(
           "log partition ", dir_, ": segment ", (*segment)->log_path(),
           " starts at offset ", bases[i], " but the segment before it ends at offset ",
-          segments_.back()->next_offset(), " (a segment file is missing or cut short)"));
+          segments_.back()->next_offset(), " (the segments overlap)"));
     }
     segments_.push_back(std::move(*segment));
   }
@@ -342,141 +400,34 @@ absl::Status LogPartition::EnforceRetention(int64_t now_ms) {
 absl::Status LogPartition::EnforceRetentionLocked(int64_t now_ms) {
   uint64_t total = 0;
   for (const auto& segment : segments_) total += segment->size();
-  bool removed = false;
-  while (segments_.size() > 1) {
-    const LogSegment& oldest = *segments_.front();
+  size_t drop = 0;
+  while (segments_.size() - drop > 1) {
+    const LogSegment& oldest = *segments_[drop];
     const bool over_size = config_.retention_bytes >= 0 &&
                            total > static_cast<uint64_t>(config_.retention_bytes);
     const bool too_old = config_.retention_ms >= 0 && !oldest.empty() &&
                          oldest.max_timestamp() < now_ms - config_.retention_ms;
     if (!over_size && !too_old) break;
-    if (absl::Status s = segments_.front()->Remove(); !s.ok()) return s;
-    std::error_code ignored;  // most segments have no producer snapshot
-    fs::remove(ProducerTable::SnapshotPath(dir_, oldest.base_offset()), ignored);
     total -= oldest.size();
-    segments_.pop_front();
-    removed = true;
+    ++drop;
   }
-  if (removed) return SyncDirectory(dir_);
-  return absl::OkStatus();
-}
-
-absl::Status LogPartition::Read(int64_t offset, size_t max_bytes, LogChunk* chunk) const {
-  chunk->batches_.clear();
-  chunk->from_offset_ = offset;
-  chunk->next_offset_ = offset;
-  std::shared_ptr<LogSegment> segment;
-  uint64_t from = 0, end = 0;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    const int64_t start = segments_.empty() ? 0 : segments_.front()->base_offset();
-    const int64_t stop = segments_.empty() ? 0 : segments_.back()->next_offset();
-    if (offset < start || offset > stop) {
-      return absl::OutOfRangeError(absl::StrCat(
-          "log partition ", dir_, ": offset ", offset, " is outside [", start, ", ", stop,
-          "]", offset < start ? " (deleted by retention)" : ""));
-    }
-    if (offset == stop) return absl::OkStatus();
-    auto it = std::upper_bound(segments_.begin(), segments_.end(), offset,
-                               [](int64_t o, const std::shared_ptr<LogSegment>& s) {
-                                 return o < s->base_offset();
-                               });
-    segment = *std::prev(it);
-    from = segment->ScanStartFor(offset);
-    end = segment->size();
-  }
-  return ReadSegment(*segment, from, end, offset, max_bytes, chunk);
-}
-
-// Reads batches of `segment` in [from, end), keeping those with records at or after
-// `offset`, until about `max_bytes` are kept. Everything before `end` was checked
-// when written or opened, so a batch that fails now is damage.
-absl::Status LogPartition::ReadSegment(const LogSegment& segment, uint64_t from,
-                                       uint64_t end, int64_t offset, size_t max_bytes,
-                                       LogChunk* chunk) const {
-  auto bytes = segment.Bytes(from, end, &chunk->keep_alive_);
-  if (!bytes.ok()) return bytes.status();
-  BatchWalk walk{segment.log_path(), offset, max_bytes};
-  return walk.Take(*bytes, from, chunk);
-}
-
-absl::Status LogPartition::BatchWalk::Damaged(uint64_t position,
-                                              absl::string_view why) const {
-  return absl::DataLossError(absl::StrCat(
-      "log segment ", path, " is damaged at position ", position, ": ", why));
-}
-
-// Parses the batches in `bytes` (file position `from` on), keeping those past
-// `offset`, until max_bytes are consumed.
-absl::Status LogPartition::BatchWalk::Take(std::string_view bytes, uint64_t from,
-                                           LogChunk* chunk) {
-  size_t consumed = 0;
-  while (consumed < bytes.size()) {
-    const std::string_view rest = bytes.substr(consumed);
-    const uint64_t position = from + consumed;
-    auto batch = RecordBatchView::Parse(rest);
-    if (!batch.ok()) return Damaged(position, batch.status().message());
-    if (next_base >= 0 && batch->base_offset() != next_base) {
-      return Damaged(position, absl::StrCat("a batch at offset ", batch->base_offset(),
-                                            " where offset ", next_base, " was due"));
-    }
-    if (next_base < 0 && batch->base_offset() > offset) {
-      return Damaged(position, absl::StrCat("the index led to offset ",
-                                            batch->base_offset(), " looking for offset ",
-                                            offset, " (the .index file is damaged)"));
-    }
-    next_base = batch->next_offset();
-    consumed += batch->size();
-    if (batch->next_offset() <= offset) continue;
-    chunk->batches_.push_back(*batch);
-    chunk->next_offset_ = batch->next_offset();
-    if (consumed >= max_bytes) break;
-  }
-  return absl::OkStatus();
-}
-
-absl::Status LogPartition::Refresh() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (access_ != Access::kReadOnly) return absl::OkStatus();
-  auto bases = ListSegments(dir_);
-  if (!bases.ok()) return bases.status();
-  // Segments deleted by the writer's retention.
-  while (!segments_.empty() && !std::binary_search(bases->begin(), bases->end(),
-                                                   segments_.front()->base_offset())) {
+  if (drop == 0) return absl::OkStatus();
+  // The new start goes to disk first: then a segment missing at the front is either
+  // one retention let go of (before the start) or lost.
+  PartitionMeta meta = meta_;
+  meta.start_offset = segments_[drop]->base_offset();
+  meta.ForgetBefore(meta.start_offset);
+  SLUICE_RETURN_IF_ERROR(meta.Write(dir_));
+  meta_ = std::move(meta);
+  meta_found_ = true;
+  for (; drop > 0; --drop) {
+    const int64_t base = segments_.front()->base_offset();
+    SLUICE_RETURN_IF_ERROR(segments_.front()->Remove());
+    std::error_code ignored;  // most segments have no producer snapshot
+    fs::remove(ProducerTable::SnapshotPath(dir_, base), ignored);
     segments_.pop_front();
   }
-  if (!segments_.empty()) {
-    if (absl::Status s = segments_.back()->Refresh(warn_); !s.ok()) return s;
-  }
-  size_t first = 0;
-  if (!segments_.empty()) {
-    first = static_cast<size_t>(
-        std::upper_bound(bases->begin(), bases->end(), segments_.back()->base_offset()) -
-        bases->begin());
-  }
-  return OpenSegmentsFrom(*bases, first);
-}
-
-int64_t LogPartition::start_offset() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return segments_.empty() ? 0 : segments_.front()->base_offset();
-}
-
-int64_t LogPartition::end_offset() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return segments_.empty() ? 0 : segments_.back()->next_offset();
-}
-
-uint64_t LogPartition::size_bytes() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  uint64_t total = 0;
-  for (const auto& segment : segments_) total += segment->size();
-  return total;
-}
-
-int LogPartition::segment_count() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return static_cast<int>(segments_.size());
+  return SyncDirectory(dir_);
 }
 
 }  // namespace sluice::log

@@ -2,22 +2,21 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "io/log/record_batch.h"
-#include "runtime/storage/aligned_buffer.h"
+#include "runtime/status_macros.h"
 
 namespace sluice::log {
 namespace {
 
-using batch_format::kHeaderSize;
-
-constexpr size_t kScanChunk = 1 << 20;
 // Blocks are reserved this far ahead of appends: the file system then neither
 // allocates nor reserves space page by page as writes arrive. Appends of odd-sized
 // batches took half as long again without it (ext4).
@@ -27,6 +26,44 @@ constexpr uint64_t kPreallocateStep = 16 << 20;
 
 std::string LogSegment::FileStem(const std::string& dir, int64_t base_offset) {
   return absl::StrFormat("%s/%020d", dir, base_offset);
+}
+
+std::optional<int64_t> LogSegment::BaseOf(std::string_view name,
+                                          std::string_view suffix) {
+  if (name.size() != 20 + suffix.size() || !name.ends_with(suffix)) return std::nullopt;
+  int64_t base = 0;
+  auto [end, ec] = std::from_chars(name.data(), name.data() + 20, base);
+  if (ec != std::errc() || end != name.data() + 20) return std::nullopt;
+  return base;
+}
+
+absl::StatusOr<LogSegment::Files> LogSegment::ListFiles(const std::string& dir) {
+  Files files;
+  std::vector<int64_t> others;
+  std::error_code error;
+  std::filesystem::directory_iterator it(dir, error);
+  for (; !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (auto base = BaseOf(name, ".log")) files.bases.push_back(*base);
+    if (auto base = BaseOf(name, ".index")) others.push_back(*base);
+    if (auto base = BaseOf(name, ".producers")) others.push_back(*base);
+  }
+  if (error) {
+    std::string message =
+        absl::StrCat("cannot list log partition ", dir, ": ", error.message());
+    return error == std::errc::no_such_file_or_directory ? absl::NotFoundError(message)
+                                                         : absl::InternalError(message);
+  }
+  std::sort(files.bases.begin(), files.bases.end());
+  for (int64_t base : others) {
+    if (!std::binary_search(files.bases.begin(), files.bases.end(), base)) {
+      files.orphans.push_back(base);
+    }
+  }
+  std::sort(files.orphans.begin(), files.orphans.end());
+  files.orphans.erase(std::unique(files.orphans.begin(), files.orphans.end()),
+                      files.orphans.end());
+  return files;
 }
 
 LogSegment::~LogSegment() {
@@ -60,55 +97,46 @@ absl::StatusOr<std::unique_ptr<LogSegment>> LogSegment::Open(
   std::unique_ptr<LogSegment> segment(
       new LogSegment(FileStem(dir, base_offset), base_offset, index_interval));
   const bool recover = mode == OpenMode::kRecoverTail;
+  const bool sealed = mode == OpenMode::kSealed || mode == OpenMode::kScan;
   auto log =
       PosixFile::Open(segment->stem_ + ".log",
                       recover ? PosixFile::Mode::kReadWrite : PosixFile::Mode::kReadOnly);
   if (!log.ok()) return log.status();
   segment->log_ = std::move(*log);
 
-  std::string why_not;
   if (mode == OpenMode::kSealed) {
-    absl::Status loaded = segment->LoadSealedIndex(&why_not);
-    if (!loaded.ok()) return loaded;
+    std::string why_not;
+    SLUICE_RETURN_IF_ERROR(segment->LoadSealedIndex(&why_not));
     if (why_not.empty()) {
-      if (absl::Status s = segment->MapForReaders(0); !s.ok()) return s;
+      SLUICE_RETURN_IF_ERROR(segment->MapForReaders(0));
       return segment;
     }
     warn(absl::StrCat("log segment ", segment->log_path(), ": index rebuilt (", why_not,
                       ")"));
   }
-  std::string stopped_at;
-  if (absl::Status scanned = segment->ScanFrom(&stopped_at); !scanned.ok()) {
-    return scanned;
-  }
-  if (!stopped_at.empty()) {
-    if (mode == OpenMode::kSealed) {
-      // Only the last segment can have a torn tail: anything else is lost data.
-      return absl::DataLossError(absl::StrCat("log segment ", segment->log_path(),
-                                              " is damaged at position ", segment->size_,
-                                              ": ", stopped_at));
-    }
-    if (recover) {
-      auto file_size = segment->log_.Size();
-      if (!file_size.ok()) return file_size.status();
-      warn(absl::StrCat("log segment ", segment->log_path(), ": cut ",
-                        *file_size - segment->size_,
-                        " bytes of torn or damaged tail at position ", segment->size_,
-                        " (", stopped_at, ")"));
-      if (absl::Status s = segment->log_.Truncate(segment->size_); !s.ok()) return s;
-      if (absl::Status s = segment->log_.DataSync(); !s.ok()) return s;
-    }
-  }
-  if (recover || (mode == OpenMode::kSealed && writable)) {
-    if (absl::Status s = segment->RewriteIndex(); !s.ok()) return s;
-    if (mode == OpenMode::kSealed) {
-      if (absl::Status s = segment->Seal(); !s.ok()) return s;
-    }
+  segment->keep_every_batch_ = mode == OpenMode::kScan;
+  SLUICE_RETURN_IF_ERROR(segment->ScanFrom());
+  if (recover) SLUICE_RETURN_IF_ERROR(segment->CutTail(warn));
+  // A damaged segment is left as it is: the partition is not opened for writing.
+  const bool whole = segment->damage_.empty() && segment->tail_.size == 0;
+  if (whole && (recover || (mode == OpenMode::kSealed && writable))) {
+    SLUICE_RETURN_IF_ERROR(segment->RewriteIndex());
+    if (mode == OpenMode::kSealed) SLUICE_RETURN_IF_ERROR(segment->Seal());
   }
   // A sealed segment keeps its size; the last one grows up to max_size.
-  const uint64_t reach = mode == OpenMode::kSealed ? 0 : max_size;
-  if (absl::Status s = segment->MapForReaders(reach); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(segment->MapForReaders(sealed ? 0 : max_size));
   return segment;
+}
+
+absl::Status LogSegment::CutTail(const LogWarning& warn) {
+  if (!damage_.empty() || tail_.size == 0) return absl::OkStatus();
+  warn(absl::StrCat("log segment ", log_path(), ": cut ", tail_.size,
+                    " bytes of torn or damaged tail at position ", size_, " (", tail_.why,
+                    ")"));
+  SLUICE_RETURN_IF_ERROR(log_.Truncate(size_));
+  SLUICE_RETURN_IF_ERROR(log_.DataSync());
+  tail_ = Tail{size_, 0, ""};
+  return absl::OkStatus();
 }
 
 absl::Status LogSegment::MapForReaders(uint64_t max_size) {
@@ -185,54 +213,32 @@ absl::Status LogSegment::LoadSealedIndex(std::string* why_not) {
   return absl::OkStatus();
 }
 
-absl::Status LogSegment::ScanFrom(std::string* stopped_at) {
-  stopped_at->clear();
-  AlignedBuffer buffer;
-  buffer.Reserve(kScanChunk);
-  uint64_t chunk_start = size_;
-  size_t chunk_bytes = 0;
+absl::Status LogSegment::ScanFrom() {
+  SegmentFileBytes bytes(log_);
+  SegmentScanner scanner(bytes, size_, next_offset_, base_offset_);
+  bool after_damage = false;
   while (true) {
-    // Make [size_, size_ + need) resident, `need` growing from a header to a batch.
-    size_t need = kHeaderSize;
-    for (int pass = 0; pass < 2; ++pass) {
-      if (size_ + need > chunk_start + chunk_bytes) {
-        chunk_start = size_;
-        size_t want = std::max(need, kScanChunk);
-        buffer.Reserve(want);
-        if (absl::Status s = log_.PRead(chunk_start, want, buffer.data(), &chunk_bytes);
-            !s.ok()) {
-          return s;
+    SLUICE_ASSIGN_OR_RETURN(SegmentScanner::Step step, scanner.Next());
+    switch (step.kind) {
+      case SegmentScanner::Step::Kind::kBatch:
+        if (keep_every_batch_) {
+          every_batch_.push_back(
+              IndexEntry{static_cast<uint32_t>(next_offset_ - base_offset_),
+                         static_cast<uint32_t>(step.position), max_timestamp_});
         }
-      }
-      const size_t available = chunk_start + chunk_bytes - size_;
-      if (available == 0 && pass == 0) return absl::OkStatus();  // a clean end
-      if (available < need) {
-        *stopped_at = absl::StrCat("a partial batch of ", available, " bytes");
+        Note(step.position, step.size, step.batch->record_count(),
+             step.batch->max_timestamp(), after_damage);
+        after_damage = false;
+        break;
+      case SegmentScanner::Step::Kind::kDamage:
+        damage_.push_back(Damage{step.position, step.size, step.offsets, step.why});
+        next_offset_ = step.offsets.to;
+        after_damage = true;
+        break;
+      case SegmentScanner::Step::Kind::kEnd:
+        tail_ = Tail{step.position, step.size, std::move(step.why)};
         return absl::OkStatus();
-      }
-      if (pass == 0) {
-        auto header = RecordBatchView::ReadHeader(buffer.data() + (size_ - chunk_start));
-        // An implausible header is left to Parse below to describe.
-        need = header.plausible() ? header.total_size() : kHeaderSize;
-      }
     }
-    std::string_view bytes(buffer.data() + (size_ - chunk_start),
-                           chunk_start + chunk_bytes - size_);
-    auto batch = RecordBatchView::Parse(bytes);
-    if (!batch.ok()) {
-      *stopped_at = std::string(batch.status().message());
-      return absl::OkStatus();
-    }
-    if (batch->base_offset() != next_offset_) {
-      *stopped_at = absl::StrCat("a batch at offset ", batch->base_offset(),
-                                 " where offset ", next_offset_, " was due");
-      return absl::OkStatus();
-    }
-    if (!Fits(batch->size(), batch->record_count())) {
-      *stopped_at = "a batch past the segment's limits";
-      return absl::OkStatus();
-    }
-    Note(size_, batch->size(), batch->record_count(), batch->max_timestamp());
   }
 }
 
@@ -243,8 +249,9 @@ bool LogSegment::Fits(uint64_t bytes, uint32_t record_count) const {
 }
 
 bool LogSegment::Note(uint64_t position, uint64_t batch_size, uint32_t record_count,
-                      int64_t max_timestamp) {
-  bool indexed = position > 0 && position - last_indexed_position_ >= index_interval_;
+                      int64_t max_timestamp, bool force_index) {
+  bool indexed = position > 0 &&
+                 (force_index || position - last_indexed_position_ >= index_interval_);
   if (indexed) {
     index_.push_back(IndexEntry{static_cast<uint32_t>(next_offset_ - base_offset_),
                                 static_cast<uint32_t>(position), max_timestamp_});
@@ -326,26 +333,61 @@ absl::Status LogSegment::Seal() {
   return index_file_.Close();
 }
 
-uint64_t LogSegment::ScanStartFor(int64_t offset) const {
+LogSegment::ScanStart LogSegment::ScanStartFor(int64_t offset) const {
   const int64_t relative = offset - base_offset_;
   auto after = std::upper_bound(index_.begin(), index_.end(), relative,
                                 [](int64_t r, const IndexEntry& e) {
                                   return r < static_cast<int64_t>(e.relative_offset);
                                 });
-  return after == index_.begin() ? 0 : std::prev(after)->position;
+  if (after == index_.begin()) return ScanStart{0, base_offset_};
+  return ScanStart{std::prev(after)->position,
+                   base_offset_ + std::prev(after)->relative_offset};
 }
 
 absl::Status LogSegment::Refresh(const LogWarning& warn) {
-  std::string stopped_at;
-  if (absl::Status s = ScanFrom(&stopped_at); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(ScanFrom());
   // A partial batch is one still being written; anything else is worth a word.
-  if (!stopped_at.empty() && stopped_at.find("partial batch") == std::string::npos &&
+  const std::string& stopped_at = tail_.why;
+  if (tail_.size > 0 && stopped_at.find("partial batch") == std::string::npos &&
       stopped_at != last_refresh_stop_) {
     warn(absl::StrCat("log segment ", log_path(), ": not reading past position ", size_,
                       " (", stopped_at, ")"));
   }
   last_refresh_stop_ = stopped_at;
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> LogSegment::CheckIndexFile() const {
+  const std::string path = stem_ + ".index";
+  auto bytes = ReadWholeFile(path, (size_ / index_interval_ + 2) * sizeof(IndexEntry));
+  if (absl::IsNotFound(bytes.status())) return std::string("the index file is missing");
+  if (absl::IsDataLoss(bytes.status())) return std::string("the index file is too long");
+  if (!bytes.ok()) return bytes.status();
+  if (bytes->size() % sizeof(IndexEntry) != 0) {
+    return absl::StrCat("the index file has ", bytes->size(),
+                        " bytes, not a whole number of entries");
+  }
+  std::vector<IndexEntry> entries(bytes->size() / sizeof(IndexEntry));
+  std::memcpy(entries.data(), bytes->data(), bytes->size());
+  auto same = [](const IndexEntry& a, const IndexEntry& b) {
+    return a.relative_offset == b.relative_offset && a.position == b.position &&
+           a.max_timestamp_before == b.max_timestamp_before;
+  };
+  const IndexEntry closing{static_cast<uint32_t>(next_offset_ - base_offset_),
+                           static_cast<uint32_t>(size_), max_timestamp_};
+  if (entries.empty() || !same(entries.back(), closing)) {
+    return std::string("the index has no closing entry for the end of the segment");
+  }
+  size_t j = 0;
+  for (size_t i = 0; i + 1 < entries.size(); ++i) {
+    while (j < every_batch_.size() && every_batch_[j].position < entries[i].position) ++j;
+    if (j == every_batch_.size() || !same(every_batch_[j], entries[i])) {
+      return absl::StrCat("index entry ", i, " (offset ",
+                          base_offset_ + entries[i].relative_offset, " at position ",
+                          entries[i].position, ") does not match the batches");
+    }
+  }
+  return std::string();
 }
 
 absl::Status LogSegment::Remove() {

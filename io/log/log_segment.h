@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -18,6 +19,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "io/log/offset_range.h"
+#include "io/log/segment_scanner.h"
 #include "runtime/storage/file_mapping.h"
 #include "runtime/storage/posix_file.h"
 
@@ -30,16 +33,42 @@ using LogWarning = std::function<void(std::string_view)>;
 // is the exception: readers call Bytes while the writer appends past it).
 class LogSegment {
  public:
-  // Segments are capped below 4 GiB: index positions are 32-bit.
-  static constexpr uint64_t kMaxBytes = (uint64_t{1} << 32) - 1;
+  static constexpr uint64_t kMaxBytes = kMaxSegmentBytes;
 
   enum class OpenMode {
     kSealed,       // an older segment: trust a whole index, else rebuild it by a scan
     kRecoverTail,  // the writable last segment: scan it, truncate a torn tail
     kFollowTail,   // the last segment of a read-only partition: scan, keep the file
+    kScan,         // an older segment, scanned whole whatever its index (verification)
+  };
+
+  // Bytes before an intact batch that are not the batches due there (segment_scanner.h),
+  // found by the scan on open: the segment reads past them.
+  struct Damage {
+    uint64_t position = 0;
+    uint64_t size = 0;
+    OffsetRange offsets;  // the offsets lost
+    std::string why;
+  };
+  // What follows the last intact batch, found by the scan on open (or the last
+  // Refresh): a torn append in the last segment, damage in an older one.
+  struct Tail {
+    uint64_t position = 0;
+    uint64_t size = 0;  // 0: the file ends with an intact batch
+    std::string why;
   };
 
   static std::string FileStem(const std::string& dir, int64_t base_offset);
+  // The segment files of a partition directory: the base offsets of its
+  // "<20 digits>.log" files, and of ".index" and ".producers" files without their
+  // ".log" (the segment was deleted). NotFound if `dir` is missing.
+  struct Files {
+    std::vector<int64_t> bases;    // ascending
+    std::vector<int64_t> orphans;  // ascending
+  };
+  static absl::StatusOr<Files> ListFiles(const std::string& dir);
+  // The base offset of a file named "<20 digits><suffix>".
+  static std::optional<int64_t> BaseOf(std::string_view name, std::string_view suffix);
   ~LogSegment();
 
   // A new, empty segment (its files must not exist).
@@ -67,6 +96,13 @@ class LogSegment {
   absl::Status Append(std::span<const std::string_view> pieces, uint32_t record_count,
                       int64_t max_timestamp);
   bool sealed() const { return sealed_; }
+  // Found by the scan on open and by Refresh (nothing for a sealed segment whose
+  // whole index was trusted). A segment with damage is never written to.
+  const std::vector<Damage>& damage() const { return damage_; }
+  const Tail& tail() const { return tail_; }
+  // kScan segments: what is wrong with the .index file, if anything (empty when it
+  // agrees with the batches found).
+  absl::StatusOr<std::string> CheckIndexFile() const;
   absl::Status Sync() { return log_.DataSync(); }
   // Writes the index's closing entry and syncs both files, whatever the fsync policy:
   // only the last segment is repaired on open, so a sealed one must be whole. No
@@ -74,7 +110,11 @@ class LogSegment {
   absl::Status Seal();
 
   // Where a reader looking for `offset` starts: the indexed batch at or before it.
-  uint64_t ScanStartFor(int64_t offset) const;
+  struct ScanStart {
+    uint64_t position;
+    int64_t offset;  // the offset of the batch there, as the index says
+  };
+  ScanStart ScanStartFor(int64_t offset) const;
   // The file's bytes [from, end), read through a shared read-only mapping, which
   // `*keep_alive` holds on to. `end` must not pass size() as the caller saw it. The
   // file is checked to still be that long first: a file cut short under an open log
@@ -107,13 +147,16 @@ class LogSegment {
   absl::Status LoadSealedIndex(std::string* why_not);
   // Maps the file for readers: as it is if sealed, else up to `max_size`.
   absl::Status MapForReaders(uint64_t max_size);
-  // Scans batches from `size_` on. Stops at the end of the file or at the first batch
-  // that is not whole and valid: *stopped_at says why (empty at a clean end).
-  absl::Status ScanFrom(std::string* stopped_at);
+  // Scans from `size_` on, taking in intact batches and noting the damage between
+  // them, up to the tail (tail_).
+  absl::Status ScanFrom();
+  // kRecoverTail: cuts a torn tail (a segment with damage is left alone).
+  absl::Status CutTail(const LogWarning& warn);
   absl::Status RewriteIndex();
-  // Takes in the batch at `position`; returns whether it got an index entry.
+  // Takes in the batch at `position`; returns whether it got an index entry (always,
+  // with `force_index`: the first batch after damage, so reads start there).
   bool Note(uint64_t position, uint64_t batch_size, uint32_t record_count,
-            int64_t max_timestamp);
+            int64_t max_timestamp, bool force_index = false);
   absl::Status AppendIndexEntry(const IndexEntry& entry);
 
   std::string stem_;  // path without the .log / .index suffix
@@ -132,7 +175,12 @@ class LogSegment {
   // An index entry could not be written: Seal rewrites the whole index.
   bool index_write_failed_ = false;
   bool sealed_ = false;
+  std::vector<Damage> damage_;
+  Tail tail_;
   std::string last_refresh_stop_;  // what stopped the last Refresh, said once
+  // kScan: an entry for every batch, for CheckIndexFile.
+  bool keep_every_batch_ = false;
+  std::vector<IndexEntry> every_batch_;
 };
 
 }  // namespace sluice::log

@@ -1,6 +1,7 @@
 #include "io/log/log_topic.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include "flatbuffers/flatbuffers.h"
 #include "io/log/log_topic_generated.h"
 #include "runtime/stable_hash.h"
+#include "runtime/status_macros.h"
 #include "runtime/storage/crc32c.h"
 #include "runtime/storage/posix_file.h"
 
@@ -138,7 +140,13 @@ absl::StatusOr<LogConfig> LogTopic::ReadConfig(const std::string& root,
         topics.ok() && !topics->empty() ? absl::StrJoin(*topics, ", ") : "none"));
   }
   if (!bytes.ok()) return bytes.status();
-  return DecodeMeta(meta_path, std::move(*bytes));
+  auto config = DecodeMeta(meta_path, std::move(*bytes));
+  if (absl::IsDataLoss(config.status())) {
+    return absl::DataLossError(absl::StrCat(
+        config.status().message(), " (`sluice-log repair --dir=", root, " --topic=", name,
+        "` rebuilds it from the copy of the settings each partition keeps)"));
+  }
+  return config;
 }
 
 absl::StatusOr<std::unique_ptr<LogTopic>> LogTopic::Open(const std::string& root,
@@ -160,10 +168,14 @@ absl::Status LogTopic::OpenPartitions(LogPartition::Access access, const LogWarn
   for (int i = 0; i < config_.partitions; ++i) {
     const std::string dir = absl::StrCat(dir_, "/partition-", i);
     std::error_code error;
-    if (!creating && !fs::is_directory(dir, error)) {
-      return absl::DataLossError(absl::StrCat("topic '", name_, "' has ",
-                                              config_.partitions, " partitions but ", dir,
-                                              " is missing"));
+    // Read-only, a missing partition opens as one whose reads fail.
+    if (!creating && access == LogPartition::Access::kReadWrite &&
+        !fs::is_directory(dir, error)) {
+      return absl::DataLossError(absl::StrCat(
+          "topic '", name_, "' has ", config_.partitions, " partitions but ", dir,
+          " is missing, so the topic is not opened for writing: its records are lost "
+          "and its end offset is unknown (`sluice-log repair` recreates it, recording "
+          "offsets below the --missing_partition_end you give as lost)"));
     }
     auto partition = LogPartition::Open(dir, config_, access, warn);
     if (!partition.ok()) return partition.status();
@@ -187,6 +199,39 @@ absl::StatusOr<std::vector<std::string>> LogTopic::List(const std::string& root)
   }
   std::sort(names.begin(), names.end());
   return names;
+}
+
+absl::StatusOr<std::vector<int>> LogTopic::ListPartitionDirs(
+    const std::string& topic_dir) {
+  std::vector<int> numbers;
+  std::error_code error;
+  fs::directory_iterator it(topic_dir, error);
+  for (; !error && it != fs::directory_iterator(); it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    constexpr std::string_view kPrefix = "partition-";
+    if (!name.starts_with(kPrefix) || !it->is_directory()) continue;
+    int n = -1;
+    const char* digits = name.data() + kPrefix.size();
+    auto [end, ec] = std::from_chars(digits, name.data() + name.size(), n);
+    if (ec == std::errc() && end == name.data() + name.size() && n >= 0 &&
+        absl::StrCat(n) == std::string_view(digits, end - digits)) {
+      numbers.push_back(n);
+    }
+  }
+  if (error) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot list topic directory ", topic_dir, ": ", error.message()));
+  }
+  std::sort(numbers.begin(), numbers.end());
+  return numbers;
+}
+
+absl::Status LogTopic::WriteConfig(const std::string& root, const std::string& name,
+                                   const LogConfig& config) {
+  SLUICE_RETURN_IF_ERROR(CheckName(name));
+  SLUICE_RETURN_IF_ERROR(config.Validate());
+  const std::string dir = absl::StrCat(root, "/", name);
+  return WriteFileAtomically(dir, absl::StrCat(dir, "/", kMetaFile), EncodeMeta(config));
 }
 
 int LogTopic::PartitionForKey(std::string_view key) const {

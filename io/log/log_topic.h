@@ -36,6 +36,11 @@ class LogTopic {
                                               const std::string& name);
   // The topics under `root`, sorted.
   static absl::StatusOr<std::vector<std::string>> List(const std::string& root);
+  // The numbers n of the "partition-<n>" directories in `topic_dir`, sorted.
+  static absl::StatusOr<std::vector<int>> ListPartitionDirs(const std::string& topic_dir);
+  // Writes topic.meta (for `sluice-log repair`, rebuilding a damaged one).
+  static absl::Status WriteConfig(const std::string& root, const std::string& name,
+                                  const LogConfig& config);
 
   const std::string& name() const { return name_; }
   const std::string& dir() const { return dir_; }

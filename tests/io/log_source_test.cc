@@ -13,8 +13,10 @@
 #include "absl/strings/str_cat.h"
 #include "engine/sluice.h"
 #include "gtest/gtest.h"
+#include "io/log/log_repair.h"
 #include "io/log/log_topic.h"
 #include "tests/io/scratch_directory.h"
+#include "tests/log/segment_layout.h"
 #include "tests/run_config.h"
 
 namespace sluice {
@@ -177,6 +179,32 @@ TEST_P(LogSourceTest, LogAppendWritesEveryRecordOnceToItsKeysPartition) {
   EXPECT_EQ(got, want);
 }
 
+// After `sluice-log repair` recorded a deleted segment's offsets as lost, a job reads
+// every other record once, in order, with the offsets they always had.
+TEST_P(LogSourceTest, ReadsPastOffsetsARepairRecordedAsLost) {
+  ScratchDirectory scratch;
+  MakeTopic(scratch.path(), 2, 700);
+  const std::vector<std::string> logs =
+      log::testing::SegmentLogs(scratch.Path("events/partition-1"));
+  ASSERT_GE(logs.size(), 3u);
+  const int64_t gap_from = std::stoll(fs::path(logs[1]).stem().string());
+  const int64_t gap_to = std::stoll(fs::path(logs[2]).stem().string());
+  for (const char* suffix : {".log", ".index", ".producers"}) {
+    fs::remove(fs::path(logs[1]).replace_extension(suffix));
+  }
+  auto repaired = log::LogRepair::RepairTopic(scratch.path(), "events", {});
+  ASSERT_TRUE(repaired.ok()) << repaired.status();
+  ASSERT_EQ(repaired->partitions[1].lost,
+            (std::vector<log::OffsetRange>{{gap_from, gap_to}}));
+  auto by = ByPartition(ReadAll(LogRecords(scratch.path(), "events")));
+  ASSERT_EQ(by[0].size(), 700u);
+  std::vector<LogMessage> want;
+  for (int64_t o = 0; o < 700; ++o) {
+    if (o < gap_from || o >= gap_to) want.push_back(Expected(1, o));
+  }
+  EXPECT_TRUE(by[1] == want) << by[1].size() << " records of " << want.size();
+}
+
 INSTANTIATE_TEST_SUITE_P(Runs, LogSourceTest, testing::AllRunConfigs(), RunConfigName);
 
 TEST(LogSinkTest, AMissingTopicIsNamedWhenTheJobIsBuilt) {
@@ -248,6 +276,61 @@ TEST(LogSourceErrorsTest, DamageFailsTheJobNamingPartitionOffsetAndFile) {
   EXPECT_NE(status.message().find("partition 0 at offset 0"), std::string::npos)
       << status;
   EXPECT_NE(status.message().find(first), std::string::npos) << status;
+}
+
+// A flipped byte before the last batch of the last segment (issue 17 §7): the job
+// fails naming the topic, partition, offset and file instead of ending early with
+// the records before it as if they were all.
+TEST(LogSourceErrorsTest, DamageBeforeTheLastBatchFailsTheJobInsteadOfEndingIt) {
+  ScratchDirectory scratch;
+  MakeTopic(scratch.path(), 1, 2000);
+  const auto layout = log::testing::SegmentLayout(scratch.Path("events/partition-0"));
+  const std::string last = layout.back().file;
+  std::vector<log::testing::BatchAt> in_last;
+  for (const auto& batch : layout) {
+    if (batch.file == last) in_last.push_back(batch);
+  }
+  ASSERT_GE(in_last.size(), 3u);
+  const log::testing::BatchAt damaged = in_last[1];
+  log::testing::FlipByte(last, damaged.position + damaged.size / 2);
+  for (int parallelism : {1, 2}) {
+    Dataflow flow;
+    CollectorSink<LogMessage> sink;
+    flow.Source(LogRecords(scratch.path(), "events")).Sink(sink);
+    absl::Status status = flow.Run(testing::QuietOptions(parallelism));
+    ASSERT_TRUE(absl::IsDataLoss(status)) << parallelism << " " << status;
+    EXPECT_NE(status.message().find(
+                  absl::StrCat("topic 'events' partition 0 at offset ", damaged.base)),
+              std::string::npos)
+        << status;
+    EXPECT_NE(status.message().find(last), std::string::npos) << status;
+    EXPECT_NE(status.message().find(
+                  absl::StrCat("offsets [", damaged.base, ", ", damaged.end(), ")")),
+              std::string::npos)
+        << status;
+    for (const LogMessage& m : sink.Items()) {
+      EXPECT_LT(m.offset, damaged.base);
+      EXPECT_EQ(m, Expected(0, m.offset));
+    }
+  }
+}
+
+// A deleted partition directory: the other partition's records are read, then the
+// job fails naming the missing one instead of ending as if it were empty.
+TEST(LogSourceErrorsTest, AMissingPartitionDirectoryFailsTheJob) {
+  ScratchDirectory scratch;
+  MakeTopic(scratch.path(), 2, 100);
+  fs::remove_all(scratch.Path("events/partition-1"));
+  Dataflow flow;
+  CollectorSink<LogMessage> sink;
+  flow.Source(LogRecords(scratch.path(), "events")).Sink(sink);
+  absl::Status status = flow.Run(testing::QuietOptions());
+  ASSERT_TRUE(absl::IsDataLoss(status)) << status;
+  EXPECT_NE(status.message().find("topic 'events' partition 1"), std::string::npos)
+      << status;
+  EXPECT_NE(status.message().find(scratch.Path("events/partition-1") + " is missing"),
+            std::string::npos)
+      << status;
 }
 
 // Following: records appended while the job runs arrive; the job runs until
