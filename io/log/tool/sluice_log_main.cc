@@ -1,5 +1,6 @@
 // sluice-log: create topics in the embedded event log, produce lines into them,
-// consume and describe them. Run `sluice-log --help` for the commands.
+// consume and describe them, verify and repair them. Run `sluice-log --help` for the
+// commands.
 #include <unistd.h>
 
 #include <chrono>
@@ -11,14 +12,19 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "io/log/log_repair.h"
 #include "io/log/log_topic.h"
 #include "io/log/record_batch.h"
+#include "io/log/tool/damage_commands.h"
 
 ABSL_FLAG(std::string, dir, "", "the log's root directory (required)");
-ABSL_FLAG(std::string, topic, "", "the topic (required except for describe)");
+ABSL_FLAG(std::string, topic, "", "the topic (required except for describe and verify)");
 ABSL_FLAG(int, partitions, 1, "create: number of partitions");
 ABSL_FLAG(uint64_t, segment_bytes, 256ull << 20, "create: segment file size limit");
 ABSL_FLAG(int64_t, retention_bytes, -1, "create: bytes kept per partition, -1 = all");
@@ -37,6 +43,14 @@ ABSL_FLAG(int64_t, max_records, -1,
 ABSL_FLAG(bool, follow, false, "consume: keep waiting for new records (Ctrl-C stops)");
 ABSL_FLAG(bool, print_offsets, false, "consume: prefix lines with partition:offset<TAB>");
 ABSL_FLAG(bool, print_keys, false, "consume: prefix values with key<TAB>");
+ABSL_FLAG(int64_t, missing_partition_end, -1,
+          "repair: for a partition whose end offset is unknown (its directory or last "
+          "segments are gone): record the offsets from its last one up to this as lost "
+          "and go on from here; choose it past every offset a reader may have seen");
+ABSL_FLAG(bool, settings_from_flags, false,
+          "repair: rebuild a damaged topic.meta that no partition.meta has a copy of "
+          "from --partitions (default: one per partition directory), --segment_bytes, "
+          "--retention_bytes, --retention_ms, --fsync and --fsync_interval_ms");
 
 namespace sluice::log {
 namespace {
@@ -54,7 +68,18 @@ constexpr char kUsage[] = R"(sluice-log: the embedded event log's command-line t
                       [--max_records=N] [--follow] [--print_offsets] [--print_keys]
                       prints record values, one per line
   sluice-log describe --dir=D [--topic=T]
-                      settings, offsets, segments and bytes of each partition)";
+                      settings, offsets, segments and bytes of each partition
+  sluice-log verify   --dir=D [--topic=T]
+                      reads every batch, index, producer snapshot and metadata file;
+                      prints each problem with its file, position and the offsets it
+                      loses; exit status 1 if anything is damaged
+  sluice-log repair   --dir=D --topic=T [--missing_partition_end=N]
+                      [--settings_from_flags --partitions=N --segment_bytes=B ...]
+                      keeps every intact batch, moves damaged bytes into each
+                      partition's damaged/ directory, records the lost offsets (readers
+                      pass over them; offsets are never renumbered), rebuilds indexes
+                      and a damaged topic.meta; prints the offsets lost per partition.
+                      Stop the topic's writers and readers first)";
 
 int64_t NowMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -71,7 +96,8 @@ absl::Status RequireFlags(bool need_topic) {
   return absl::OkStatus();
 }
 
-absl::Status Create() {
+// The settings of create's flags.
+absl::StatusOr<LogConfig> ConfigFromFlags() {
   LogConfig config;
   config.partitions = absl::GetFlag(FLAGS_partitions);
   config.segment_bytes = absl::GetFlag(FLAGS_segment_bytes);
@@ -81,11 +107,17 @@ absl::Status Create() {
   if (!fsync.ok()) return fsync.status();
   config.fsync = *fsync;
   config.fsync_interval_ms = absl::GetFlag(FLAGS_fsync_interval_ms);
+  return config;
+}
+
+absl::Status Create() {
+  auto config = ConfigFromFlags();
+  if (!config.ok()) return config.status();
   auto topic =
-      LogTopic::Create(absl::GetFlag(FLAGS_dir), absl::GetFlag(FLAGS_topic), config);
+      LogTopic::Create(absl::GetFlag(FLAGS_dir), absl::GetFlag(FLAGS_topic), *config);
   if (!topic.ok()) return topic.status();
   std::printf("created topic %s with %d partition(s) in %s\n", (*topic)->name().c_str(),
-              config.partitions, (*topic)->dir().c_str());
+              config->partitions, (*topic)->dir().c_str());
   return absl::OkStatus();
 }
 
@@ -144,6 +176,14 @@ absl::Status PrintNew(LogPartition& partition, int p, int64_t* offset, int64_t* 
   const bool keys = absl::GetFlag(FLAGS_print_keys);
   while (*left != 0 && *offset < partition.end_offset()) {
     if (absl::Status s = partition.Read(*offset, 1 << 20, &chunk); !s.ok()) return s;
+    if (!chunk.lost().empty()) {
+      std::fprintf(stderr,
+                   "sluice-log consume: partition %d: offsets %s were lost to damage "
+                   "(recorded by sluice-log repair); going on at %lld\n",
+                   p, chunk.lost().ToString().c_str(),
+                   static_cast<long long>(chunk.lost().to));
+    }
+    if (*left != 0) *offset = std::max(*offset, chunk.lost().to);
     chunk.ForEach([&](const LogRecordView& record) {
       if (*left == 0) return;
       if (offsets) std::printf("%d:%lld\t", p, static_cast<long long>(record.offset()));
@@ -156,7 +196,8 @@ absl::Status PrintNew(LogPartition& partition, int p, int64_t* offset, int64_t* 
     });
   }
   std::fflush(stdout);
-  return absl::OkStatus();
+  // The records read up to the end are all there are, unless the end was lost too.
+  return *left != 0 ? partition.CheckEnd() : absl::OkStatus();
 }
 
 absl::Status Consume() {
@@ -204,10 +245,12 @@ absl::Status DescribeTopic(const std::string& name) {
   std::printf("\n");
   for (int p = 0; p < (*topic)->partition_count(); ++p) {
     const LogPartition& partition = (*topic)->partition(p);
-    std::printf("  partition %d: offsets [%lld, %lld), %d segment(s), %llu bytes\n", p,
+    std::printf("  partition %d: offsets [%lld, %lld), %d segment(s), %llu bytes", p,
                 static_cast<long long>(partition.start_offset()),
                 static_cast<long long>(partition.end_offset()), partition.segment_count(),
                 static_cast<unsigned long long>(partition.size_bytes()));
+    std::printf("%s%s\n", LostText(partition.lost_offsets()).c_str(),
+                Damaged(partition.Problems()) ? ", DAMAGED (see sluice-log verify)" : "");
   }
   return absl::OkStatus();
 }
@@ -224,17 +267,37 @@ absl::Status Describe() {
   return absl::OkStatus();
 }
 
+absl::Status Repair() {
+  LogRepair::Options options;
+  if (absl::GetFlag(FLAGS_missing_partition_end) >= 0) {
+    options.missing_partition_end = absl::GetFlag(FLAGS_missing_partition_end);
+  }
+  if (absl::GetFlag(FLAGS_settings_from_flags)) {
+    auto config = ConfigFromFlags();
+    if (!config.ok()) return config.status();
+    const absl::CommandLineFlag* partitions = absl::FindCommandLineFlag("partitions");
+    if (partitions->CurrentValue() == partitions->DefaultValue()) config->partitions = 0;
+    options.settings = *config;
+  }
+  return RepairCommand(absl::GetFlag(FLAGS_dir), absl::GetFlag(FLAGS_topic), options);
+}
+
 absl::Status Run(const std::string& command) {
-  const bool describe = command == "describe";
-  if (command != "create" && command != "produce" && command != "consume" && !describe) {
+  const bool any_topic = command == "describe" || command == "verify";
+  if (command != "create" && command != "produce" && command != "consume" &&
+      command != "repair" && !any_topic) {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown command '", command,
-                     "': expected create, produce, consume or describe"));
+                     "': expected create, produce, consume, describe, verify or repair"));
   }
-  if (absl::Status s = RequireFlags(!describe); !s.ok()) return s;
+  if (absl::Status s = RequireFlags(!any_topic); !s.ok()) return s;
   if (command == "create") return Create();
   if (command == "produce") return Produce();
   if (command == "consume") return Consume();
+  if (command == "verify") {
+    return VerifyCommand(absl::GetFlag(FLAGS_dir), absl::GetFlag(FLAGS_topic));
+  }
+  if (command == "repair") return Repair();
   return Describe();
 }
 
@@ -243,6 +306,13 @@ absl::Status Run(const std::string& command) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(sluice::log::kUsage);
+  // --help lists the flags of this file (by default only those of a file named after
+  // the program).
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view path) {
+    return absl::EndsWith(path, "sluice_log_main.cc");
+  };
+  absl::SetFlagsUsageConfig(usage);
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() != 2) {
     std::fprintf(stderr, "%s\n\nsee --help for the flags\n", sluice::log::kUsage);
