@@ -18,6 +18,20 @@ int64_t NanosOf(std::chrono::steady_clock::time_point t) {
       .count();
 }
 
+// Offsets a repair recorded as lost, which the read passed over: there is nothing to
+// wait for there, so reading goes on after them (with a word on standard error).
+void PassOverLost(const std::string& topic, int partition, const log::LogChunk& chunk,
+                  int64_t* next) {
+  const log::OffsetRange& lost = chunk.lost();
+  if (lost.empty()) return;
+  log::WarnOnStderr(absl::StrCat("log source: topic '", topic, "' partition ", partition,
+                                 ": offsets ", lost.ToString(),
+                                 " were lost to damage (recorded by sluice-log repair); "
+                                 "reading on at ",
+                                 lost.to));
+  *next = std::max(*next, lost.to);
+}
+
 }  // namespace
 
 absl::Status LogSourceReader::Open(const OperatorContext& context) {
@@ -162,15 +176,7 @@ absl::StatusOr<size_t> LogSourceReader::EmitFrom(Partition& partition, size_t wa
                                  partition.index, " at offset ", partition.next, ": ",
                                  s.message()));
     }
-    if (!chunk.lost().empty()) {
-      // A repair recorded these offsets as lost: there is nothing to wait for.
-      log::WarnOnStderr(absl::StrCat(
-          "log source: topic '", settings_.topic, "' partition ", partition.index,
-          ": offsets ", chunk.lost().ToString(),
-          " were lost to damage (recorded by sluice-log repair); reading on at ",
-          chunk.lost().to));
-      partition.next = std::max(partition.next, chunk.lost().to);
-    }
+    PassOverLost(settings_.topic, partition.index, chunk, &partition.next);
   }
   BatchPtr batch = AcquireBatch<LogMessage>();
   Batch<LogMessage>& messages = BatchAs<LogMessage>(batch);

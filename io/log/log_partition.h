@@ -129,6 +129,8 @@ class LogPartition {
   // `last_is_sealed`: the last segment so far is not the partition's last (its tail is
   // damage, not a torn append).
   std::vector<LogProblem> ProblemsLocked(bool last_is_sealed = false) const;
+  // The damage and tail of segments_[i] (`last`: the partition's last segment).
+  void SegmentProblems(size_t i, bool last, std::vector<LogProblem>* problems) const;
   // The offsets no segment holds before segments_[i] (from the start for the first).
   OffsetRange GapBefore(size_t i) const;
   // What lost them.

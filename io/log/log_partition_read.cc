@@ -9,6 +9,28 @@
 #include "runtime/status_macros.h"
 
 namespace sluice::log {
+namespace {
+
+absl::Status Damaged(const LogSegment& segment, uint64_t position, std::string_view why) {
+  return absl::DataLossError(absl::StrCat("log segment ", segment.log_path(),
+                                          " is damaged at position ", position, ": ",
+                                          std::string(why)));
+}
+
+// The records at `lost` are in the damage `step` found.
+absl::Status LostTo(const LogSegment& segment, const SegmentScanner::Step& step,
+                    const OffsetRange& lost) {
+  const bool at_end = step.kind == SegmentScanner::Step::Kind::kEnd;
+  return Damaged(segment, step.position,
+                 absl::StrCat(step.why, "; offsets ", lost.ToString(), " are lost (",
+                              step.size, " damaged bytes; ",
+                              at_end ? std::string("no intact batch follows")
+                                     : absl::StrCat("intact batches go on at position ",
+                                                    step.position + step.size),
+                              ")"));
+}
+
+}  // namespace
 
 absl::Status LogPartition::Read(int64_t offset, size_t max_bytes, LogChunk* chunk) const {
   chunk->batches_.clear();
@@ -94,22 +116,15 @@ absl::Status LogPartition::ReadSegment(const ReadStart& start, size_t max_bytes,
     const OffsetRange lost =
         at_end ? OffsetRange{scanner.next_offset(), start.end_offset} : step.offsets;
     if (!at_end && start.offset >= lost.to) continue;  // what is wanted comes after
-    const std::string where = absl::StrCat("log segment ", segment.log_path(),
-                                           " is damaged at position ", step.position);
     if (first && RecordBatchView::Parse(bytes).ok()) {
       // An intact batch that is not the one the index promised.
-      return absl::DataLossError(absl::StrCat(
-          where, ": the index led to offset ",
-          RecordBatchView::Parse(bytes)->base_offset(), " looking for offset ",
-          start.offset, " (the .index file is damaged)"));
+      return Damaged(segment, step.position,
+                     absl::StrCat("the index led to offset ",
+                                  RecordBatchView::Parse(bytes)->base_offset(),
+                                  " looking for offset ", start.offset,
+                                  " (the .index file is damaged)"));
     }
-    return absl::DataLossError(absl::StrCat(
-        where, ": ", step.why, "; offsets ", lost.ToString(), " are lost (",
-        at_end
-            ? absl::StrCat(step.size, " damaged bytes; no intact batch follows")
-            : absl::StrCat(step.size, " damaged bytes; intact batches go on at position ",
-                           step.position + step.size),
-        ")"));
+    return LostTo(segment, step, lost);
   }
 }
 
@@ -232,13 +247,13 @@ std::vector<LogProblem> LogPartition::ProblemsLocked(bool last_is_sealed) const 
   }
   const std::string meta_path = PartitionMeta::Path(dir_);
   if (!meta_problem_.empty()) {
-    problems.push_back(
-        LogProblem{meta_path,
-                   -1,
-                   {},
-                   absl::StrCat(meta_problem_,
-                                " (where the partition starts and which offsets a "
-                                "repair recorded as lost are unknown)")});
+    problems.push_back(LogProblem{meta_path,
+                                  -1,
+                                  {},
+                                  absl::StrCat(meta_problem_,
+                                               " (where the partition starts and which "
+                                               "offsets a repair recorded as lost are "
+                                               "unknown)")});
   } else if (!meta_found_ && !segments_.empty()) {
     problems.push_back(LogProblem{
         meta_path,
@@ -249,44 +264,50 @@ std::vector<LogProblem> LogPartition::ProblemsLocked(bool last_is_sealed) const 
         /*note=*/true});
   }
   for (size_t i = 0; i < segments_.size(); ++i) {
-    const LogSegment& segment = *segments_[i];
     if (const OffsetRange gap = GapBefore(i); !gap.empty() && !meta_.Covers(gap)) {
       problems.push_back(GapProblem(i));
     }
-    for (const LogSegment::Damage& d : segment.damage()) {
-      problems.push_back(LogProblem{
-          segment.log_path(), static_cast<int64_t>(d.position), d.offsets,
-          d.size == 0
-              ? d.why
-              : absl::StrCat(d.why, " (", d.size,
-                             " damaged bytes before the intact batch at position ",
-                             d.position + d.size, ")")});
-    }
-    const LogSegment::Tail& tail = segment.tail();
-    if (tail.size == 0) continue;
-    const bool last = i + 1 == segments_.size() && !last_is_sealed;
-    if (last) {
-      problems.push_back(LogProblem{
-          segment.log_path(),
-          static_cast<int64_t>(tail.position),
-          {},
-          absl::StrCat(tail.size, " bytes of an unfinished append at the end (", tail.why,
-                       "): the next writer cuts them"),
-          /*note=*/true});
-    } else if (i + 1 == segments_.size() || GapBefore(i + 1).empty() ||
-               meta_.Covers(GapBefore(i + 1))) {
-      problems.push_back(
-          LogProblem{segment.log_path(),
-                     static_cast<int64_t>(tail.position),
-                     {},
-                     absl::StrCat(tail.size,
-                                  " bytes after the last intact batch of a sealed "
-                                  "segment (",
-                                  tail.why, ")")});
-    }  // else GapProblem(i + 1) says it, with the offsets lost
+    SegmentProblems(i, /*last=*/i + 1 == segments_.size() && !last_is_sealed, &problems);
   }
   if (end_lost_.has_value()) problems.push_back(*end_lost_);
   return problems;
+}
+
+void LogPartition::SegmentProblems(size_t i, bool last,
+                                   std::vector<LogProblem>* problems) const {
+  const LogSegment& segment = *segments_[i];
+  for (const LogSegment::Damage& d : segment.damage()) {
+    problems->push_back(LogProblem{
+        segment.log_path(), static_cast<int64_t>(d.position), d.offsets,
+        d.size == 0 ? d.why
+                    : absl::StrCat(d.why, " (", d.size,
+                                   " damaged bytes before the intact batch at position ",
+                                   d.position + d.size, ")")});
+  }
+  const LogSegment::Tail& tail = segment.tail();
+  if (tail.size == 0) return;
+  const int64_t position = static_cast<int64_t>(tail.position);
+  if (last) {
+    problems->push_back(
+        LogProblem{segment.log_path(),
+                   position,
+                   {},
+                   absl::StrCat(tail.size, " bytes of an unfinished append at the end (",
+                                tail.why, "): the next writer cuts them"),
+                   /*note=*/true});
+    return;
+  }
+  // With offsets lost before the next segment, GapProblem(i + 1) says it.
+  if (i + 1 < segments_.size() && !GapBefore(i + 1).empty() &&
+      !meta_.Covers(GapBefore(i + 1))) {
+    return;
+  }
+  problems->push_back(LogProblem{
+      segment.log_path(),
+      position,
+      {},
+      absl::StrCat(tail.size, " bytes after the last intact batch of a sealed segment (",
+                   tail.why, ")")});
 }
 
 absl::StatusOr<std::vector<LogProblem>> LogPartition::CheckDerivedFiles() const {

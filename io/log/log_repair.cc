@@ -116,21 +116,8 @@ absl::Status LogRepair::RepairPartition(const std::string& dir, const LogConfig&
                                         const Options& options, PartitionReport* report) {
   std::error_code error;
   if (!fs::is_directory(dir, error)) {
-    if (!options.missing_partition_end.has_value()) {
-      report->not_done.push_back(absl::StrCat(
-          dir,
-          " is missing: its records are lost and how many is unknown; rerun with "
-          "--missing_partition_end=N (N past every offset a reader may have seen) "
-          "to recreate it with offsets [0, N) recorded as lost"));
-      return absl::OkStatus();
-    }
-    fs::create_directories(dir, error);
-    if (error) {
-      return absl::InternalError(
-          absl::StrCat("cannot create ", dir, ": ", error.message()));
-    }
-    SLUICE_RETURN_IF_ERROR(SyncDirectory(fs::path(dir).parent_path().string()));
-    report->done.push_back(absl::StrCat(dir, ": the missing directory was recreated"));
+    SLUICE_ASSIGN_OR_RETURN(bool recreated, RecreateDirectory(dir, options, report));
+    if (!recreated) return absl::OkStatus();
   }
   {
     SLUICE_ASSIGN_OR_RETURN(PosixFile lock, LockForRepair(dir));
@@ -160,6 +147,28 @@ absl::Status LogRepair::RepairPartition(const std::string& dir, const LogConfig&
   }
   report->done.insert(report->done.end(), warnings.begin(), warnings.end());
   return absl::OkStatus();
+}
+
+absl::StatusOr<bool> LogRepair::RecreateDirectory(const std::string& dir,
+                                                  const Options& options,
+                                                  PartitionReport* report) {
+  if (!options.missing_partition_end.has_value()) {
+    report->not_done.push_back(absl::StrCat(
+        dir,
+        " is missing: its records are lost and how many is unknown; rerun with "
+        "--missing_partition_end=N (N past every offset a reader may have seen) "
+        "to recreate it with offsets [0, N) recorded as lost"));
+    return false;
+  }
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat("cannot create ", dir, ": ", error.message()));
+  }
+  SLUICE_RETURN_IF_ERROR(SyncDirectory(fs::path(dir).parent_path().string()));
+  report->done.push_back(absl::StrCat(dir, ": the missing directory was recreated"));
+  return true;
 }
 
 absl::StatusOr<PartitionMeta> LogRepair::RepairMeta(const std::string& dir,

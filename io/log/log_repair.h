@@ -61,6 +61,11 @@ class LogRepair {
                                                    Report* report);
   static absl::Status RepairPartition(const std::string& dir, const LogConfig& config,
                                       const Options& options, PartitionReport* report);
+  // A missing partition directory, with --missing_partition_end; returns whether it
+  // was recreated.
+  static absl::StatusOr<bool> RecreateDirectory(const std::string& dir,
+                                                const Options& options,
+                                                PartitionReport* report);
   static absl::StatusOr<PartitionMeta> RepairMeta(const std::string& dir,
                                                   const LogConfig& config,
                                                   const std::vector<int64_t>& bases,

@@ -88,6 +88,42 @@ std::string DamageLine(const std::string& path, const LogSegment::Damage& d) {
                       d.offsets.empty() ? " (none)" : "");
 }
 
+// Writes the runs as synced staging files, then moves the original aside: the commit
+// point, after which FinishInterrupted moves the runs into place.
+absl::Status Split(const LogSegment& segment, const std::vector<Run>& runs, bool last,
+                   SegmentSalvage::Result* result) {
+  const std::string dir = fs::path(segment.log_path()).parent_path().string();
+  const int64_t base = segment.base_offset();
+  const std::string stem = LogSegment::FileStem(dir, base);
+  for (const LogSegment::Damage& d : segment.damage()) {
+    result->done.push_back(DamageLine(segment.log_path(), d));
+  }
+  if (const LogSegment::Tail& tail = segment.tail(); tail.size > 0) {
+    result->done.push_back(absl::StrCat(segment.log_path(), ": ", tail.size,
+                                        " bytes at position ", tail.position, " (",
+                                        tail.why, ") after the last intact batch",
+                                        last ? " (an unfinished append)" : ""));
+  }
+  {
+    SLUICE_ASSIGN_OR_RETURN(
+        PosixFile source,
+        PosixFile::Open(segment.log_path(), PosixFile::Mode::kReadOnly));
+    for (const Run& run : runs) {
+      SLUICE_RETURN_IF_ERROR(
+          CopyRun(source, run, StagingPath(dir, base, run.offsets.from)));
+    }
+  }
+  SLUICE_RETURN_IF_ERROR(SyncDirectory(dir));
+  std::error_code ignored;
+  fs::remove(stem + ".index", ignored);  // derived: rebuilt by the writer's open
+  SLUICE_ASSIGN_OR_RETURN(std::string aside,
+                          SegmentSalvage::SetAside(dir, segment.log_path()));
+  result->done.push_back(absl::StrCat(segment.log_path(),
+                                      ": the original file is kept as ", aside,
+                                      "; its intact batches stay in place"));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<SegmentSalvage::Result> SegmentSalvage::Salvage(const std::string& dir,
@@ -112,31 +148,7 @@ absl::StatusOr<SegmentSalvage::Result> SegmentSalvage::Salvage(const std::string
     }
     return result;
   }
-  for (const LogSegment::Damage& d : segment->damage()) {
-    result.done.push_back(DamageLine(segment->log_path(), d));
-  }
-  if (const LogSegment::Tail& tail = segment->tail(); tail.size > 0) {
-    result.done.push_back(absl::StrCat(segment->log_path(), ": ", tail.size,
-                                       " bytes at position ", tail.position, " (",
-                                       tail.why, ") after the last intact batch",
-                                       last ? " (an unfinished append)" : ""));
-  }
-  {
-    SLUICE_ASSIGN_OR_RETURN(
-        PosixFile source,
-        PosixFile::Open(segment->log_path(), PosixFile::Mode::kReadOnly));
-    for (const Run& run : runs) {
-      SLUICE_RETURN_IF_ERROR(
-          CopyRun(source, run, StagingPath(dir, base, run.offsets.from)));
-    }
-  }
-  SLUICE_RETURN_IF_ERROR(SyncDirectory(dir));
-  std::error_code ignored;
-  fs::remove(stem + ".index", ignored);  // derived: rebuilt by the writer's open
-  SLUICE_ASSIGN_OR_RETURN(std::string aside, SetAside(dir, segment->log_path()));
-  result.done.push_back(absl::StrCat(segment->log_path(),
-                                     ": the original file is kept as ", aside,
-                                     "; its intact batches stay in place"));
+  SLUICE_RETURN_IF_ERROR(Split(*segment, runs, last, &result));
   SLUICE_RETURN_IF_ERROR(FinishInterrupted(dir).status());
   if (runs.empty() && last) {
     // Nothing intact at the end: offsets go on from its base, not from before it.
