@@ -205,5 +205,41 @@ TEST_F(LogTopicDamageTest, ATornTailIsANoteAndRepairSetsItAside) {
   ExpectWritableAt(210);
 }
 
+// A repair cut short by a crash: before its commit point (the original still in
+// place) the next one drops the staging files and starts over; after it (the original
+// in damaged/) the next one moves them into place. Either way it ends as one repair.
+TEST_F(LogTopicDamageTest, ARepairCutShortIsFinishedByTheNextOne) {
+  for (bool committed : {false, true}) {
+    SCOPED_TRACE(committed ? "after the commit point" : "before it");
+    fs::remove_all(scratch_.Path("t"));
+    Fill(220);
+    const std::string original = Segment(180);
+    FlipByte(original, 1952 + 1000);  // the batch [190, 200) of the last segment
+    const std::string bytes = ScratchDirectory::Read(original);
+    if (committed) {
+      scratch_.Write("t/partition-0/00000000000000000180.log.repair-00000000000000000180",
+                     bytes.substr(0, 1952));
+      scratch_.Write("t/partition-0/00000000000000000180.log.repair-00000000000000000200",
+                     bytes.substr(4080));
+      fs::create_directory(Dir() + "/damaged");
+      fs::rename(original, Dir() + "/damaged/00000000000000000180.log");
+    } else {
+      scratch_.Write("t/partition-0/00000000000000000180.log.repair-00000000000000000200",
+                     bytes.substr(4080, 100));  // cut short
+    }
+    auto verified = LogVerifier::VerifyTopic(scratch_.path(), "t");
+    ASSERT_TRUE(verified.ok()) << verified.status();
+    EXPECT_TRUE(verified->damaged());
+    EXPECT_EQ(Repair(), (Ranges{{190, 200}}));
+    EXPECT_TRUE(ScratchDirectory::Read(Dir() + "/damaged/00000000000000000180.log") ==
+                bytes);
+    auto reader = OpenReader();
+    ASSERT_NE(reader, nullptr);
+    EXPECT_EQ(Probe(reader->partition(0), 0, 220), "ok[0,190) skip[190,200) ok[200,220)");
+    reader.reset();
+    ExpectWritableAt(220);
+  }
+}
+
 }  // namespace
 }  // namespace sluice::log
