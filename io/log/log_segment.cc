@@ -368,7 +368,7 @@ absl::StatusOr<std::string> LogSegment::CheckIndexFile() const {
                         " bytes, not a whole number of entries");
   }
   std::vector<IndexEntry> entries(bytes->size() / sizeof(IndexEntry));
-  std::memcpy(entries.data(), bytes->data(), bytes->size());
+  if (!entries.empty()) std::memcpy(entries.data(), bytes->data(), bytes->size());
   auto same = [](const IndexEntry& a, const IndexEntry& b) {
     return a.relative_offset == b.relative_offset && a.position == b.position &&
            a.max_timestamp_before == b.max_timestamp_before;
