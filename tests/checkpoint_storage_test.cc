@@ -122,13 +122,26 @@ TEST_F(CheckpointStorageTest, ACheckpointThatNeverCommitsDoesNotExist) {
     ASSERT_TRUE((*writer)->Put("op/0", "x").ok());
   }  // dropped without Commit: removed
   EXPECT_FALSE(fs::exists(storage->PathOf(2)));
-  // A crash after the state files and the temporary manifest, before the rename.
-  Commit(*storage, 3);
-  fs::rename(storage->PathOf(3) + "/MANIFEST", storage->PathOf(3) + "/MANIFEST.tmp");
+  // A crash after the state files and the temporary manifest, before the rename:
+  // what checkpoint 3's directory held then is put back after its writer is gone.
+  {
+    auto writer = storage->Begin(3);
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->Put("op/0", StateOf(3, 0)).ok());
+    fs::copy(storage->PathOf(3), scratch_.Path("at-the-crash"));
+  }
+  fs::copy(scratch_.Path("at-the-crash"), storage->PathOf(3));
+  std::ofstream(storage->PathOf(3) + "/MANIFEST.tmp") << "a manifest not renamed";
   auto latest = Latest(*storage);
   ASSERT_TRUE(latest.ok());
   ExpectStates(*latest, 1);
-  EXPECT_TRUE(warnings_.empty());  // not damaged: never complete
+  // Not damaged: newer than the last complete checkpoint, it never completed.
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_NE(warnings_[0].find("ignoring checkpoint 3"), std::string::npos)
+      << warnings_[0];
+  EXPECT_NE(warnings_[0].find("it was being taken when the job stopped"),
+            std::string::npos)
+      << warnings_[0];
   // The next commit clears the leftover.
   Commit(*storage, 4);
   EXPECT_FALSE(fs::exists(storage->PathOf(3)));

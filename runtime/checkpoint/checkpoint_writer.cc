@@ -12,7 +12,7 @@
 namespace sluice {
 
 CheckpointWriter::CheckpointWriter(std::string dir, int64_t id, bool savepoint,
-                                   std::function<void(bool)> on_finish)
+                                   std::function<absl::Status(bool)> on_finish)
     : dir_(std::move(dir)), on_finish_(std::move(on_finish)) {
   manifest_.checkpoint_id = id;
   manifest_.savepoint = savepoint;
@@ -107,8 +107,7 @@ absl::Status CheckpointWriter::Commit() {
   }
   committed_ = true;
   lock.unlock();
-  if (on_finish_) on_finish_(/*committed=*/true);
-  return absl::OkStatus();
+  return on_finish_ ? on_finish_(/*committed=*/true) : absl::OkStatus();
 }
 
 void CheckpointWriter::Abort() {
@@ -117,7 +116,7 @@ void CheckpointWriter::Abort() {
   if (committed_ || aborted_) return;
   aborted_ = true;
   RemoveCheckpointDirectory(dir_);
-  if (on_finish_) on_finish_(/*committed=*/false);
+  if (on_finish_) (void)on_finish_(/*committed=*/false);
 }
 
 void RemoveCheckpointDirectory(const std::string& dir) {

@@ -20,9 +20,10 @@ namespace sluice {
 class CheckpointWriter {
  public:
   // Writes into `dir`, which must exist and be empty. `on_finish(committed)` runs
-  // once, after a successful Commit or an Abort (the storage's bookkeeping).
+  // once, after the MANIFEST of a Commit is in place or after an Abort (the storage's
+  // bookkeeping); an error it returns after a commit is Commit's.
   CheckpointWriter(std::string dir, int64_t id, bool savepoint,
-                   std::function<void(bool committed)> on_finish);
+                   std::function<absl::Status(bool committed)> on_finish);
   ~CheckpointWriter();  // without Commit, the directory is removed
   CheckpointWriter(const CheckpointWriter&) = delete;
   CheckpointWriter& operator=(const CheckpointWriter&) = delete;
@@ -39,7 +40,8 @@ class CheckpointWriter {
   absl::Status PutAll(const std::vector<std::pair<std::string, std::string>>& blobs);
   // Waits for Puts still writing, then writes the MANIFEST atomically (temporary
   // file, fsync, rename, directory fsync). Once it returns OK the checkpoint
-  // survives a crash; before, it does not exist.
+  // survives a crash; before, it does not exist. An error of on_finish (the storage
+  // recording the completion) comes after the MANIFEST is in place.
   absl::Status Commit();
   // Removes what was written. Safe to call twice, or after a failed Commit.
   void Abort();
@@ -50,7 +52,7 @@ class CheckpointWriter {
       const std::vector<std::pair<std::string, std::string>>& blobs);
 
   std::string dir_;
-  std::function<void(bool)> on_finish_;
+  std::function<absl::Status(bool)> on_finish_;
   std::mutex mutex_;
   std::condition_variable idle_;  // in_flight_ reached 0
   int in_flight_ = 0;             // Puts writing their file

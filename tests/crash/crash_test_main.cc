@@ -334,10 +334,10 @@ int Main() {
     for (const char* point :
          {"checkpoint.before_manifest", "atomic_write.before_fsync",
           "atomic_write.before_rename", "atomic_write.before_directory_fsync",
-          "checkpoint.before_notify", "sink.before_precommit_fsync",
-          "sink.after_commit_rename", "sink.before_commit_directory_fsync",
-          "log_sink.after_append", "log_sink.before_commit_fsync",
-          "producer_snapshot.before_rename"}) {
+          "checkpoint_record.before_rename", "checkpoint.before_notify",
+          "sink.before_precommit_fsync", "sink.after_commit_rename",
+          "sink.before_commit_directory_fsync", "log_sink.after_append",
+          "log_sink.before_commit_fsync", "producer_snapshot.before_rename"}) {
       // The third time it is reached: earlier checkpoints and commits exist.
       const std::string crash_at = absl::StrCat(point, ":3");
       const std::string out = absl::StrCat(work, "/", point);
