@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/job_layout.h"
 #include "engine/planner.h"
+#include "engine/starting_point.h"
 #include "runtime/chain_task.h"
 #include "runtime/checkpoint/checkpoint_coordinator.h"
 #include "runtime/checkpoint/checkpoint_storage.h"
@@ -395,29 +396,9 @@ absl::Status Job::Impl::CheckCheckpointOptions(const CheckpointOptions& options)
 }
 
 absl::Status Job::Impl::LoadRestoredState() {
-  const CheckpointOptions& options = options_.checkpoints;
-  if (options.restore_from.empty()) return absl::OkStatus();
-  auto warn = [](std::string_view message) {
-    std::fprintf(stderr, "sluice: %.*s\n", static_cast<int>(message.size()),
-                 message.data());
-  };
-  absl::StatusOr<CompletedCheckpoint> checkpoint;
-  if (options.restore_from == "latest") {
-    SLUICE_ASSIGN_OR_RETURN(auto storage,
-                            CheckpointStorage::Open(options.dir, options.retain));
-    checkpoint = storage->LoadLatest(warn);
-    if (absl::IsNotFound(checkpoint.status())) {
-      warn(absl::StrCat("no complete checkpoint in ", options.dir,
-                        ": starting from scratch"));
-      return absl::OkStatus();
-    }
-  } else {
-    checkpoint = CompletedCheckpoint::Load(options.restore_from);
-  }
-  if (!checkpoint.ok()) {
-    return absl::Status(checkpoint.status().code(),
-                        absl::StrCat("cannot restore: ", checkpoint.status().message()));
-  }
+  SLUICE_ASSIGN_OR_RETURN(std::optional<CompletedCheckpoint> checkpoint,
+                          StartingPoint::Choose(options_.checkpoints, graph_));
+  if (!checkpoint) return absl::OkStatus();
   const std::string where = absl::StrCat(
       checkpoint->savepoint() ? "savepoint " : "checkpoint ", checkpoint->dir());
   SLUICE_ASSIGN_OR_RETURN(std::string layout_bytes,
@@ -436,7 +417,8 @@ absl::Status Job::Impl::LoadRestoredState() {
       restored_states_[node].push_back(std::move(bytes));
     }
   }
-  warn(absl::StrCat("restoring from ", where, " (id ", checkpoint->id(), ")"));
+  std::fprintf(stderr, "sluice: restoring from %s (id %lld)\n", where.c_str(),
+               static_cast<long long>(checkpoint->id()));
   restored_ = std::move(*checkpoint);
   return absl::OkStatus();
 }

@@ -23,9 +23,14 @@ struct CheckpointOptions {
   // A checkpoint not acknowledged by every task by then is given up (with a warning).
   int64_t timeout_ms = 600'000;
   // Where the job starts: empty, from scratch; "latest", from the newest complete
-  // checkpoint in `dir` that verifies (from scratch when there is none); otherwise
-  // the directory of a checkpoint or savepoint.
+  // checkpoint in `dir` that verifies (from scratch when none ever completed);
+  // otherwise the directory of a checkpoint or savepoint.
   std::string restore_from;
+  // Lets the job start from scratch when that would commit again what was committed
+  // before: an exactly-once sink already holds committed output, or (with "latest")
+  // `dir` holds checkpoints none of which can be restored. Such a start is otherwise
+  // refused, naming what was found (docs/CHECKPOINTS.md).
+  bool allow_start_from_scratch = false;
 };
 
 struct JobOptions {

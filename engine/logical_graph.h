@@ -61,6 +61,8 @@ struct LogicalNode {
   std::function<std::unique_ptr<SourceOperator>()> make_source;  // sources only
   std::function<std::unique_ptr<Operator>()> make_operator;      // everything else
   std::function<absl::Status()> validate;                        // optional
+  // Sinks: SinkSpec::CommittedOutput (optional).
+  std::function<absl::StatusOr<std::string>()> committed_output;
 };
 
 class LogicalGraph {

@@ -180,6 +180,7 @@ class Stream {
       node.max_parallelism = spec->MaxParallelism();
       node.make_operator = [spec] { return spec->CreateInstance(); };
       node.validate = [spec] { return spec->Validate(); };
+      node.committed_output = [spec] { return spec->CommittedOutput(); };
     } else {
       static_assert(SinkFunction<S, T>,
                     "Sink(x): x must be a sluice::SinkSpec<T> (CsvSink, JsonLinesSink, "

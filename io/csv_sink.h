@@ -78,6 +78,11 @@ class CsvSink final : public SinkSpec<T> {
         Layout(), CsvRecordEncoder<T>(schema_, delimiter_, header_));
   }
 
+  absl::StatusOr<std::string> CommittedOutput() const override {
+    if (!exactly_once_) return std::string();
+    return TransactionalFileWriter::DescribeCommitted(path_);
+  }
+
  private:
   SinkFileLayout Layout() const {
     return per_instance_ || exactly_once_ ? SinkFileLayout::FilePerInstance(path_, "csv")

@@ -65,6 +65,11 @@ class JsonLinesSink final : public SinkSpec<T> {
         Layout(), JsonRecordEncoder<T>(schema_));
   }
 
+  absl::StatusOr<std::string> CommittedOutput() const override {
+    if (!exactly_once_) return std::string();
+    return TransactionalFileWriter::DescribeCommitted(path_);
+  }
+
  private:
   SinkFileLayout Layout() const {
     return per_instance_ || exactly_once_

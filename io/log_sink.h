@@ -62,6 +62,10 @@ class LogSink final : public SinkSpec<T> {
   std::unique_ptr<Operator> CreateInstance() const override {
     return std::make_unique<Instance>(shared_, to_record_, at_least_once_);
   }
+  absl::StatusOr<std::string> CommittedOutput() const override {
+    if (at_least_once_) return std::string();
+    return TransactionalLogWriter::DescribeCommitted(shared_->dir(), shared_->topic());
+  }
 
  private:
   class Instance final : public Operator {

@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "runtime/crash_point.h"
 
 namespace sluice {
@@ -139,6 +140,29 @@ absl::Status TransactionalFileWriter::CommitFile(const std::string& name) {
   if (fs::exists(Path(name), error)) return absl::OkStatus();  // committed before a crash
   return absl::DataLossError(absl::StrCat(
       "sink: ", pending, ", pending in the restored checkpoint, is missing"));
+}
+
+absl::StatusOr<std::string> TransactionalFileWriter::DescribeCommitted(
+    const std::string& dir) {
+  std::vector<std::string> committed;
+  std::error_code error;
+  fs::directory_iterator it(dir, error);
+  if (error == std::errc::no_such_file_or_directory) return std::string();
+  for (; !error && it != fs::directory_iterator(); it.increment(error)) {
+    std::string name = it->path().filename().string();
+    if (name.starts_with("part-")) committed.push_back(std::move(name));
+  }
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat("cannot list sink directory ", dir, ": ", error.message()));
+  }
+  if (committed.empty()) return std::string();
+  std::sort(committed.begin(), committed.end());
+  const size_t shown = std::min<size_t>(committed.size(), 3);
+  return absl::StrCat("sink directory ", dir, " holds ", committed.size(),
+                      " committed file", committed.size() == 1 ? "" : "s", " (",
+                      absl::StrJoin(committed.begin(), committed.begin() + shown, ", "),
+                      committed.size() > shown ? ", ..." : "", ")");
 }
 
 absl::Status TransactionalFileWriter::StartFile() {

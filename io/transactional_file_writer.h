@@ -72,6 +72,11 @@ class TransactionalFileWriter {
   // Committed file names, for tests and metrics.
   int64_t committed_files() const { return committed_; }
 
+  // What is committed in `dir`, for the error that refuses to start a job from
+  // scratch over it ("sink directory <dir> holds 3 committed files: ..."); empty if
+  // nothing (or no directory).
+  static absl::StatusOr<std::string> DescribeCommitted(const std::string& dir);
+
  private:
   struct Pending {
     std::string name;         // the final name, without directory

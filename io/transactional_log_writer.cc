@@ -115,6 +115,28 @@ absl::Status TransactionalLogWriter::CommitRestored(log::LogTopic& topic,
   return SyncTouched(topic, touched);
 }
 
+absl::StatusOr<std::string> TransactionalLogWriter::DescribeCommitted(
+    const std::string& dir, const std::string& topic) {
+  auto opened = log::LogTopic::Open(dir, topic, log::LogPartition::Access::kReadOnly);
+  if (!opened.ok()) return opened.status();
+  for (int p = 0; p < (*opened)->partition_count(); ++p) {
+    log::LogPartition& partition = (*opened)->partition(p);
+    log::LogChunk chunk;
+    for (int64_t o = partition.start_offset(); o < partition.end_offset();
+         o = chunk.next_offset()) {
+      if (absl::Status s = partition.Read(o, 1 << 20, &chunk); !s.ok()) return s;
+      for (const log::RecordBatchView& batch : chunk.batches()) {
+        if (batch.producer().id == 0) continue;
+        return absl::StrCat("topic ", topic, " in ", dir,
+                            " holds records appended exactly once by an earlier run "
+                            "(partition ",
+                            p, ", offset ", batch.base_offset(), ")");
+      }
+    }
+  }
+  return std::string();
+}
+
 absl::Status TransactionalLogWriter::Append(log::LogTopic& topic,
                                             const Transaction& transaction,
                                             std::vector<bool>* touched,

@@ -58,6 +58,13 @@ class TransactionalLogWriter {
   absl::Status CommitRestored(log::LogTopic& topic, std::string_view state,
                               const std::string& what);
 
+  // What earlier runs appended exactly once to `topic` in `dir` (a batch with a
+  // producer), for the error that refuses to start a job from scratch over it;
+  // empty if nothing. Reads up to the first such batch of each partition: all of a
+  // partition that holds only at-least-once appends.
+  static absl::StatusOr<std::string> DescribeCommitted(const std::string& dir,
+                                                       const std::string& topic);
+
   uint64_t producer_id() const { return producer_id_; }
   // Bytes of cut batches not yet committed (records still being batched are not
   // counted).

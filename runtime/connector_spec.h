@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "runtime/operator.h"
 
 namespace sluice {
@@ -35,6 +36,11 @@ class SinkSpec {
   // 1 for sinks that must see every event in one place (stdout, a merged file).
   virtual int MaxParallelism() const { return INT_MAX; }
   virtual std::unique_ptr<Operator> CreateInstance() const = 0;
+  // For an exactly-once sink: what earlier runs committed to its output, in a few
+  // words for an error (empty: nothing). A job with checkpoints that starts without
+  // restoring one would commit that again, so it asks first, before any Open, and
+  // refuses (CheckpointOptions::allow_start_from_scratch).
+  virtual absl::StatusOr<std::string> CommittedOutput() const { return std::string(); }
 };
 
 }  // namespace sluice
