@@ -15,6 +15,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "engine/sluice.h"
 #include "examples/fraud_detection/card_total_rule.h"
@@ -47,6 +48,11 @@ ABSL_FLAG(std::string, checkpoint_dir, "",
           "one: kill the job (even with kill -9) and run it again with the same "
           "flags. Needs --log_dir. --alerts is then a directory of committed files.");
 ABSL_FLAG(int64_t, checkpoint_interval_ms, 1000, "Pause between checkpoints.");
+ABSL_FLAG(bool, allow_start_from_scratch, false,
+          "With --checkpoint_dir: start from scratch even when that commits alerts "
+          "again, which is otherwise refused: when --alerts holds committed alerts but "
+          "--checkpoint_dir no checkpoint, or when no checkpoint in --checkpoint_dir "
+          "can be restored (all damaged).");
 
 namespace fraud {
 namespace {
@@ -219,6 +225,8 @@ int Run() {
   options.checkpoints.dir = checkpoint_dir;
   options.checkpoints.interval_ms = absl::GetFlag(FLAGS_checkpoint_interval_ms);
   if (!checkpoint_dir.empty()) options.checkpoints.restore_from = "latest";
+  options.checkpoints.allow_start_from_scratch =
+      absl::GetFlag(FLAGS_allow_start_from_scratch);
   auto job = flow.Build(options);
   if (!job.ok()) {
     std::fprintf(stderr, "fraud_detection: %s\n", job.status().ToString().c_str());
@@ -230,6 +238,12 @@ int Run() {
   absl::Status status = job->Run();
   if (!status.ok()) {
     std::fprintf(stderr, "fraud_detection: %s\n", status.ToString().c_str());
+    // The job refused to commit alerts a second time (the error names the option).
+    if (absl::StrContains(status.message(), "allow_start_from_scratch")) {
+      std::fprintf(stderr,
+                   "fraud_detection: to start from scratch anyway, committing every "
+                   "alert again, run with --allow_start_from_scratch\n");
+    }
     return 1;
   }
   uint64_t processed = 0;
@@ -259,7 +273,9 @@ int main(int argc, char** argv) {
       "Example: fraud_detection --transactions=1000000 --parallelism=2\n"
       "Over the embedded log with exactly-once checkpoints (kill it, run it again):\n"
       "  fraud_detection --log_dir=/tmp/fraud/log --checkpoint_dir=/tmp/fraud/chk "
-      "--alerts=/tmp/fraud/alerts");
+      "--alerts=/tmp/fraud/alerts\n"
+      "It refuses to start from scratch over alerts committed before (no checkpoint "
+      "left to go on from, or none that can be read): see --allow_start_from_scratch.");
   absl::ParseCommandLine(argc, argv);
   return fraud::Run();
 }
