@@ -47,7 +47,8 @@ absl::StatusOr<std::optional<CompletedCheckpoint>> StartingPoint::Latest(
   if (checkpoint.ok()) return std::optional<CompletedCheckpoint>(std::move(*checkpoint));
   if (absl::IsNotFound(checkpoint.status())) {
     SLUICE_RETURN_IF_ERROR(CheckNothingCommitted(
-        options, graph, absl::StrCat("no checkpoint ever completed in ", options.dir)));
+        options, graph,
+        absl::StrCat("there is no complete checkpoint in ", options.dir)));
     Warn(absl::StrCat("no complete checkpoint in ", options.dir,
                       ": starting from scratch"));
     return std::nullopt;
