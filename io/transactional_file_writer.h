@@ -73,8 +73,8 @@ class TransactionalFileWriter {
   int64_t committed_files() const { return committed_; }
 
   // What is committed in `dir`, for the error that refuses to start a job from
-  // scratch over it ("sink directory <dir> holds 3 committed files: ..."); empty if
-  // nothing (or no directory).
+  // scratch over it ("sink directory <dir> holds 5 committed files (part-0-0.csv,
+  // part-0-1.csv, part-1-0.csv, ...)"); empty if nothing (or no directory).
   static absl::StatusOr<std::string> DescribeCommitted(const std::string& dir);
 
  private:

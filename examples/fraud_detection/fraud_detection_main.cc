@@ -49,10 +49,10 @@ ABSL_FLAG(std::string, checkpoint_dir, "",
           "flags. Needs --log_dir. --alerts is then a directory of committed files.");
 ABSL_FLAG(int64_t, checkpoint_interval_ms, 1000, "Pause between checkpoints.");
 ABSL_FLAG(bool, allow_start_from_scratch, false,
-          "With --checkpoint_dir: start from scratch even when that commits alerts "
-          "again, which is otherwise refused: when --alerts holds committed alerts but "
-          "--checkpoint_dir no checkpoint, or when no checkpoint in --checkpoint_dir "
-          "can be restored (all damaged).");
+          "With --checkpoint_dir: start from scratch even where that commits alerts "
+          "again, which is otherwise refused: when --checkpoint_dir has no checkpoint "
+          "but --alerts holds committed alerts, or when every checkpoint in "
+          "--checkpoint_dir is damaged.");
 
 namespace fraud {
 namespace {
