@@ -231,7 +231,7 @@ absl::StatusOr<std::unique_ptr<ChainTask>> Job::Impl::CreateTask(int chain_index
               "source '", node.name, "' (", node.kind,
               ") does not record its position in checkpoints, so a job reading it "
               "cannot take them: clear JobOptions::checkpoints.dir, or read the data "
-              "through a source that does (LogRecords, FollowTextFile, Generate)"));
+              "through a source that does (LogRecords, FollowTextFile, Generator)"));
         }
       } else {
         stages.push_back(
