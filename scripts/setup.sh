@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config python3
   libtbb-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler libsimdjson-dev libisal-dev
   libbenchmark-dev libgtest-dev libgmock-dev googletest
 )
