@@ -140,14 +140,14 @@ void BM_ChannelHandoffEngine(benchmark::State& state) {
   JobOptions options;
   options.threads = threads;
   options.parallelism = threads;
-  options.print_metrics = false;
   options.chaining = false;
   ProcessCpuTimer cpu_timer;
   for (auto _ : state) {
     Dataflow flow;
     ChecksumSink sink;
-    flow.Source(
-            Generator([](uint64_t i) { return GenerateEvent(i, kKeys); }).Count(kEvents))
+    flow.Source(GeneratorSource([](uint64_t i) {
+                  return GenerateEvent(i, kKeys);
+                }).Count(kEvents))
         .Parallelism(1)
         .Sink(sink)
         .Parallelism(1);

@@ -10,6 +10,7 @@
 // and fills a hash map with the same keys and values.
 #include <stdlib.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -41,7 +42,7 @@ constexpr uint64_t kOverheadKeys = 1'000'000;
 constexpr uint64_t kOverheadEventsPerMs = 5'000;
 
 void BuildTumbling(Dataflow& flow, const WindowChecksumSink& sink) {
-  flow.Source(Generator([](uint64_t i) {
+  flow.Source(GeneratorSource([](uint64_t i) {
                 return TimedEvent(i, kOverheadKeys, kOverheadEventsPerMs);
               }).Count(kOverheadEvents))
       .AssignTimestamps([](const Event& e) { return e.ts; },
@@ -67,10 +68,9 @@ void BM_CheckpointOverhead(benchmark::State& state, bool checkpoints) {
     JobOptions options;
     options.threads = threads;
     options.parallelism = threads;
-    options.print_metrics = false;
     if (checkpoints) {
       options.checkpoints.dir = dir.path();
-      options.checkpoints.interval_ms = 1000;
+      options.checkpoints.interval = std::chrono::milliseconds(1000);
     }
     Dataflow flow;
     WindowChecksumSink sink;
@@ -121,7 +121,7 @@ struct Discard {
 };
 
 void BuildHolder(Dataflow& flow) {
-  flow.Source(Generator([](uint64_t i) { return i; }).Count(kRecoveryKeys))
+  flow.Source(GeneratorSource([](uint64_t i) { return i; }).Count(kRecoveryKeys))
       .AssignTimestamps([](uint64_t i) { return static_cast<int64_t>(i); },
                         WatermarkStrategy::Monotonous())
       .KeyBy([](uint64_t key) { return key; })
@@ -136,9 +136,8 @@ const std::string& RecoveryCheckpoint() {
     JobOptions options;
     options.threads = 2;
     options.parallelism = 2;
-    options.print_metrics = false;
     options.checkpoints.dir = dir->path();
-    options.checkpoints.interval_ms = 0;
+    options.checkpoints.interval = std::chrono::milliseconds(0);
     Dataflow flow;
     BuildHolder(flow);
     auto job = flow.Build(options);
@@ -195,9 +194,8 @@ void BM_RecoveryEngine(benchmark::State& state) {
     JobOptions options;
     options.threads = threads;
     options.parallelism = 2;  // as the checkpoint was taken (a generator's position)
-    options.print_metrics = false;
     options.checkpoints.dir = dir.path();
-    options.checkpoints.interval_ms = 0;
+    options.checkpoints.interval = std::chrono::milliseconds(0);
     options.checkpoints.restore_from = checkpoint;
     Dataflow flow;
     BuildHolder(flow);

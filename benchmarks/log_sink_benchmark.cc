@@ -1,4 +1,4 @@
-// The log sink (LogAppend) in a job: 2M records (a 16-byte key, a 100-byte value)
+// LogSink in a job: 2M records (a 16-byte key, a 100-byte value)
 // from a generator, appended to a topic of 4 partitions by key.
 //
 // log_sink/baseline: a hand-written loop making the same records, choosing the
@@ -9,6 +9,7 @@
 // log_sink/at_least_once: the same job with .AtLeastOnce(). Both jobs take checkpoints,
 // so the difference between them is the cost of exactly once. Each run checks that the
 // topic holds every record once.
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -111,12 +112,11 @@ void BM_LogSinkJob(benchmark::State& state, bool exactly_once) {
     JobOptions options;
     options.threads = 1;
     options.parallelism = 1;
-    options.print_metrics = false;
     options.checkpoints.dir = dir.path() + "/checkpoints";
-    options.checkpoints.interval_ms = 1000;
+    options.checkpoints.interval = std::chrono::milliseconds(1000);
     Dataflow flow;
-    auto records =
-        flow.Source(Generator([](uint64_t i) { return int64_t(i); }).Count(kRecords));
+    auto records = flow.Source(
+        GeneratorSource([](uint64_t i) { return int64_t(i); }).Count(kRecords));
     auto to_record = [](int64_t i) {
       LogMessage record;
       MakeKey(i, &record.key);
@@ -125,9 +125,9 @@ void BM_LogSinkJob(benchmark::State& state, bool exactly_once) {
       return record;
     };
     if (exactly_once) {
-      records.Sink(LogAppend<int64_t>(dir.path(), "out", to_record));
+      records.Sink(LogSink<int64_t>(dir.path(), "out", to_record));
     } else {
-      records.Sink(LogAppend<int64_t>(dir.path(), "out", to_record).AtLeastOnce());
+      records.Sink(LogSink<int64_t>(dir.path(), "out", to_record).AtLeastOnce());
     }
     state.ResumeTiming();
     auto job = flow.Build(options);

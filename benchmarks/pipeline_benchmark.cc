@@ -86,13 +86,12 @@ void BM_PipelineEngine(benchmark::State& state, PipelineCase c) {
   JobOptions options;
   options.threads = threads;
   options.parallelism = threads;
-  options.print_metrics = false;
   const uint64_t keys = c.keys;
   ProcessCpuTimer cpu_timer;
   for (auto _ : state) {
     Dataflow flow;
     ChecksumSink sink;
-    flow.Source(Generator([keys](uint64_t i) {
+    flow.Source(GeneratorSource([keys](uint64_t i) {
                   return GenerateEvent(i, keys);
                 }).Count(c.events))
         .Map([](const Event& e) { return MapEvent(e); })

@@ -74,7 +74,7 @@ WindowCase Tumbling(const TumblingCase& c) {
   return WindowCase{c.name, c.events, [c] { return TumblingBaseline(c); },
                     [c](Dataflow& flow, const WindowChecksumSink& sink) {
                       const uint64_t keys = c.keys, rate = c.events_per_ms;
-                      flow.Source(Generator([keys, rate](uint64_t i) {
+                      flow.Source(GeneratorSource([keys, rate](uint64_t i) {
                                     return TimedEvent(i, keys, rate);
                                   }).Count(c.events))
                           .AssignTimestamps(
@@ -165,7 +165,7 @@ WindowCase Sliding(const SlidingCase& c) {
       c.name, c.events, [c] { return SlidingBaseline(c); },
       [c](Dataflow& flow, const WindowChecksumSink& sink) {
         const uint64_t keys = c.keys, rate = c.events_per_ms;
-        flow.Source(Generator([keys, rate](uint64_t i) {
+        flow.Source(GeneratorSource([keys, rate](uint64_t i) {
                       return TimedEvent(i, keys, rate);
                     }).Count(c.events))
             .AssignTimestamps([](const Event& e) { return e.ts; },
@@ -247,7 +247,7 @@ WindowTotals SessionBaseline() {
 WindowCase Sessions() {
   return WindowCase{"session_count", kSessionEvents, [] { return SessionBaseline(); },
                     [](Dataflow& flow, const WindowChecksumSink& sink) {
-                      flow.Source(Generator(SessionEvent).Count(kSessionEvents))
+                      flow.Source(GeneratorSource(SessionEvent).Count(kSessionEvents))
                           .AssignTimestamps([](const Event& e) { return e.ts; },
                                             WatermarkStrategy::Monotonous())
                           .KeyBy([](const Event& e) { return e.key; })

@@ -54,7 +54,6 @@ inline void BM_WindowEngine(benchmark::State& state, const WindowCase& c) {
   JobOptions options;
   options.threads = threads;
   options.parallelism = threads;
-  options.print_metrics = false;
   ProcessCpuTimer cpu_timer;
   for (auto _ : state) {
     Dataflow flow;

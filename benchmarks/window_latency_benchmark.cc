@@ -120,14 +120,14 @@ void BM_LatencyEngine(benchmark::State& state) {
   JobOptions options;
   options.threads = threads;
   options.parallelism = threads;
-  options.print_metrics = false;
   std::vector<double> micros;
   for (auto _ : state) {
     auto probe = std::make_shared<LatencyProbe>();
     Dataflow flow;
-    flow.Source(Generator([](uint64_t i) { return TimedEvent(i, kKeys, kEventsPerMs); })
-                    .Count(kEvents)
-                    .RatePerSecond(kRate))
+    flow.Source(
+            GeneratorSource([](uint64_t i) { return TimedEvent(i, kKeys, kEventsPerMs); })
+                .Count(kEvents)
+                .RatePerSecond(kRate))
         .AssignTimestamps(
             [](const Event& e) { return e.ts; },
             [probe] { return std::make_unique<ProbingWatermarks>(probe.get()); })

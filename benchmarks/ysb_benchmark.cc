@@ -80,7 +80,7 @@ WindowCase Ysb() {
   return WindowCase{"ysb", kEvents, [] { return Baseline(); },
                     [](Dataflow& flow, const WindowChecksumSink& sink) {
                       const std::vector<uint64_t>* campaign_of = &CampaignOfAd();
-                      flow.Source(Generator(AdEvent).Count(kEvents))
+                      flow.Source(GeneratorSource(AdEvent).Count(kEvents))
                           .AssignTimestamps(
                               [](const Event& e) { return e.ts; },
                               WatermarkStrategy::BoundedOutOfOrderness(kDisorderMs))

@@ -2,7 +2,7 @@
 // return, end them in sinks, then Build() a Job (or Run() it).
 //
 //   sluice::Dataflow flow;
-//   flow.Source(sluice::Generator([](uint64_t i) { return i; }).Count(1000))
+//   flow.Source(sluice::GeneratorSource([](uint64_t i) { return i; }).Count(1000))
 //       .Map([](uint64_t x) { return x * 2; })
 //       .Sink([](uint64_t x) { ... });
 //   absl::Status status = flow.Run();
@@ -26,7 +26,8 @@ class Dataflow {
  public:
   Dataflow() : graph_(std::make_shared<LogicalGraph>()) {}
 
-  // Adds a source described by an io source spec (Generator, TextLines, CsvSource...).
+  // Adds a source described by an io source spec (GeneratorSource, TextLineSource,
+  // CsvSource...).
   template <class S>
   Stream<typename S::value_type> Source(S spec) {
     using T = typename S::value_type;

@@ -231,7 +231,8 @@ absl::StatusOr<std::unique_ptr<ChainTask>> Job::Impl::CreateTask(int chain_index
               "source '", node.name, "' (", node.kind,
               ") does not record its position in checkpoints, so a job reading it "
               "cannot take them: clear JobOptions::checkpoints.dir, or read the data "
-              "through a source that does (LogRecords, FollowTextFile, Generator)"));
+              "through a source that does (LogSource, FollowedTextSource, "
+              "GeneratorSource)"));
         }
       } else {
         stages.push_back(
@@ -306,8 +307,8 @@ absl::Status Job::Impl::Launch() {
     if (restored_) last_id = std::max(last_id, restored_->id());
     coordinator_ = std::make_unique<CheckpointCoordinator>(
         checkpoint_storage_.get(),
-        CheckpointCoordinator::Options{options_.checkpoints.interval_ms,
-                                       options_.checkpoints.timeout_ms},
+        CheckpointCoordinator::Options{options_.checkpoints.interval,
+                                       options_.checkpoints.timeout},
         last_id, [this](absl::Status status) { Fail(std::move(status)); },
         [](std::string_view message) {
           std::fprintf(stderr, "sluice: %.*s\n", static_cast<int>(message.size()),
@@ -383,14 +384,17 @@ absl::Status Job::Impl::CheckCheckpointOptions(const CheckpointOptions& options)
     }
     return absl::OkStatus();
   }
-  if (options.interval_ms < 0) {
-    return absl::InvalidArgumentError("checkpoints.interval_ms must be >= 0");
+  if (options.interval < std::chrono::milliseconds::zero()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "checkpoints.interval must be >= 0, not ", options.interval.count(), " ms"));
   }
   if (options.retain < 1) {
     return absl::InvalidArgumentError("checkpoints.retain must be >= 1");
   }
-  if (options.timeout_ms < 1) {
-    return absl::InvalidArgumentError("checkpoints.timeout_ms must be >= 1");
+  if (options.timeout < std::chrono::milliseconds(1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("checkpoints.timeout must be at least 1 ms, not ",
+                     options.timeout.count(), " ms"));
   }
   return absl::OkStatus();
 }

@@ -1,6 +1,7 @@
 // Settings for running a dataflow. The defaults suit a demo on one machine.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -17,11 +18,11 @@ struct CheckpointOptions {
   std::string dir;
   // From the end of one checkpoint to the start of the next; 0: only the final one
   // (when the job ends) and savepoints.
-  int64_t interval_ms = 1000;
+  std::chrono::milliseconds interval = std::chrono::seconds(1);
   // Complete checkpoints kept; older ones are deleted.
   int retain = 3;
   // A checkpoint not acknowledged by every task by then is given up (with a warning).
-  int64_t timeout_ms = 600'000;
+  std::chrono::milliseconds timeout = std::chrono::minutes(10);
   // Where the job starts: empty, from scratch; "latest", from the newest complete
   // checkpoint in `dir` that verifies (from scratch when none ever completed);
   // otherwise the directory of a checkpoint or savepoint.
@@ -57,9 +58,11 @@ struct JobOptions {
   uint64_t batch_jitter_seed = 0;
   // Fuse forward chains into one task (turn off to debug per-operator behaviour).
   bool chaining = true;
-  // Print the per-operator metrics table to stderr when the job ends.
-  bool print_metrics = true;
-  // Processing time for timers. Null: the steady clock. Tests pass a ManualClock.
+  // Print the per-operator metrics table to stderr when the job ends (a library prints
+  // nothing unless asked; the examples ask).
+  bool print_metrics = false;
+  // Processing time for timers. Null: the system clock (runtime/scheduler_clock.h).
+  // Tests pass a ManualClock.
   std::shared_ptr<ProcessingClock> clock;
   CheckpointOptions checkpoints;
 };

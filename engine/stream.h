@@ -1,6 +1,13 @@
 // Stream<T>: a typed handle to one node's output in a Dataflow. Calling Map, Filter,
 // KeyBy, ... adds operators to the dataflow's logical graph and returns handles to
 // their outputs. Handles are cheap to copy; they are not thread-safe.
+//
+// User functions (the lambdas given to Map, Filter, KeyBy, Reduce, Process, sinks...)
+// are copied once per parallel instance when the job is built, and the instances run
+// concurrently on the job's worker threads: a function may keep state in its own
+// members (each instance has its copy), but anything it reaches by pointer or
+// reference (a captured `&map`, a shared_ptr) is shared by every instance and must be
+// thread-safe.
 #pragma once
 
 #include <memory>

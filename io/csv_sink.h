@@ -35,25 +35,29 @@ class CsvSink final : public SinkSpec<T> {
       : path_(std::move(path)), schema_(std::move(schema)) {}
 
   // Starts each file with a line of field names.
-  CsvSink& Header(bool header = true) {
-    header_ = header;
-    return *this;
+  [[nodiscard]] CsvSink Header(bool header = true) const {
+    CsvSink copy = *this;
+    copy.header_ = header;
+    return copy;
   }
-  CsvSink& Delimiter(char delimiter) {
-    delimiter_ = delimiter;
-    return *this;
+  [[nodiscard]] CsvSink Delimiter(char delimiter) const {
+    CsvSink copy = *this;
+    copy.delimiter_ = delimiter;
+    return copy;
   }
   // The path is a directory; each parallel instance writes its own part-<i>.csv.
-  CsvSink& FilePerInstance(bool per_instance = true) {
-    per_instance_ = per_instance;
-    return *this;
+  [[nodiscard]] CsvSink FilePerInstance(bool per_instance = true) const {
+    CsvSink copy = *this;
+    copy.per_instance_ = per_instance;
+    return copy;
   }
 
   // The path is a directory of part files, each visible only once whole and committed:
   // exactly once (exactly_once_files.h).
-  CsvSink& ExactlyOnce(ExactlyOnceFiles files = {}) {
-    exactly_once_ = files;
-    return *this;
+  [[nodiscard]] CsvSink ExactlyOnce(ExactlyOnceFiles files = {}) const {
+    CsvSink copy = *this;
+    copy.exactly_once_ = files;
+    return copy;
   }
 
   std::string Kind() const override { return "csv_sink"; }

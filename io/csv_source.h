@@ -42,14 +42,16 @@ class CsvSource final : public SourceSpec<T> {
   }
   // The files cover the same span of event time (one per server, say): read up to
   // `files_at_once` side by side, with a watermark per file (io/file_reading.h).
-  CsvSource& OverlappingFiles(int files_at_once = 16) {
-    reading_.overlapping = true;
-    reading_.files_at_once = files_at_once;
-    return *this;
+  [[nodiscard]] CsvSource OverlappingFiles(int files_at_once = 16) const {
+    CsvSource copy = *this;
+    copy.reading_.overlapping = true;
+    copy.reading_.files_at_once = files_at_once;
+    return copy;
   }
-  CsvSource& OnBadRecord(BadRecordPolicy policy) {
-    policy_ = std::move(policy);
-    return *this;
+  [[nodiscard]] CsvSource OnBadRecord(BadRecordPolicy policy) const {
+    CsvSource copy = *this;
+    copy.policy_ = std::move(policy);
+    return copy;
   }
   // Shared with the running job: read it after the job to see what was skipped.
   const BadRecordCounts& bad_records() const { return policy_.counts(); }

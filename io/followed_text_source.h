@@ -1,6 +1,6 @@
 // An unbounded source of the lines appended to a text file, as `tail -F` sees them:
 //
-//   flow.Source(sluice::FollowTextFile("/var/log/app/app.log"))
+//   flow.Source(sluice::FollowedTextSource("/var/log/app/app.log"))
 //
 // Lines (std::string, without "\n") come once each, in order, across log rotation
 // (the file renamed away and a new one created) and truncation (copytruncate); see
@@ -30,22 +30,25 @@ class FollowedTextSource final : public SourceSpec<std::string> {
   explicit FollowedTextSource(std::string path) : path_(std::move(path)) {}
 
   // Only lines appended after the job starts (default: the whole file first).
-  FollowedTextSource& FromEnd() {
-    from_end_ = true;
-    return *this;
+  [[nodiscard]] FollowedTextSource FromEnd() const {
+    FollowedTextSource copy = *this;
+    copy.from_end_ = true;
+    return copy;
   }
   // With nothing new, look again after this long (default 50 ms).
-  FollowedTextSource& PollEvery(std::chrono::milliseconds poll) {
-    poll_ = poll;
-    return *this;
+  [[nodiscard]] FollowedTextSource PollEvery(std::chrono::milliseconds poll) const {
+    FollowedTextSource copy = *this;
+    copy.poll_ = poll;
+    return copy;
   }
 
   std::string Kind() const override { return "follow_text_file"; }
   int MaxParallelism() const override { return 1; }
   absl::Status Validate() const override {
-    if (path_.empty()) return absl::InvalidArgumentError("FollowTextFile: empty path");
+    if (path_.empty())
+      return absl::InvalidArgumentError("FollowedTextSource: empty path");
     if (poll_.count() < 1) {
-      return absl::InvalidArgumentError("FollowTextFile: PollEvery must be >= 1 ms");
+      return absl::InvalidArgumentError("FollowedTextSource: PollEvery must be >= 1 ms");
     }
     return absl::OkStatus();
   }
@@ -68,7 +71,7 @@ class FollowedTextSource final : public SourceSpec<std::string> {
         DecodeState(reader, resume.emplace());
         if (reader.failed() || !reader.done()) {
           return absl::DataLossError(absl::StrCat(
-              "FollowTextFile ", path_, ": the checkpointed position is damaged"));
+              "FollowedTextSource ", path_, ": the checkpointed position is damaged"));
         }
       }
       follower_.emplace(path_, from_end_, resume ? &*resume : nullptr, WarnOnStderr);
@@ -116,9 +119,5 @@ class FollowedTextSource final : public SourceSpec<std::string> {
   bool from_end_ = false;
   std::chrono::milliseconds poll_{50};
 };
-
-inline FollowedTextSource FollowTextFile(std::string path) {
-  return FollowedTextSource(std::move(path));
-}
 
 }  // namespace sluice

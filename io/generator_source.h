@@ -1,6 +1,10 @@
-// A source that calls a user function for event indices 0, 1, 2, ... Unbounded by
-// default; Count() bounds it, RatePerSecond() paces it (without spinning: the task
-// sleeps on the scheduler's timer). Parallel instance i produces indices i, i+P, ...
+// A source that calls a user function for event indices 0, 1, 2, ...:
+//
+//   flow.Source(sluice::GeneratorSource([](uint64_t i) { return Event{i}; }).Count(1000))
+//
+// The event type is deduced from the function. Unbounded by default; Count() bounds
+// it, RatePerSecond() paces it (without spinning: the task sleeps on the scheduler's
+// timer). Parallel instance i produces indices i, i+P, ...
 #pragma once
 
 #include <chrono>
@@ -8,6 +12,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -26,14 +31,16 @@ class GeneratorSource final : public SourceSpec<T> {
   explicit GeneratorSource(F fn) : fn_(std::move(fn)) {}
 
   // Stops after `count` events in total (over all parallel instances).
-  GeneratorSource& Count(uint64_t count) {
-    count_ = count;
-    return *this;
+  [[nodiscard]] GeneratorSource Count(uint64_t count) const {
+    GeneratorSource copy = *this;
+    copy.count_ = count;
+    return copy;
   }
   // Emits at most `events_per_second` in total (over all parallel instances).
-  GeneratorSource& RatePerSecond(double events_per_second) {
-    rate_ = events_per_second;
-    return *this;
+  [[nodiscard]] GeneratorSource RatePerSecond(double events_per_second) const {
+    GeneratorSource copy = *this;
+    copy.rate_ = events_per_second;
+    return copy;
   }
 
   std::string Kind() const override { return "generator"; }
@@ -136,11 +143,9 @@ class GeneratorSource final : public SourceSpec<T> {
   double rate_ = 0;
 };
 
-// Deduces T from the function: Generator([](uint64_t i) { return Event{i}; }).
+// GeneratorSource([](uint64_t i) { return Event{i}; }) is a GeneratorSource<Event, ...>.
 template <class F>
-auto Generator(F fn) {
-  using T = std::decay_t<std::invoke_result_t<const F&, uint64_t>>;
-  return GeneratorSource<T, F>(std::move(fn));
-}
+GeneratorSource(F)
+    -> GeneratorSource<std::decay_t<std::invoke_result_t<const F&, uint64_t>>, F>;
 
 }  // namespace sluice

@@ -36,16 +36,18 @@ class JsonLinesSink final : public SinkSpec<T> {
       : path_(std::move(path)), schema_(std::move(schema)) {}
 
   // The path is a directory; each parallel instance writes its own part-<i>.jsonl.
-  JsonLinesSink& FilePerInstance(bool per_instance = true) {
-    per_instance_ = per_instance;
-    return *this;
+  [[nodiscard]] JsonLinesSink FilePerInstance(bool per_instance = true) const {
+    JsonLinesSink copy = *this;
+    copy.per_instance_ = per_instance;
+    return copy;
   }
 
   // The path is a directory of part files, each visible only once whole and committed:
   // exactly once (exactly_once_files.h).
-  JsonLinesSink& ExactlyOnce(ExactlyOnceFiles files = {}) {
-    exactly_once_ = files;
-    return *this;
+  [[nodiscard]] JsonLinesSink ExactlyOnce(ExactlyOnceFiles files = {}) const {
+    JsonLinesSink copy = *this;
+    copy.exactly_once_ = files;
+    return copy;
   }
 
   std::string Kind() const override { return "json_lines_sink"; }

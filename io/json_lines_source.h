@@ -32,14 +32,16 @@ class JsonLinesSource final : public SourceSpec<T> {
 
   // The files cover the same span of event time (one per server, say): read up to
   // `files_at_once` side by side, with a watermark per file (io/file_reading.h).
-  JsonLinesSource& OverlappingFiles(int files_at_once = 16) {
-    reading_.overlapping = true;
-    reading_.files_at_once = files_at_once;
-    return *this;
+  [[nodiscard]] JsonLinesSource OverlappingFiles(int files_at_once = 16) const {
+    JsonLinesSource copy = *this;
+    copy.reading_.overlapping = true;
+    copy.reading_.files_at_once = files_at_once;
+    return copy;
   }
-  JsonLinesSource& OnBadRecord(BadRecordPolicy policy) {
-    policy_ = std::move(policy);
-    return *this;
+  [[nodiscard]] JsonLinesSource OnBadRecord(BadRecordPolicy policy) const {
+    JsonLinesSource copy = *this;
+    copy.policy_ = std::move(policy);
+    return copy;
   }
   // Shared with the running job: read it after the job to see what was skipped.
   const BadRecordCounts& bad_records() const { return policy_.counts(); }

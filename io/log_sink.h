@@ -1,6 +1,6 @@
 // A sink that appends events to a topic of the embedded event log (io/log):
 //
-//   stream.Sink(sluice::LogAppend<Alert>(dir, "alerts", [](const Alert& a) {
+//   stream.Sink(sluice::LogSink<Alert>(dir, "alerts", [](const Alert& a) {
 //     sluice::LogMessage record;
 //     record.timestamp = a.time;
 //     record.key = a.card;
@@ -22,6 +22,7 @@
 // job run again appends again.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -41,18 +42,23 @@
 
 namespace sluice {
 
-template <class T, class F>
+template <class T>
 class LogSink final : public SinkSpec<T> {
  public:
-  LogSink(std::string dir, std::string topic, F to_record)
+  // Type-erased: one indirect call per record is small beside encoding and appending
+  // it, and it lets the event type be named alone, as LogSink<Alert>(...).
+  using ToRecord = std::function<LogMessage(const T&)>;
+
+  LogSink(std::string dir, std::string topic, ToRecord to_record)
       : shared_(std::make_shared<SharedLogTopic>(std::move(dir), std::move(topic))),
         to_record_(std::move(to_record)) {}
 
   // Appends each input batch at once, also in a job with checkpoints: lower
   // latency, but a restored job appends again what it appended after the checkpoint.
-  LogSink AtLeastOnce() && {
-    at_least_once_ = true;
-    return std::move(*this);
+  [[nodiscard]] LogSink AtLeastOnce() const {
+    LogSink copy = *this;
+    copy.at_least_once_ = true;
+    return copy;
   }
 
   std::string Kind() const override { return "log_sink"; }
@@ -70,7 +76,8 @@ class LogSink final : public SinkSpec<T> {
  private:
   class Instance final : public Operator {
    public:
-    Instance(std::shared_ptr<SharedLogTopic> shared, F to_record, bool at_least_once)
+    Instance(std::shared_ptr<SharedLogTopic> shared, ToRecord to_record,
+             bool at_least_once)
         : shared_(std::move(shared)),
           to_record_(std::move(to_record)),
           at_least_once_(at_least_once) {}
@@ -174,7 +181,7 @@ class LogSink final : public SinkSpec<T> {
     }
 
     std::shared_ptr<SharedLogTopic> shared_;
-    F to_record_;
+    ToRecord to_record_;
     bool at_least_once_;
     log::LogTopic* topic_ = nullptr;
     bool acquired_ = false;
@@ -188,13 +195,8 @@ class LogSink final : public SinkSpec<T> {
   };
 
   std::shared_ptr<SharedLogTopic> shared_;
-  F to_record_;
+  ToRecord to_record_;
   bool at_least_once_ = false;
 };
-
-template <class T, class F>
-LogSink<T, F> LogAppend(std::string dir, std::string topic, F to_record) {
-  return LogSink<T, F>(std::move(dir), std::move(topic), std::move(to_record));
-}
 
 }  // namespace sluice

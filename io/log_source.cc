@@ -8,26 +8,30 @@
 
 namespace sluice {
 
-LogSource& LogSource::FromEarliest() {
-  settings_.start = Settings::Start::kEarliest;
-  return *this;
+LogSource LogSource::FromEarliest() const {
+  LogSource copy = *this;
+  copy.settings_.start = Settings::Start::kEarliest;
+  return copy;
 }
 
-LogSource& LogSource::FromLatest() {
-  settings_.start = Settings::Start::kLatest;
-  return *this;
+LogSource LogSource::FromLatest() const {
+  LogSource copy = *this;
+  copy.settings_.start = Settings::Start::kLatest;
+  return copy;
 }
 
-LogSource& LogSource::FromOffsets(std::map<int, int64_t> offsets) {
-  settings_.start = Settings::Start::kOffsets;
-  settings_.offsets = std::move(offsets);
-  return *this;
+LogSource LogSource::FromOffsets(std::map<int, int64_t> offsets) const {
+  LogSource copy = *this;
+  copy.settings_.start = Settings::Start::kOffsets;
+  copy.settings_.offsets = std::move(offsets);
+  return copy;
 }
 
-LogSource& LogSource::Follow(std::chrono::milliseconds poll) {
-  settings_.follow = true;
-  settings_.poll = poll;
-  return *this;
+LogSource LogSource::Follow(std::chrono::milliseconds poll) const {
+  LogSource copy = *this;
+  copy.settings_.follow = true;
+  copy.settings_.poll = poll;
+  return copy;
 }
 
 absl::Status LogSource::Validate() const {

@@ -1,7 +1,7 @@
 // A source of the records of a topic in the embedded event log (io/log):
 //
-//   flow.Source(sluice::LogRecords("/var/lib/sluice/log", "orders"))        // to the end
-//   flow.Source(sluice::LogRecords(dir, "orders").Follow())                 // unbounded
+//   flow.Source(sluice::LogSource("/var/lib/sluice/log", "orders"))         // to the end
+//   flow.Source(sluice::LogSource(dir, "orders").Follow())                  // unbounded
 //
 // Partitions are shared out over the parallel instances (partition p to instance
 // p mod parallelism; parallelism at most the partition count). Every batch is tagged
@@ -36,15 +36,16 @@ class LogSource final : public SourceSpec<LogMessage> {
   }
 
   // Where each partition starts. Default: its earliest retained record.
-  LogSource& FromEarliest();
+  [[nodiscard]] LogSource FromEarliest() const;
   // Only records appended after the job starts.
-  LogSource& FromLatest();
+  [[nodiscard]] LogSource FromLatest() const;
   // The given partitions at the given offsets, the others at their earliest record.
   // An offset before a partition's first retained record or past its end fails the
   // job when it starts, naming both.
-  LogSource& FromOffsets(std::map<int, int64_t> offsets);
+  [[nodiscard]] LogSource FromOffsets(std::map<int, int64_t> offsets) const;
   // Keeps reading new appends; with nothing new, looks again every `poll`.
-  LogSource& Follow(std::chrono::milliseconds poll = std::chrono::milliseconds(20));
+  [[nodiscard]] LogSource Follow(
+      std::chrono::milliseconds poll = std::chrono::milliseconds(20)) const;
 
   std::string Kind() const override { return "log"; }
   // The topic must exist; offsets must name existing partitions.
@@ -65,9 +66,5 @@ class LogSource final : public SourceSpec<LogMessage> {
  private:
   Settings settings_;
 };
-
-inline LogSource LogRecords(std::string dir, std::string topic) {
-  return LogSource(std::move(dir), std::move(topic));
-}
 
 }  // namespace sluice

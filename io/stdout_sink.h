@@ -1,9 +1,15 @@
-// Prints each event as one line on standard output, formatted by a user function.
+// Prints each event as one line on standard output, formatted by a user function:
+//
+//   stream.Sink(sluice::StdoutSink<Alert>([](const Alert& a) { return a.ToJson(); }))
+//
 // Runs as a single instance so lines from different instances never interleave.
+// Nothing survives a crash that is not already written; a restored job prints again
+// what came after its checkpoint (at least once).
 #pragma once
 
 #include <cerrno>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -14,9 +20,12 @@
 
 namespace sluice {
 
-template <class T, class Format>
+template <class T>
 class StdoutSink final : public SinkSpec<T> {
  public:
+  // Type-erased: one indirect call per line is small beside formatting and writing it.
+  using Format = std::function<std::string(const T&)>;
+
   explicit StdoutSink(Format format) : format_(std::move(format)) {}
 
   std::string Kind() const override { return "stdout"; }
@@ -53,11 +62,5 @@ class StdoutSink final : public SinkSpec<T> {
   };
   Format format_;
 };
-
-// PrintLines<T>([](const T& x) { return absl::StrCat(...); })
-template <class T, class Format>
-auto PrintLines(Format format) {
-  return StdoutSink<T, Format>(std::move(format));
-}
 
 }  // namespace sluice

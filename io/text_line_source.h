@@ -1,6 +1,6 @@
 // A bounded source of the lines of text files, as std::string without line endings:
 //
-//   flow.Source(sluice::TextLines("/var/log/app/*.log"))
+//   flow.Source(sluice::TextLineSource("/var/log/app/*.log"))
 //
 // The path is a file, a directory (its regular files) or a glob pattern; parallel
 // readers share the files (input_file_set.h). A line that is not valid UTF-8 is a
@@ -28,14 +28,16 @@ class TextLineSource final : public SourceSpec<std::string> {
 
   // The files cover the same span of event time (one per server, say): read up to
   // `files_at_once` side by side, with a watermark per file (io/file_reading.h).
-  TextLineSource& OverlappingFiles(int files_at_once = 16) {
-    reading_.overlapping = true;
-    reading_.files_at_once = files_at_once;
-    return *this;
+  [[nodiscard]] TextLineSource OverlappingFiles(int files_at_once = 16) const {
+    TextLineSource copy = *this;
+    copy.reading_.overlapping = true;
+    copy.reading_.files_at_once = files_at_once;
+    return copy;
   }
-  TextLineSource& OnBadRecord(BadRecordPolicy policy) {
-    policy_ = std::move(policy);
-    return *this;
+  [[nodiscard]] TextLineSource OnBadRecord(BadRecordPolicy policy) const {
+    TextLineSource copy = *this;
+    copy.policy_ = std::move(policy);
+    return copy;
   }
   // Shared with the running job: read it after the job to see what was skipped.
   const BadRecordCounts& bad_records() const { return policy_.counts(); }
@@ -64,9 +66,5 @@ class TextLineSource final : public SourceSpec<std::string> {
   FileReading reading_;
   BadRecordPolicy policy_ = BadRecordPolicy::Fail();
 };
-
-inline TextLineSource TextLines(std::string location) {
-  return TextLineSource(std::move(location));
-}
 
 }  // namespace sluice

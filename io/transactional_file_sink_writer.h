@@ -38,7 +38,7 @@ class TransactionalFileSinkWriter final : public Operator {
     options.instance = context.instance;
     options.extension = extension_;
     options.roll_bytes = files_.roll_bytes;
-    options.roll_interval_ms = files_.roll_interval_ms;
+    options.roll_interval = files_.roll_interval;
     encoder_.AppendHeader(&options.header);
     if (context.restored_states == nullptr) {
       return writer_.Open(std::move(options), /*restored=*/nullptr, Warn);

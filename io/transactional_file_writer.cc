@@ -184,9 +184,8 @@ absl::Status TransactionalFileWriter::Write(std::string_view text) {
   if (text.empty()) return absl::OkStatus();
   const bool due =
       current_.is_open() && (current_bytes_ >= options_.roll_bytes ||
-                             (options_.roll_interval_ms >= 0 &&
-                              Clock::now() - current_opened_ >=
-                                  std::chrono::milliseconds(options_.roll_interval_ms)));
+                             (options_.roll_interval.has_value() &&
+                              Clock::now() - current_opened_ >= *options_.roll_interval));
   if (due) {
     if (absl::Status s = CloseCurrent(); !s.ok()) return s;
   }

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -35,9 +36,9 @@ class TransactionalFileWriter {
     int instance = 0;
     std::string extension = "txt";
     // A file rolls (becomes pending) past this size, or this long after it was
-    // opened (-1: only at checkpoints and the end).
+    // opened (none: only at checkpoints and the end).
     uint64_t roll_bytes = 128ull << 20;
-    int64_t roll_interval_ms = -1;
+    std::optional<std::chrono::milliseconds> roll_interval;
     // Written at the start of every file (a CSV header, say).
     std::string header;
   };

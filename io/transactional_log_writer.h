@@ -1,4 +1,4 @@
-// The exactly-once half of a log sink instance (LogAppend in a job with
+// The exactly-once half of a log sink instance (LogSink in a job with
 // checkpoints). Records are collected into batches marked with this instance's
 // producer id and increasing sequence numbers, one transaction per checkpoint:
 //

@@ -12,8 +12,8 @@ namespace sluice {
 
 enum class ElementKind : uint8_t {
   kBatch,
-  kWatermark,   // value = event time (reserved for the event-time layer)
-  kBarrier,     // value = checkpoint id (reserved for checkpoints)
+  kWatermark,   // value = event time: no later element has an earlier timestamp
+  kBarrier,     // value = checkpoint id: snapshot state once every input has one
   kEndOfInput,  // the producer will send nothing more on this channel
   kIdleness,    // value 1: the producer's event time is idle (do not wait for its
                 // watermark); value 0: it is active again

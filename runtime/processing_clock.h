@@ -1,5 +1,6 @@
 // Processing time: the wall clock operators read for processing-time timers. Jobs use
-// the steady clock by default; tests pass a ManualClock (JobOptions::clock) and move
+// the system clock (milliseconds since the Unix epoch; wake-ups wait on the steady
+// clock) by default; tests pass a ManualClock (JobOptions::clock) and move
 // time by hand, so timer behaviour is tested without sleeping.
 #pragma once
 

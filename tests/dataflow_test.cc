@@ -37,7 +37,7 @@ TEST_P(DataflowTest, MapFilterKeyedSumMatchesBruteForce) {
   };
   Dataflow flow;
   CollectorSink<Txn> sink;
-  flow.Source(Generator(make).Count(kCount))
+  flow.Source(GeneratorSource(make).Count(kCount))
       .Map([](const Txn& t) {
         return Txn{t.card, t.amount * 2};
       })
@@ -86,8 +86,8 @@ TEST_P(DataflowTest, FlatMapUnionWordCount) {
       start = end + 1;
     }
   };
-  auto first = flow.Source(FromCollection(lines)).FlatMap<std::string>(words);
-  auto second = flow.Source(FromCollection(more)).FlatMap<std::string>(words);
+  auto first = flow.Source(CollectionSource(lines)).FlatMap<std::string>(words);
+  auto second = flow.Source(CollectionSource(more)).FlatMap<std::string>(words);
   first.Union(second)
       .Map([](const std::string& w) { return std::pair<std::string, int>(w, 1); })
       .KeyBy([](const std::pair<std::string, int>& p) { return p.first; })
@@ -110,7 +110,7 @@ TEST_P(DataflowTest, RebalanceDeliversEachEventOnceAndBroadcastToEveryInstance) 
   Dataflow flow;
   CollectorSink<uint64_t> rebalanced;
   CollectorSink<uint64_t> broadcast;
-  auto numbers = flow.Source(Generator([](uint64_t i) { return i; }).Count(kCount));
+  auto numbers = flow.Source(GeneratorSource([](uint64_t i) { return i; }).Count(kCount));
   numbers.Rebalance()
       .Map([](const uint64_t& x) { return x; })
       .Name("spread")
@@ -154,7 +154,7 @@ TEST_P(DataflowTest, KeyedAggregateMatchesBruteForce) {
   };
   Dataflow flow;
   CollectorSink<std::tuple<uint64_t, int64_t, int64_t>> sink;
-  flow.Source(Generator(make).Count(kCount))
+  flow.Source(GeneratorSource(make).Count(kCount))
       .KeyBy([](const Txn& t) { return t.card; })
       .Aggregate(CountAndMax{})
       .Sink(sink);

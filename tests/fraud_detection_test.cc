@@ -35,7 +35,7 @@ TEST_P(FraudDetectionTest, AlertsMatchBruteForceReplay) {
   // One source instance keeps each card's transactions in index order, so the
   // crossing transaction is well defined; the keyed part runs at the parallelism
   // under test behind a key-hash exchange.
-  flow.Source(sluice::Generator(generator).Count(kTransactions))
+  flow.Source(sluice::GeneratorSource(generator).Count(kTransactions))
       .Parallelism(1)
       .KeyBy([](const Transaction& t) { return t.card; })
       .Aggregate(CardTotalRule(kThreshold))
@@ -79,7 +79,7 @@ TEST_P(FraudDetectionTest, VelocityAlertsMatchBruteForceWindows) {
   sluice::Dataflow flow;
   sluice::CollectorSink<Alert> sink;
   auto transactions =
-      flow.Source(sluice::Generator(generator).Count(kTransactions))
+      flow.Source(sluice::GeneratorSource(generator).Count(kTransactions))
           .AssignTimestamps([](const Transaction& t) { return t.timestamp_ms; },
                             sluice::WatermarkStrategy::BoundedOutOfOrderness(1000));
   VelocityAlerts(transactions, kThreshold).Sink(sink);
@@ -124,7 +124,7 @@ TEST_P(FraudDetectionTest, RepeatLargePurchaseAlertsMatchBruteForcePairs) {
 
   sluice::Dataflow flow;
   sluice::CollectorSink<Alert> sink;
-  flow.Source(sluice::Generator(generator).Count(kTransactions))
+  flow.Source(sluice::GeneratorSource(generator).Count(kTransactions))
       .AssignTimestamps([](const Transaction& t) { return t.timestamp_ms; },
                         sluice::WatermarkStrategy::BoundedOutOfOrderness(1000))
       .KeyBy([](const Transaction& t) { return t.card; })

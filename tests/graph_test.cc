@@ -15,7 +15,7 @@ using ::sluice::testing::StatusIs;
 using ::testing::HasSubstr;
 
 auto Numbers() {
-  return Generator([](uint64_t i) { return static_cast<int>(i); }).Count(10);
+  return GeneratorSource([](uint64_t i) { return static_cast<int>(i); }).Count(10);
 }
 auto Ignore() {
   return [](const int&) {};
@@ -58,7 +58,7 @@ TEST(GraphValidationTest, StreamsOfAnotherDataflowCannotBeMixed) {
 TEST(GraphValidationTest, ParallelismAboveSinkMaximumIsAnError) {
   Dataflow flow;
   flow.Source(Numbers())
-      .Sink(PrintLines<int>([](const int& x) { return std::to_string(x); }))
+      .Sink(StdoutSink<int>([](const int& x) { return std::to_string(x); }))
       .Name("console")
       .Parallelism(2);
   EXPECT_THAT(flow.Build(), StatusIs(absl::StatusCode::kInvalidArgument,

@@ -33,7 +33,7 @@ TEST_P(IdlenessTest, QuietSourceStopsHoldingWindowsBackAfterTheTimeout) {
   // A busy source (10 ticks per ms of event time, paced in wall time) ...
   auto busy =
       flow.Source(
-              Generator([](uint64_t i) {
+              GeneratorSource([](uint64_t i) {
                 return Tick{static_cast<uint32_t>(i % 3), static_cast<int64_t>(i / 10)};
               }).RatePerSecond(200000))
           .Parallelism(1)

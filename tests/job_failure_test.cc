@@ -53,7 +53,7 @@ Stream<uint64_t> AddFragile(Stream<uint64_t> input, ThrowIn where,
 TEST(JobFailureTest, OpenThrowingFailsStartWithoutClosingUnopenedOperators) {
   std::atomic<int> closes{0};
   Dataflow flow;
-  auto numbers = flow.Source(Generator([](uint64_t i) { return i; }).Count(10));
+  auto numbers = flow.Source(GeneratorSource([](uint64_t i) { return i; }).Count(10));
   AddFragile(numbers, ThrowIn::kOpen, &closes).Name("breaks").Sink([](const uint64_t&) {
   });
   auto job = flow.Build(QuietOptions());
@@ -68,7 +68,7 @@ TEST(JobFailureTest, OpenThrowingFailsStartWithoutClosingUnopenedOperators) {
 TEST(JobFailureTest, FinishThrowingFailsTheJob) {
   std::atomic<int> closes{0};
   Dataflow flow;
-  auto numbers = flow.Source(Generator([](uint64_t i) { return i; }).Count(10));
+  auto numbers = flow.Source(GeneratorSource([](uint64_t i) { return i; }).Count(10));
   AddFragile(numbers, ThrowIn::kFinish, &closes).Name("breaks").Sink([](const uint64_t&) {
   });
   EXPECT_THAT(flow.Run(QuietOptions()),
@@ -81,7 +81,7 @@ TEST(JobFailureTest, FinishThrowingFailsTheJob) {
 TEST(JobFailureTest, CloseThrowingFailsTheJobAtEndAndOnCancel) {
   std::atomic<int> closes{0};
   Dataflow bounded;
-  auto numbers = bounded.Source(Generator([](uint64_t i) { return i; }).Count(10));
+  auto numbers = bounded.Source(GeneratorSource([](uint64_t i) { return i; }).Count(10));
   AddFragile(numbers, ThrowIn::kClose, &closes).Name("breaks").Sink([](const uint64_t&) {
   });
   EXPECT_THAT(bounded.Run(QuietOptions()),
@@ -90,7 +90,7 @@ TEST(JobFailureTest, CloseThrowingFailsTheJobAtEndAndOnCancel) {
                        "in Close: close failed"));
 
   Dataflow unbounded;
-  auto endless = unbounded.Source(Generator([](uint64_t i) { return i; }));
+  auto endless = unbounded.Source(GeneratorSource([](uint64_t i) { return i; }));
   AddFragile(endless, ThrowIn::kClose, &closes).Name("breaks").Sink([](const uint64_t&) {
   });
   auto job = unbounded.Build(QuietOptions());
@@ -102,7 +102,7 @@ TEST(JobFailureTest, CloseThrowingFailsTheJobAtEndAndOnCancel) {
 
 TEST(JobFailureTest, OperatorErrorKeepsItsStatusCode) {
   Dataflow flow;
-  flow.Source(Generator([](uint64_t i) { return i; }).Count(1000))
+  flow.Source(GeneratorSource([](uint64_t i) { return i; }).Count(1000))
       .Map([](const uint64_t& x) {
         if (x == 700) throw OperatorError(absl::NotFoundError("no row for 700"));
         return x;
@@ -116,7 +116,7 @@ TEST(JobFailureTest, OperatorErrorKeepsItsStatusCode) {
 
 TEST(JobFailureTest, ThrowingKeyFunctionNamesTheExchange) {
   Dataflow flow;
-  flow.Source(Generator([](uint64_t i) { return i; }).Count(1000))
+  flow.Source(GeneratorSource([](uint64_t i) { return i; }).Count(1000))
       .Name("numbers")
       .KeyBy([](const uint64_t& x) -> uint64_t {
         if (x == 500) throw std::runtime_error("no key for 500");
@@ -131,10 +131,10 @@ TEST(JobFailureTest, ThrowingKeyFunctionNamesTheExchange) {
 
 TEST(JobFailureTest, KeyingAStreamMixingEventTimeAndNoneFails) {
   Dataflow flow;
-  auto timed = flow.Source(Generator([](uint64_t i) { return i; }).Count(5000))
+  auto timed = flow.Source(GeneratorSource([](uint64_t i) { return i; }).Count(5000))
                    .AssignTimestamps([](const uint64_t& x) { return int64_t(x); },
                                      WatermarkStrategy::Monotonous());
-  auto untimed = flow.Source(Generator([](uint64_t i) { return i; }).Count(5000));
+  auto untimed = flow.Source(GeneratorSource([](uint64_t i) { return i; }).Count(5000));
   timed.Union(untimed)
       .KeyBy([](const uint64_t& x) { return x % 10; })
       .Reduce([](const uint64_t& a, const uint64_t& b) { return a + b; })
@@ -146,7 +146,7 @@ TEST(JobFailureTest, KeyingAStreamMixingEventTimeAndNoneFails) {
 
 TEST(JobFailureTest, CancelAfterCompletionKeepsSuccess) {
   Dataflow flow;
-  flow.Source(Generator([](uint64_t i) { return i; }).Count(100))
+  flow.Source(GeneratorSource([](uint64_t i) { return i; }).Count(100))
       .Sink([](const uint64_t&) {});
   auto job = flow.Build(QuietOptions());
   ASSERT_THAT(job, IsOk());
@@ -167,7 +167,7 @@ TEST(JobFailureTest, ParkedProducersAreAlwaysWoken) {
   constexpr uint64_t kCount = 200000;
   std::atomic<uint64_t> sum{0};
   Dataflow flow;
-  flow.Source(Generator([](uint64_t i) { return i; }).Count(kCount))
+  flow.Source(GeneratorSource([](uint64_t i) { return i; }).Count(kCount))
       .Map([](const uint64_t& x) { return x + 1; })
       .Map([](const uint64_t& x) { return x + 1; })
       .Map([](const uint64_t& x) { return x - 2; })

@@ -20,7 +20,7 @@ using ::sluice::testing::StatusIs;
 
 Dataflow Pipeline(int map_parallelism) {
   Dataflow flow;
-  flow.Source(Generator([](uint64_t i) { return i; }).Count(1000))
+  flow.Source(GeneratorSource([](uint64_t i) { return i; }).Count(1000))
       .Map([](const uint64_t& x) { return x; })
       .Name("map-1")
       .Parallelism(map_parallelism)
@@ -38,7 +38,7 @@ TEST(JobOptionsTest, OperatorParallelismOutOfRangeFailsTheBuild) {
                              ") is out of range: it must be between 1 and 1024"));
   }
   Dataflow sink_flow;
-  sink_flow.Source(Generator([](uint64_t i) { return i; }).Count(10))
+  sink_flow.Source(GeneratorSource([](uint64_t i) { return i; }).Count(10))
       .Sink([](const uint64_t&) {})
       .Name("out")
       .Parallelism(0);
@@ -94,7 +94,7 @@ TEST(JobOptionsTest, TheLargestAcceptedOptionsRun) {
   using Pair = std::pair<uint64_t, uint64_t>;  // key, running sum
   Dataflow flow;
   CollectorSink<Pair> sink;
-  flow.Source(Generator([](uint64_t i) {
+  flow.Source(GeneratorSource([](uint64_t i) {
                 return Pair{i % 10, i};
               }).Count(5000))
       .KeyBy([](const Pair& p) { return p.first; })

@@ -25,7 +25,7 @@ class ThrowingMapTest : public ::testing::TestWithParam<int> {};
 
 TEST_P(ThrowingMapTest, ExceptionStopsJobWithOperatorAndInstance) {
   Dataflow flow;
-  flow.Source(Generator([](uint64_t i) { return i; }))  // unbounded
+  flow.Source(GeneratorSource([](uint64_t i) { return i; }))  // unbounded
       .Map([](const uint64_t& x) {
         if (x == 5000) throw std::runtime_error("bad event 5000");
         return x;
@@ -43,7 +43,7 @@ INSTANTIATE_TEST_SUITE_P(Parallelism, ThrowingMapTest, ::testing::Values(1, 2));
 
 TEST(JobTest, ExceptionInSinkAfterExchangeNamesTheSink) {
   Dataflow flow;
-  flow.Source(Generator([](uint64_t i) { return i; }).Count(100000))
+  flow.Source(GeneratorSource([](uint64_t i) { return i; }).Count(100000))
       .KeyBy([](const uint64_t& x) { return x % 10; })
       .Reduce([](const uint64_t& a, const uint64_t& b) { return a + b; })
       .Sink([](const uint64_t&) { throw 42; })
@@ -51,7 +51,7 @@ TEST(JobTest, ExceptionInSinkAfterExchangeNamesTheSink) {
   EXPECT_THAT(flow.Run(QuietOptions(2)),
               StatusIs(absl::StatusCode::kUnknown, "operator 'bad_sink' (instance "));
   Dataflow again;
-  again.Source(Generator([](uint64_t i) { return i; }).Count(10))
+  again.Source(GeneratorSource([](uint64_t i) { return i; }).Count(10))
       .Sink([](const uint64_t&) { throw 42; })
       .Name("bad_sink");
   EXPECT_THAT(
@@ -63,7 +63,7 @@ TEST(JobTest, ExceptionInSinkAfterExchangeNamesTheSink) {
 TEST(JobTest, CancelStopsAnUnboundedJob) {
   Dataflow flow;
   std::atomic<uint64_t> seen{0};
-  flow.Source(Generator([](uint64_t i) { return i; }))
+  flow.Source(GeneratorSource([](uint64_t i) { return i; }))
       .KeyBy([](const uint64_t& x) { return x % 100; })
       .Reduce([](const uint64_t& a, const uint64_t& b) { return a + b; })
       .Sink([&seen](const uint64_t&) { seen.fetch_add(1, std::memory_order_relaxed); });
@@ -79,7 +79,7 @@ TEST(JobTest, CancelStopsAnUnboundedJob) {
 
 TEST(JobTest, DestroyingARunningJobCancelsIt) {
   Dataflow flow;
-  flow.Source(Generator([](uint64_t i) { return i; })).Sink([](const uint64_t&) {});
+  flow.Source(GeneratorSource([](uint64_t i) { return i; })).Sink([](const uint64_t&) {});
   auto job = flow.Build(QuietOptions());
   ASSERT_THAT(job, IsOk());
   SLUICE_ASSERT_OK(job->Start());
@@ -89,7 +89,7 @@ TEST(JobTest, DestroyingARunningJobCancelsIt) {
 
 TEST(JobTest, StartTwiceAndWaitBeforeStartAreErrors) {
   Dataflow flow;
-  flow.Source(Generator([](uint64_t i) { return i; }).Count(10))
+  flow.Source(GeneratorSource([](uint64_t i) { return i; }).Count(10))
       .Sink([](const uint64_t&) {});
   auto job = flow.Build(QuietOptions());
   ASSERT_THAT(job, IsOk());
@@ -108,7 +108,7 @@ TEST(JobTest, SlowSinkBoundsEventsInFlight) {
   options.channel_capacity = 4;
   Dataflow flow;
   std::atomic<uint64_t> sunk{0};
-  flow.Source(Generator([](uint64_t i) { return i; }))
+  flow.Source(GeneratorSource([](uint64_t i) { return i; }))
       .Name("fast")
       .KeyBy([](const uint64_t& x) { return x; })
       .Reduce([](const uint64_t& a, const uint64_t&) { return a; })
@@ -159,7 +159,7 @@ double ProcessCpuSeconds() {
 TEST(JobTest, WaitingOnSlowSourceUsesNoCpu) {
   Dataflow flow;
   std::atomic<int> seen{0};
-  flow.Source(Generator([](uint64_t i) { return i; }).Count(20).RatePerSecond(20))
+  flow.Source(GeneratorSource([](uint64_t i) { return i; }).Count(20).RatePerSecond(20))
       .KeyBy([](const uint64_t& x) { return x % 4; })
       .Reduce([](const uint64_t& a, const uint64_t& b) { return a + b; })
       .Sink([&seen](const uint64_t&) { seen.fetch_add(1); });
@@ -178,7 +178,7 @@ TEST(JobTest, WaitingOnSlowSourceUsesNoCpu) {
 
 TEST(JobTest, MetricsCountRecordsPerOperator) {
   Dataflow flow;
-  flow.Source(Generator([](uint64_t i) { return i; }).Count(9000))
+  flow.Source(GeneratorSource([](uint64_t i) { return i; }).Count(9000))
       .Name("src")
       .Filter([](const uint64_t& x) { return x % 3 == 0; })
       .Name("thirds")

@@ -77,13 +77,13 @@ class JoinTest : public RunConfigTest {
  protected:
   // The two inputs, with event time, keyed by user.
   auto Orders(Dataflow& flow) {
-    return flow.Source(Generator(MakeOrder).Count(kOrders))
+    return flow.Source(GeneratorSource(MakeOrder).Count(kOrders))
         .AssignTimestamps([](const Order& o) { return o.time; },
                           WatermarkStrategy::BoundedOutOfOrderness(kBound))
         .KeyBy([](const Order& o) { return o.user; });
   }
   auto Payments(Dataflow& flow) {
-    return flow.Source(Generator(MakePayment).Count(kPayments))
+    return flow.Source(GeneratorSource(MakePayment).Count(kPayments))
         .AssignTimestamps([](const Payment& p) { return p.time; },
                           WatermarkStrategy::BoundedOutOfOrderness(kBound))
         .KeyBy([](const Payment& p) { return p.user; });
@@ -231,7 +231,7 @@ std::vector<Enriched> BruteForceEnrich(int64_t ttl) {
 }
 
 auto Profiles(Dataflow& flow) {
-  return flow.Source(Generator(MakeProfile).Count(kProfiles))
+  return flow.Source(GeneratorSource(MakeProfile).Count(kProfiles))
       .AssignTimestamps([](const Profile& p) { return p.time; },
                         WatermarkStrategy::BoundedOutOfOrderness(kBound));
 }
@@ -273,7 +273,7 @@ TEST_P(JoinTest, TableJoinSeesTheRowValidAtEachEvent) {
 TEST_P(JoinTest, BroadcastTableJoinMatchesTheKeyedOne) {
   Dataflow flow;
   CollectorSink<Enriched> sink;
-  flow.Source(Generator(MakeOrder).Count(kOrders))
+  flow.Source(GeneratorSource(MakeOrder).Count(kOrders))
       .AssignTimestamps([](const Order& o) { return o.time; },
                         WatermarkStrategy::BoundedOutOfOrderness(kBound))
       .JoinBroadcastTable(
@@ -295,11 +295,11 @@ INSTANTIATE_TEST_SUITE_P(Configs, JoinTest,
 TEST(JoinValidationTest, BadJoinsFailToBuildWithAMessage) {
   {
     Dataflow flow;
-    auto orders = flow.Source(Generator(MakeOrder).Count(10))
+    auto orders = flow.Source(GeneratorSource(MakeOrder).Count(10))
                       .AssignTimestamps([](const Order& o) { return o.time; },
                                         WatermarkStrategy::Monotonous())
                       .KeyBy([](const Order& o) { return o.user; });
-    auto payments = flow.Source(Generator(MakePayment).Count(10))
+    auto payments = flow.Source(GeneratorSource(MakePayment).Count(10))
                         .AssignTimestamps([](const Payment& p) { return p.time; },
                                           WatermarkStrategy::Monotonous())
                         .KeyBy([](const Payment& p) { return p.user; });
@@ -313,7 +313,7 @@ TEST(JoinValidationTest, BadJoinsFailToBuildWithAMessage) {
   }
   {
     Dataflow flow;
-    auto orders = flow.Source(Generator(MakeOrder).Count(10))
+    auto orders = flow.Source(GeneratorSource(MakeOrder).Count(10))
                       .AssignTimestamps([](const Order& o) { return o.time; },
                                         WatermarkStrategy::Monotonous())
                       .KeyBy([](const Order& o) { return o.user; });

@@ -97,7 +97,7 @@ TEST_P(KeyedProcessTest, TimersAndStateMatchBruteForce) {
 
   Dataflow flow;
   CollectorSink<Burst> sink;
-  flow.Source(Generator(MakePing).Count(kPings))
+  flow.Source(GeneratorSource(MakePing).Count(kPings))
       .AssignTimestamps([](const Ping& p) { return p.time; },
                         WatermarkStrategy::BoundedOutOfOrderness(kBound))
       .KeyBy([](const Ping& p) { return p.device; })
@@ -161,7 +161,7 @@ TEST_P(KeyedProcessTest, SideOutputsCarryWhatTheFunctionSent) {
   CollectorSink<Router::Output> main_sink;
   CollectorSink<Ping> thirds_sink;
   CollectorSink<int64_t> odd_sink;
-  auto routed = flow.Source(Generator(MakePing).Count(kPings))
+  auto routed = flow.Source(GeneratorSource(MakePing).Count(kPings))
                     .AssignTimestamps([](const Ping& p) { return p.time; },
                                       WatermarkStrategy::BoundedOutOfOrderness(kBound))
                     .KeyBy([](const Ping& p) { return p.device; })

@@ -23,7 +23,6 @@ struct RunConfig {
     options.threads = 2;
     options.batch_size = batch_size;
     options.batch_jitter_seed = jitter_seed;
-    options.print_metrics = false;
     return options;
   }
 };

@@ -353,7 +353,7 @@ std::map<WindowKey, R> ByWindow(const std::vector<WindowResult<uint32_t, R>>& re
 class ApproxWindowTest : public testing::RunConfigTest {
  protected:
   static Stream<View> TimedViews(Dataflow& flow) {
-    return flow.Source(Generator(MakeView).Count(kEvents))
+    return flow.Source(GeneratorSource(MakeView).Count(kEvents))
         .AssignTimestamps([](const View& v) { return v.time; },
                           WatermarkStrategy::BoundedOutOfOrderness(kBound));
   }

@@ -219,7 +219,7 @@ TEST_P(AlignmentTest, AFastSourceWaitsForTheSlowOne) {
   Dataflow flow;
   CollectorSink<int64_t> fast_sink;
   CollectorSink<int64_t> slow_sink;
-  flow.Source(Generator([](uint64_t i) { return static_cast<int64_t>(i) * 10; })
+  flow.Source(GeneratorSource([](uint64_t i) { return static_cast<int64_t>(i) * 10; })
                   .Count(2000)
                   .RatePerSecond(20000))
       .AssignTimestamps([](int64_t t) { return t; },
@@ -231,7 +231,7 @@ TEST_P(AlignmentTest, AFastSourceWaitsForTheSlowOne) {
         return t;
       })
       .Sink(slow_sink);
-  flow.Source(Generator([](uint64_t i) {
+  flow.Source(GeneratorSource([](uint64_t i) {
                 return static_cast<int64_t>(i) * kFastStep;
               }).Count(2000))
       .AssignTimestamps([](int64_t t) { return t; },
@@ -263,7 +263,8 @@ INSTANTIATE_TEST_SUITE_P(Parallelism, AlignmentTest, ::testing::Values(1, 2));
 
 TEST(AlignmentValidationTest, NeedsTheAssignerChainedToItsSource) {
   Dataflow flow;
-  flow.Source(Generator([](uint64_t i) { return static_cast<int64_t>(i); }).Count(10))
+  flow.Source(
+          GeneratorSource([](uint64_t i) { return static_cast<int64_t>(i); }).Count(10))
       .Rebalance()
       .AssignTimestamps([](int64_t t) { return t; },
                         WatermarkStrategy::Monotonous().WithAlignment("g", 100))

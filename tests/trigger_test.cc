@@ -87,7 +87,7 @@ std::vector<int64_t> ExpectedFirings(int64_t total, int64_t n, bool discarding,
 class TriggerTest : public RunConfigTest {
  protected:
   auto Keyed(Dataflow& flow) {
-    return flow.Source(Generator(MakeEvent).Count(kEvents))
+    return flow.Source(GeneratorSource(MakeEvent).Count(kEvents))
         .AssignTimestamps([](const Event& e) { return e.time; },
                           WatermarkStrategy::BoundedOutOfOrderness(kBound))
         .KeyBy([](const Event& e) { return e.key; });
@@ -185,7 +185,7 @@ TEST_P(TriggerTest, WindowAllCountsTheWholeStream) {
   Dataflow flow;
   CollectorSink<WindowResult<uint8_t, int64_t>> counts;
   CollectorSink<WindowResult<uint8_t, uint32_t>> maxima;
-  auto events = flow.Source(Generator(MakeEvent).Count(kEvents))
+  auto events = flow.Source(GeneratorSource(MakeEvent).Count(kEvents))
                     .AssignTimestamps([](const Event& e) { return e.time; },
                                       WatermarkStrategy::BoundedOutOfOrderness(kBound));
   events.WindowAll(TumblingWindows(kSize)).Aggregate(aggregates::Count()).Sink(counts);

@@ -510,7 +510,7 @@ TEST(TimestampAssignerTest, CustomGeneratorCanBePunctuated) {
 
 TEST(TimestampAssignerTest, NegativeBoundFailsTheBuild) {
   Dataflow flow;
-  flow.Source(FromCollection(std::vector<Timed>{{1}}))
+  flow.Source(CollectionSource(std::vector<Timed>{{1}}))
       .AssignTimestamps(TimeOf, WatermarkStrategy::BoundedOutOfOrderness(-5))
       .Sink([](const Timed&) {});
   EXPECT_THAT(flow.Build(testing::QuietOptions()).status(),

@@ -129,7 +129,7 @@ class WindowOverflowTest : public RunConfigTest {
                    std::vector<Result>& results, int64_t lateness = 0) {
     Dataflow flow;
     CollectorSink<Result> sink;
-    CountWindows(flow.Source(FromCollection(ticks))
+    CountWindows(flow.Source(CollectionSource(ticks))
                      .AssignTimestamps(TimeOf, WatermarkStrategy::Monotonous()),
                  windows, path, lateness)
         .Sink(sink);
@@ -297,10 +297,10 @@ TEST_P(WindowOverflowTest, WindowJoinOverHugeWindowsMatchesBruteForce) {
   auto run = [&](std::vector<Order> more_orders) {
     Dataflow flow;
     CollectorSink<std::tuple<uint32_t, int64_t, int64_t>> sink;
-    auto left = flow.Source(FromCollection(more_orders))
+    auto left = flow.Source(CollectionSource(more_orders))
                     .AssignTimestamps([](const Order& o) { return o.time; },
                                       WatermarkStrategy::Monotonous());
-    auto right = flow.Source(FromCollection(payments))
+    auto right = flow.Source(CollectionSource(payments))
                      .AssignTimestamps([](const Payment& p) { return p.time; },
                                        WatermarkStrategy::Monotonous());
     left.KeyBy([](const Order& o) { return o.user; })
@@ -333,7 +333,7 @@ TEST(WindowOverflowBuildTest, DurationsTooLongForMillisecondsFailTheBuild) {
   using std::chrono::hours;
   auto build = [](auto configure) {
     Dataflow flow;
-    auto ticks = flow.Source(FromCollection(std::vector<Tick>{{1, 2}}));
+    auto ticks = flow.Source(CollectionSource(std::vector<Tick>{{1, 2}}));
     configure(ticks);
     return flow.Build(testing::QuietOptions()).status();
   };

@@ -86,7 +86,7 @@ class WindowTest : public RunConfigTest {
   static constexpr uint64_t kEvents = 20000;
 
   Stream<Reading> TimedReadings(Dataflow& flow) const {
-    return flow.Source(Generator(MakeReading).Count(kEvents))
+    return flow.Source(GeneratorSource(MakeReading).Count(kEvents))
         .AssignTimestamps([](const Reading& r) { return r.time; },
                           WatermarkStrategy::BoundedOutOfOrderness(kBound));
   }
@@ -315,7 +315,7 @@ TEST_P(WindowLatenessTest, FinalValuesAndLateCountMatchReplay) {
   Dataflow flow;
   CollectorSink<WindowResult<uint32_t, int64_t>> sink;
   CollectorSink<Reading> late_sink;
-  auto windowed = flow.Source(FromCollection(readings))
+  auto windowed = flow.Source(CollectionSource(readings))
                       .Parallelism(1)
                       .AssignTimestamps([](const Reading& r) { return r.time; },
                                         WatermarkStrategy::BoundedOutOfOrderness(kBound))
@@ -389,7 +389,7 @@ INSTANTIATE_TEST_SUITE_P(ParallelismAndSideOutput, WindowLatenessTest,
 
 TEST(WindowGraphTest, LateDataNeedsTheSideOutputDeclared) {
   Dataflow flow;
-  auto results = flow.Source(FromCollection(std::vector<Reading>{{1, 2, 3}}))
+  auto results = flow.Source(CollectionSource(std::vector<Reading>{{1, 2, 3}}))
                      .AssignTimestamps([](const Reading& r) { return r.time; },
                                        WatermarkStrategy::Monotonous())
                      .KeyBy([](const Reading& r) { return r.sensor; })

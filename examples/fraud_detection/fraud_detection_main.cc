@@ -7,14 +7,14 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "engine/sluice.h"
@@ -87,28 +87,18 @@ sluice::RecordSchema<Alert> AlertSchema() {
       .Field("timestamp_ms", &Alert::timestamp_ms);
 }
 
-// The alerts committed to the exactly-once alerts directory, across every run.
-std::vector<Alert> CommittedAlerts(const std::string& dir) {
-  std::vector<Alert> alerts;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (!entry.path().filename().string().starts_with("part-")) continue;
-    std::ifstream in(entry.path());
-    for (std::string line; std::getline(in, line);) {
-      Alert alert;
-      char rule[32] = {};
-      unsigned long long card = 0;
-      long long total = 0, count = 0, ts = 0;
-      if (std::sscanf(line.c_str(),
-                      "{\"rule\":\"%31[^\"]\",\"card\":%llu,\"total_cents\":%lld,"
-                      "\"transactions\":%lld,\"timestamp_ms\":%lld}",
-                      rule, &card, &total, &count, &ts) != 5) {
-        std::fprintf(stderr, "fraud_detection: unreadable alert in %s: %s\n",
-                     entry.path().c_str(), line.c_str());
-        continue;
-      }
-      alerts.push_back(Alert{card, total, count, ts, rule});
-    }
-  }
+// The alerts committed to the exactly-once alerts directory, across every run, read
+// back by a second, bounded dataflow (committed part files are named part-*).
+absl::StatusOr<std::vector<Alert>> CommittedAlerts(const std::string& dir) {
+  sluice::CollectorSink<Alert> committed;
+  sluice::Dataflow flow;
+  flow.Source(sluice::JsonLinesSource(dir + "/part-*", AlertSchema()))
+      .Name("committed_alerts")
+      .Sink(committed);
+  absl::Status status = flow.Run();
+  // A run whose alerts were all committed by earlier runs may find no file at all.
+  if (!status.ok() && !absl::IsNotFound(status)) return status;
+  std::vector<Alert> alerts = committed.Items();
   std::sort(alerts.begin(), alerts.end(), [](const Alert& a, const Alert& b) {
     return a.timestamp_ms < b.timestamp_ms;
   });
@@ -170,12 +160,12 @@ int Run() {
   sluice::Dataflow flow;
   auto read = [&]() -> sluice::Stream<Transaction> {
     if (log_dir.empty()) {
-      auto source = sluice::Generator(generator);
-      if (count > 0) source.Count(count);
-      source.RatePerSecond(absl::GetFlag(FLAGS_rate));
+      auto source =
+          sluice::GeneratorSource(generator).RatePerSecond(absl::GetFlag(FLAGS_rate));
+      if (count > 0) source = source.Count(count);
       return flow.Source(source).Name("transactions");
     }
-    return flow.Source(sluice::LogRecords(log_dir, kTransactionTopic))
+    return flow.Source(sluice::LogSource(log_dir, kTransactionTopic))
         .Name("transaction_log")
         .Map(DecodeTransaction)
         .Name("transactions");
@@ -222,8 +212,10 @@ int Run() {
   sluice::JobOptions options;
   options.parallelism = parallelism;
   options.threads = absl::GetFlag(FLAGS_threads);
+  options.print_metrics = true;  // the table on stderr when the job ends
   options.checkpoints.dir = checkpoint_dir;
-  options.checkpoints.interval_ms = absl::GetFlag(FLAGS_checkpoint_interval_ms);
+  options.checkpoints.interval =
+      std::chrono::milliseconds(absl::GetFlag(FLAGS_checkpoint_interval_ms));
   if (!checkpoint_dir.empty()) options.checkpoints.restore_from = "latest";
   options.checkpoints.allow_start_from_scratch =
       absl::GetFlag(FLAGS_allow_start_from_scratch);
@@ -255,7 +247,13 @@ int Run() {
   } else {
     std::printf("\ntransactions read in this run: %llu (the rest before a restart)\n",
                 static_cast<unsigned long long>(processed));
-    PrintSummary(CommittedAlerts(absl::GetFlag(FLAGS_alerts)), count, generator);
+    auto committed = CommittedAlerts(absl::GetFlag(FLAGS_alerts));
+    if (!committed.ok()) {
+      std::fprintf(stderr, "fraud_detection: cannot read the committed alerts: %s\n",
+                   committed.status().ToString().c_str());
+      return 1;
+    }
+    PrintSummary(*committed, count, generator);
   }
   return 0;
 }

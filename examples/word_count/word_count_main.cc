@@ -48,9 +48,10 @@ int Run() {
     std::fprintf(stderr, "word_count: --input is required (a file, directory or glob)\n");
     return 2;
   }
-  auto lines = sluice::TextLines(input);
-  if (absl::GetFlag(FLAGS_skip_bad_lines))
-    lines.OnBadRecord(sluice::BadRecordPolicy::Skip());
+  auto lines = sluice::TextLineSource(input);
+  if (absl::GetFlag(FLAGS_skip_bad_lines)) {
+    lines = lines.OnBadRecord(sluice::BadRecordPolicy::Skip());
+  }
 
   // The rolling count emits every update; the final count of a word is its largest.
   std::mutex mutex;
@@ -76,6 +77,7 @@ int Run() {
       .Name("totals");
   sluice::JobOptions options;
   options.parallelism = absl::GetFlag(FLAGS_parallelism);
+  options.print_metrics = true;  // the table on stderr when the job ends
   absl::Status status = flow.Run(options);
   if (!status.ok()) {
     std::fprintf(stderr, "word_count: %s\n", status.ToString().c_str());
@@ -89,15 +91,13 @@ int Run() {
   });
   // Writing the final table is a second, bounded dataflow: collection -> CSV file.
   sluice::Dataflow write;
-  write.Source(sluice::FromCollection(sorted))
+  write.Source(sluice::CollectionSource(sorted))
       .Sink(sluice::CsvSink<WordCount>(absl::GetFlag(FLAGS_output),
                                        sluice::RecordSchema<WordCount>()
                                            .Field("word", &WordCount::word)
                                            .Field("count", &WordCount::count))
                 .Header());
-  sluice::JobOptions quiet;
-  quiet.print_metrics = false;
-  status = write.Run(quiet);
+  status = write.Run();
   if (!status.ok()) {
     std::fprintf(stderr, "word_count: %s\n", status.ToString().c_str());
     return 1;

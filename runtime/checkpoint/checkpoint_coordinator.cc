@@ -32,7 +32,8 @@ void CheckpointCoordinator::AddFixedBlob(std::string name, std::string bytes) {
 }
 
 void CheckpointCoordinator::Start() {
-  if (storage_ == nullptr || options_.interval_ms <= 0) return;
+  if (storage_ == nullptr || options_.interval <= std::chrono::milliseconds::zero())
+    return;
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -58,7 +59,7 @@ void CheckpointCoordinator::Abandon() {
 }
 
 void CheckpointCoordinator::Loop() {
-  auto next = Clock::now() + std::chrono::milliseconds(options_.interval_ms);
+  auto next = Clock::now() + options_.interval;
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
@@ -76,7 +77,7 @@ void CheckpointCoordinator::Loop() {
     }
     // The interval runs from the end of one checkpoint to the start of the next, so
     // a slow checkpoint never queues the next one behind it.
-    next = Clock::now() + std::chrono::milliseconds(options_.interval_ms);
+    next = Clock::now() + options_.interval;
   }
 }
 
@@ -104,7 +105,7 @@ absl::Status CheckpointCoordinator::TakeCheckpoint(const BeginFn& begin, bool pe
 
 absl::Status CheckpointCoordinator::Run(CheckpointWriter& writer, bool periodic) {
   const Clock::time_point start = Clock::now();
-  const auto deadline = start + std::chrono::milliseconds(options_.timeout_ms);
+  const auto deadline = start + options_.timeout;
   const int64_t id = writer.id();
   // Cancelled tasks never acknowledge: stop waiting for them. Tasks that all
   // finished acknowledge at once, even in a job cancelled after its end.
@@ -148,7 +149,7 @@ absl::Status CheckpointCoordinator::Run(CheckpointWriter& writer, bool periodic)
     if (given_up()) return absl::AbortedError("the job stopped");
     if (!woke) {
       return absl::DeadlineExceededError(absl::StrCat(
-          "checkpoint ", id, " timed out after ", options_.timeout_ms, " ms with ",
+          "checkpoint ", id, " timed out after ", options_.timeout.count(), " ms with ",
           in_flight_->remaining, " of ", tasks_.size(), " tasks not acknowledged"));
     }
   }

@@ -43,8 +43,8 @@ struct CheckpointStats {
 class CheckpointCoordinator {
  public:
   struct Options {
-    int64_t interval_ms = 1000;
-    int64_t timeout_ms = 600'000;
+    std::chrono::milliseconds interval = std::chrono::seconds(1);
+    std::chrono::milliseconds timeout = std::chrono::minutes(10);
   };
   // `storage` outlives the coordinator. Ids start above `last_id`. `fail` fails the
   // job (a checkpoint that cannot be written); `warn` reports a checkpoint given up.

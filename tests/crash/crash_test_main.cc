@@ -110,7 +110,7 @@ int RunJob(const std::string& out) {
   sluice::ExactlyOnceFiles files;
   files.roll_bytes = 16 << 10;
   auto rows =
-      flow.Source(sluice::LogRecords(TopicDir(), "events"))
+      flow.Source(sluice::LogSource(TopicDir(), "events"))
           .Map([](const sluice::LogMessage& m) {
             // About 1 ms of work per 400 records, so that kills land mid-run.
             if (m.offset % 400 == 0)
@@ -130,7 +130,7 @@ int RunJob(const std::string& out) {
                                      .Field("start", &Row::start)
                                      .Field("count", &Row::count))
                 .ExactlyOnce(files));
-  rows.Sink(sluice::LogAppend<Row>(ResultLogDir(out), "windows", [](const Row& r) {
+  rows.Sink(sluice::LogSink<Row>(ResultLogDir(out), "windows", [](const Row& r) {
     sluice::LogMessage record;
     record.key = r.key;
     record.value = absl::StrCat(r.key, ",", r.start, ",", r.count);
@@ -139,9 +139,8 @@ int RunJob(const std::string& out) {
   sluice::JobOptions options;
   options.parallelism = absl::GetFlag(FLAGS_parallelism);
   options.threads = 2;
-  options.print_metrics = false;
   options.checkpoints.dir = out + ".checkpoints";
-  options.checkpoints.interval_ms = 20;
+  options.checkpoints.interval = std::chrono::milliseconds(20);
   options.checkpoints.restore_from = "latest";
   absl::Status status = flow.Run(options);
   if (!status.ok()) {

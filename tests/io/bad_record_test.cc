@@ -313,7 +313,8 @@ TEST_P(BadRecordTest, TextLinesDeadLetterKeepsInvalidBytes) {
   ScratchDirectory dir;
   std::string path = dir.Write("t.txt", "ok\n\xFE\xFF\r\nfine\n");
   std::string dead_letters = dir.Path("rejected.jsonl");
-  auto source = TextLines(path).OnBadRecord(BadRecordPolicy::DeadLetter(dead_letters));
+  auto source =
+      TextLineSource(path).OnBadRecord(BadRecordPolicy::DeadLetter(dead_letters));
   Dataflow flow;
   CollectorSink<std::string> sink;
   flow.Source(source).Sink(sink);

@@ -86,7 +86,7 @@ TEST(BoundedUnboundedTest, FileAndStreamGiveTheSameWindows) {
   // watermark past every window; the job never ends by itself.
   Dataflow stream;
   CollectorSink<WindowResult<uint32_t, int64_t>> stream_sink;
-  AddJob(stream, Generator([](uint64_t i) {
+  AddJob(stream, GeneratorSource([](uint64_t i) {
                    if (i < kClicks) return MakeClick(i);
                    return Click{kFillerPage, static_cast<int64_t>(i) * 3};
                  }).RatePerSecond(2e6),

@@ -229,7 +229,7 @@ class CheckpointJobTest : public ::testing::TestWithParam<std::tuple<RunConfig, 
     JobOptions options = std::get<0>(GetParam()).Options();
     options.parallelism = parallelism;
     options.checkpoints.dir = checkpoints_;
-    options.checkpoints.interval_ms = 5;
+    options.checkpoints.interval = std::chrono::milliseconds(5);
     return options;
   }
   int FirstParallelism() const { return std::get<0>(GetParam()).parallelism; }
@@ -240,7 +240,7 @@ class CheckpointJobTest : public ::testing::TestWithParam<std::tuple<RunConfig, 
   void Build(Dataflow& flow) const {
     ExactlyOnceFiles files;
     files.roll_bytes = 4000;
-    auto timed = flow.Source(LogRecords(scratch_.path(), topic_))
+    auto timed = flow.Source(LogSource(scratch_.path(), topic_))
                      .Map([lagging = lagging_partition_](const LogMessage& m) {
                        // Slow enough that the first run is stopped halfway through.
                        if (m.offset % 250 == 0) {
@@ -263,7 +263,7 @@ class CheckpointJobTest : public ::testing::TestWithParam<std::tuple<RunConfig, 
         rows.Sink(CsvSink(out_, RowSchema()).ExactlyOnce(files));
         return;
       }
-      rows.Sink(LogAppend<Row>(scratch_.path(), "results", [](const Row& r) {
+      rows.Sink(LogSink<Row>(scratch_.path(), "results", [](const Row& r) {
         LogMessage record;
         record.key = r.key;
         record.value = absl::StrCat(r.key, ",", r.start, ",", r.count);
@@ -283,7 +283,7 @@ class CheckpointJobTest : public ::testing::TestWithParam<std::tuple<RunConfig, 
           .Sink(CsvSink(out_, RowSchema()).ExactlyOnce(files));
     } else if (table_join_) {
       // Each event with its key's table row as of the event: (key, time, row value).
-      auto table = flow.Source(LogRecords(scratch_.path(), "table"))
+      auto table = flow.Source(LogSource(scratch_.path(), "table"))
                        .AssignTimestamps([](const LogMessage& m) { return m.timestamp; },
                                          WatermarkStrategy::Monotonous());
       timed
@@ -513,7 +513,7 @@ TEST(CheckpointJobErrorsTest, RefusesASourceWithoutPositions) {
   const std::string input = scratch.Write("in.txt", "a\nb\n");
   Dataflow flow;
   CollectorSink<std::string> sink;
-  flow.Source(TextLines(input)).Sink(sink);
+  flow.Source(TextLineSource(input)).Sink(sink);
   JobOptions options = testing::QuietOptions();
   options.checkpoints.dir = scratch.Path("checkpoints");
   absl::Status status = flow.Run(options);
@@ -528,12 +528,12 @@ TEST(CheckpointJobErrorsTest, RefusesToRestoreIntoADifferentDataflow) {
   {
     Dataflow flow;
     CollectorSink<uint64_t> sink;
-    flow.Source(Generator([](uint64_t i) { return i; }).Count(1000)).Sink(sink);
+    flow.Source(GeneratorSource([](uint64_t i) { return i; }).Count(1000)).Sink(sink);
     ASSERT_TRUE(flow.Run(options).ok());  // leaves its final checkpoint
   }
   Dataflow other;
   CollectorSink<uint64_t> sink;
-  other.Source(Generator([](uint64_t i) { return i; }).Count(1000))
+  other.Source(GeneratorSource([](uint64_t i) { return i; }).Count(1000))
       .Map([](uint64_t i) { return i + 1; })
       .Sink(sink);
   options.checkpoints.restore_from = "latest";
@@ -552,7 +552,7 @@ TEST(CheckpointJobErrorsTest, RestartAfterTheEndEmitsNothingMore) {
   for (int run = 0; run < 2; ++run) {
     Dataflow flow;
     CollectorSink<uint64_t> sink;
-    flow.Source(Generator([](uint64_t i) { return i; }).Count(5000)).Sink(sink);
+    flow.Source(GeneratorSource([](uint64_t i) { return i; }).Count(5000)).Sink(sink);
     ASSERT_TRUE(flow.Run(options).ok());
     EXPECT_EQ(sink.Size(), run == 0 ? 5000u : 0u) << "run " << run;
   }
@@ -599,8 +599,8 @@ class FinishedBranchTest : public ::testing::TestWithParam<int> {
     Dataflow flow;
     std::vector<int64_t> numbers(100);
     std::iota(numbers.begin(), numbers.end(), 0);
-    auto bounded = flow.Source(FromCollection(numbers));
-    bounded.Sink(LogAppend<int64_t>(scratch_.path(), "numbers", [](int64_t n) {
+    auto bounded = flow.Source(CollectionSource(numbers));
+    bounded.Sink(LogSink<int64_t>(scratch_.path(), "numbers", [](int64_t n) {
       LogMessage record;
       record.value = absl::StrCat(n);
       return record;
@@ -609,14 +609,13 @@ class FinishedBranchTest : public ::testing::TestWithParam<int> {
              return Row{"n", n, 1};
            })
         .Sink(CsvSink(scratch_.Path("files"), RowSchema()).ExactlyOnce());
-    flow.Source(LogRecords(scratch_.path(), "events").Follow())
+    flow.Source(LogSource(scratch_.path(), "events").Follow())
         .Filter([](const LogMessage&) { return false; })
         .Sink(CollectorSink<LogMessage>());
     JobOptions options;
     options.parallelism = GetParam();
-    options.print_metrics = false;
     options.checkpoints.dir = scratch_.Path("checkpoints");
-    options.checkpoints.interval_ms = interval_ms;
+    options.checkpoints.interval = std::chrono::milliseconds(interval_ms);
     auto job = flow.Build(options);
     if (!job.ok()) return job.status();
     if (absl::Status s = job->Start(); !s.ok()) return s;

@@ -150,7 +150,7 @@ class FileSinkTest : public ::testing::TestWithParam<RunConfig> {
   template <class Sink>
   void WriteAll(Sink sink) {
     Dataflow flow;
-    flow.Source(FromCollection(Records())).Sink(std::move(sink));
+    flow.Source(CollectionSource(Records())).Sink(std::move(sink));
     SLUICE_ASSERT_OK(flow.Run(GetParam().Options()));
   }
 
@@ -235,7 +235,7 @@ TEST_P(FileSinkTest, JsonLinesExactlyOnceCommitsNothingWhenTheJobFails) {
   std::string directory = dir.Path("out");
   {
     Dataflow flow;
-    flow.Source(FromCollection(Records()))
+    flow.Source(CollectionSource(Records()))
         .Map([](const Out& o) {
           if (o.id == 150) throw std::runtime_error("boom");
           return o;
@@ -311,7 +311,7 @@ TEST_P(FileSinkTest, NonFiniteNumbersBecomeJsonNull) {
   std::vector<Out> records = {{1, std::numeric_limits<double>::infinity(), "a", true},
                               {2, std::nan(""), "b", false}};
   Dataflow flow;
-  flow.Source(FromCollection(records)).Sink(JsonLinesSink(path, OutSchema()));
+  flow.Source(CollectionSource(records)).Sink(JsonLinesSink(path, OutSchema()));
   SLUICE_ASSERT_OK(flow.Run(GetParam().Options()));
   EXPECT_THAT(ScratchDirectory::ReadLines(path),
               UnorderedElementsAreArray(
@@ -322,7 +322,7 @@ TEST_P(FileSinkTest, NonFiniteNumbersBecomeJsonNull) {
 TEST_P(FileSinkTest, WriteFailureFailsTheJobNamingThePath) {
   if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
   Dataflow flow;
-  flow.Source(FromCollection(Records())).Sink(CsvSink("/dev/full", OutSchema()));
+  flow.Source(CollectionSource(Records())).Sink(CsvSink("/dev/full", OutSchema()));
   EXPECT_THAT(flow.Run(GetParam().Options()),
               StatusIs(absl::StatusCode::kResourceExhausted, "cannot write '/dev/full'"));
 }
@@ -332,7 +332,7 @@ TEST_P(FileSinkTest, WriteFailureFailsTheJobNamingThePath) {
 TEST_P(FileSinkTest, WriteFailureStopsAnUnboundedJob) {
   if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
   Dataflow flow;
-  flow.Source(Generator([](uint64_t i) {
+  flow.Source(GeneratorSource([](uint64_t i) {
         return Out{static_cast<int64_t>(i), 1.5, "text", true};
       }))
       .Sink(JsonLinesSink("/dev/full", OutSchema()));
@@ -345,7 +345,7 @@ TEST_P(FileSinkTest, BadOutputPathsFailTheBuild) {
   ScratchDirectory dir;
   {
     Dataflow flow;
-    flow.Source(FromCollection(Records()))
+    flow.Source(CollectionSource(Records()))
         .Sink(CsvSink(dir.Path("missing/out.csv"), OutSchema()));
     EXPECT_THAT(flow.Build(GetParam().Options()),
                 StatusIs(absl::StatusCode::kNotFound, dir.Path("missing")));
@@ -353,7 +353,7 @@ TEST_P(FileSinkTest, BadOutputPathsFailTheBuild) {
   {
     std::string file = dir.Write("taken", "x");
     Dataflow flow;
-    flow.Source(FromCollection(Records()))
+    flow.Source(CollectionSource(Records()))
         .Sink(JsonLinesSink(file, OutSchema()).FilePerInstance());
     EXPECT_THAT(flow.Build(GetParam().Options()),
                 StatusIs(absl::StatusCode::kFailedPrecondition, file));
@@ -363,7 +363,7 @@ TEST_P(FileSinkTest, BadOutputPathsFailTheBuild) {
 TEST_P(FileSinkTest, MergedSinkRefusesExplicitParallelism) {
   ScratchDirectory dir;
   Dataflow flow;
-  flow.Source(FromCollection(Records()))
+  flow.Source(CollectionSource(Records()))
       .Sink(CsvSink(dir.Path("out.csv"), OutSchema()))
       .Parallelism(2);
   EXPECT_THAT(flow.Build(GetParam().Options()),

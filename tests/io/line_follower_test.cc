@@ -190,7 +190,8 @@ TEST_F(LineFollowerTest, FollowTextFileInAJob) {
   Append(path_, Text(0, 100));
   Dataflow flow;
   CollectorSink<std::string> sink;
-  flow.Source(FollowTextFile(path_).PollEvery(std::chrono::milliseconds(2))).Sink(sink);
+  flow.Source(FollowedTextSource(path_).PollEvery(std::chrono::milliseconds(2)))
+      .Sink(sink);
   auto job = flow.Build(::sluice::testing::QuietOptions(2));
   ASSERT_TRUE(job.ok()) << job.status();
   ASSERT_TRUE(job->Start().ok());

@@ -81,7 +81,7 @@ class LogSourceTest : public RunConfigTest {};
 TEST_P(LogSourceTest, ReadsEveryRecordOnceInPartitionOrder) {
   ScratchDirectory scratch;
   MakeTopic(scratch.path(), 3, 700);
-  std::vector<LogMessage> got = ReadAll(LogRecords(scratch.path(), "events"));
+  std::vector<LogMessage> got = ReadAll(LogSource(scratch.path(), "events"));
   ASSERT_EQ(got.size(), 3u * 700);
   auto by = ByPartition(got);
   for (int p = 0; p < 3; ++p) {
@@ -94,13 +94,13 @@ TEST_P(LogSourceTest, StartsFromGivenOffsetsOrTheEnd) {
   ScratchDirectory scratch;
   MakeTopic(scratch.path(), 3, 300);
   auto got = ByPartition(
-      ReadAll(LogRecords(scratch.path(), "events").FromOffsets({{0, 100}, {2, 299}})));
+      ReadAll(LogSource(scratch.path(), "events").FromOffsets({{0, 100}, {2, 299}})));
   EXPECT_EQ(got[0].size(), 200u);
   EXPECT_EQ(got[0].front(), Expected(0, 100));
   EXPECT_EQ(got[1].size(), 300u);  // not named: from the earliest
   ASSERT_EQ(got[2].size(), 1u);
   EXPECT_EQ(got[2].front(), Expected(2, 299));
-  EXPECT_TRUE(ReadAll(LogRecords(scratch.path(), "events").FromLatest()).empty());
+  EXPECT_TRUE(ReadAll(LogSource(scratch.path(), "events").FromLatest()).empty());
 }
 
 // Partitions interleave in one instance a batch at a time; without a watermark per
@@ -113,7 +113,7 @@ TEST_P(LogSourceTest, EachPartitionKeepsItsOwnWatermark) {
   CollectorSink<LogMessage> late;
   // A Map and a Filter between the source and the assigner keep the partitions'
   // markers and batches' splits.
-  auto results = flow.Source(LogRecords(scratch.path(), "events"))
+  auto results = flow.Source(LogSource(scratch.path(), "events"))
                      .Map([](const LogMessage& m) { return m; })
                      .Filter([](const LogMessage&) { return true; })
                      .AssignTimestamps([](const LogMessage& m) { return m.timestamp; },
@@ -137,7 +137,7 @@ TEST_P(LogSourceTest, EachPartitionKeepsItsOwnWatermark) {
   EXPECT_EQ(got, want);
 }
 
-// Log to log: what LogAppend writes, LogRecords reads back, every record once, each
+// Log to log: what LogSink writes, LogSource reads back, every record once, each
 // keyed record in its key's partition.
 TEST_P(LogSourceTest, LogAppendWritesEveryRecordOnceToItsKeysPartition) {
   ScratchDirectory scratch;
@@ -148,8 +148,8 @@ TEST_P(LogSourceTest, LogAppendWritesEveryRecordOnceToItsKeysPartition) {
   ASSERT_TRUE(out.ok()) << out.status();
   out->reset();  // the sink opens it
   Dataflow flow;
-  flow.Source(LogRecords(scratch.path(), "events"))
-      .Sink(LogAppend<LogMessage>(scratch.path(), "copies", [](const LogMessage& m) {
+  flow.Source(LogSource(scratch.path(), "events"))
+      .Sink(LogSink<LogMessage>(scratch.path(), "copies", [](const LogMessage& m) {
         LogMessage copy = m;
         if (m.offset % 4 == 0) copy.key.clear();  // some keyless: round robin
         return copy;
@@ -196,7 +196,7 @@ TEST_P(LogSourceTest, ReadsPastOffsetsARepairRecordedAsLost) {
   ASSERT_TRUE(repaired.ok()) << repaired.status();
   ASSERT_EQ(repaired->partitions[1].lost,
             (std::vector<log::OffsetRange>{{gap_from, gap_to}}));
-  auto by = ByPartition(ReadAll(LogRecords(scratch.path(), "events")));
+  auto by = ByPartition(ReadAll(LogSource(scratch.path(), "events")));
   ASSERT_EQ(by[0].size(), 700u);
   std::vector<LogMessage> want;
   for (int64_t o = 0; o < 700; ++o) {
@@ -210,8 +210,8 @@ INSTANTIATE_TEST_SUITE_P(Runs, LogSourceTest, testing::AllRunConfigs(), RunConfi
 TEST(LogSinkTest, AMissingTopicIsNamedWhenTheJobIsBuilt) {
   ScratchDirectory scratch;
   Dataflow flow;
-  flow.Source(FromCollection(std::vector<int>{1, 2}))
-      .Sink(LogAppend<int>(scratch.path(), "nope", [](int i) {
+  flow.Source(CollectionSource(std::vector<int>{1, 2}))
+      .Sink(LogSink<int>(scratch.path(), "nope", [](int i) {
         LogMessage record;
         record.value = std::to_string(i);
         return record;
@@ -226,7 +226,7 @@ TEST(LogSourceErrorsTest, AMissingTopicIsNamedWhenTheJobIsBuilt) {
   MakeTopic(scratch.path(), 1, 10);
   Dataflow flow;
   CollectorSink<LogMessage> sink;
-  flow.Source(LogRecords(scratch.path(), "orders")).Sink(sink);
+  flow.Source(LogSource(scratch.path(), "orders")).Sink(sink);
   auto job = flow.Build(testing::QuietOptions());
   ASSERT_FALSE(job.ok());
   EXPECT_NE(job.status().message().find("no topic 'orders'"), std::string::npos);
@@ -239,14 +239,14 @@ TEST(LogSourceErrorsTest, BadOffsetsAreNamed) {
   {
     Dataflow flow;
     CollectorSink<LogMessage> sink;
-    flow.Source(LogRecords(scratch.path(), "events").FromOffsets({{2, 0}})).Sink(sink);
+    flow.Source(LogSource(scratch.path(), "events").FromOffsets({{2, 0}})).Sink(sink);
     auto job = flow.Build(testing::QuietOptions());
     ASSERT_FALSE(job.ok());
     EXPECT_NE(job.status().message().find("names partition 2"), std::string::npos);
   }
   Dataflow flow;
   CollectorSink<LogMessage> sink;
-  flow.Source(LogRecords(scratch.path(), "events").FromOffsets({{1, 11}})).Sink(sink);
+  flow.Source(LogSource(scratch.path(), "events").FromOffsets({{1, 11}})).Sink(sink);
   absl::Status status = flow.Run(testing::QuietOptions());
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.message().find(
@@ -270,7 +270,7 @@ TEST(LogSourceErrorsTest, DamageFailsTheJobNamingPartitionOffsetAndFile) {
   scratch.Write(fs::relative(first, scratch.path()).string(), bytes);
   Dataflow flow;
   CollectorSink<LogMessage> sink;
-  flow.Source(LogRecords(scratch.path(), "events")).Sink(sink);
+  flow.Source(LogSource(scratch.path(), "events")).Sink(sink);
   absl::Status status = flow.Run(testing::QuietOptions());
   ASSERT_TRUE(absl::IsDataLoss(status)) << status;
   EXPECT_NE(status.message().find("partition 0 at offset 0"), std::string::npos)
@@ -296,7 +296,7 @@ TEST(LogSourceErrorsTest, DamageBeforeTheLastBatchFailsTheJobInsteadOfEndingIt) 
   for (int parallelism : {1, 2}) {
     Dataflow flow;
     CollectorSink<LogMessage> sink;
-    flow.Source(LogRecords(scratch.path(), "events")).Sink(sink);
+    flow.Source(LogSource(scratch.path(), "events")).Sink(sink);
     absl::Status status = flow.Run(testing::QuietOptions(parallelism));
     ASSERT_TRUE(absl::IsDataLoss(status)) << parallelism << " " << status;
     EXPECT_NE(status.message().find(
@@ -323,7 +323,7 @@ TEST(LogSourceErrorsTest, AMissingPartitionDirectoryFailsTheJob) {
   fs::remove_all(scratch.Path("events/partition-1"));
   Dataflow flow;
   CollectorSink<LogMessage> sink;
-  flow.Source(LogRecords(scratch.path(), "events")).Sink(sink);
+  flow.Source(LogSource(scratch.path(), "events")).Sink(sink);
   absl::Status status = flow.Run(testing::QuietOptions());
   ASSERT_TRUE(absl::IsDataLoss(status)) << status;
   EXPECT_NE(status.message().find("topic 'events' partition 1"), std::string::npos)
@@ -341,7 +341,7 @@ TEST(LogSourceFollowTest, RecordsAppendedWhileRunningArrive) {
   for (int parallelism : {1, 2}) {
     Dataflow flow;
     CollectorSink<LogMessage> sink;
-    flow.Source(LogRecords(scratch.path(), "events").Follow(std::chrono::milliseconds(5)))
+    flow.Source(LogSource(scratch.path(), "events").Follow(std::chrono::milliseconds(5)))
         .Sink(sink);
     auto job = flow.Build(testing::QuietOptions(parallelism));
     ASSERT_TRUE(job.ok()) << job.status();

@@ -182,7 +182,7 @@ TEST(OverlappingFilesReaderTest, AnnouncesTakesTurnsAndEndsEachFile) {
   dir.Write("b.txt", "");
   dir.Write("c.txt", "c1\nc2\nc3\n");
   std::unique_ptr<SourceOperator> reader =
-      TextLines(dir.path()).OverlappingFiles(2).CreateInstance();
+      TextLineSource(dir.path()).OverlappingFiles(2).CreateInstance();
   OperatorContext context;
   context.batch_size = 2;
   SLUICE_ASSERT_OK(reader->Open(context));
@@ -205,7 +205,7 @@ TEST(OverlappingFilesReaderTest, FilesReadOneAfterAnotherHaveNoSplits) {
   ScratchDirectory dir;
   dir.Write("a.txt", "a1\na2\na3\n");
   dir.Write("b.txt", "b1\n");
-  std::unique_ptr<SourceOperator> reader = TextLines(dir.path()).CreateInstance();
+  std::unique_ptr<SourceOperator> reader = TextLineSource(dir.path()).CreateInstance();
   OperatorContext context;
   context.batch_size = 2;
   SLUICE_ASSERT_OK(reader->Open(context));
@@ -238,7 +238,7 @@ TEST(OverlappingFilesValidationTest, TextAndJsonLinesSourcesReadEveryFile) {
   dir.Write("b.txt", "b1\n");
   Dataflow flow;
   CollectorSink<std::string> lines;
-  flow.Source(TextLines(dir.path()).OverlappingFiles(1)).Sink(lines);
+  flow.Source(TextLineSource(dir.path()).OverlappingFiles(1)).Sink(lines);
   SLUICE_ASSERT_OK(flow.Run(testing::QuietOptions()));
   EXPECT_THAT(lines.Items(), ::testing::UnorderedElementsAre("a1", "a2", "a3", "b1"));
 

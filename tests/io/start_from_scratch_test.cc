@@ -4,9 +4,10 @@
 // CheckpointOptions::allow_start_from_scratch says so. Checkpoints a kill left
 // incomplete are no reason to refuse. The job: topic "events" (2 partitions) ->
 // (partition, offset) rows -> exactly-once files or topic "results"; with
-// interval_ms = 0 each run to the end leaves exactly one checkpoint, its final one,
+// interval = 0 each run to the end leaves exactly one checkpoint, its final one,
 // so which checkpoint a run restores, and so every row it writes, is known.
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -82,7 +83,7 @@ class StartFromScratchTest : public ::sluice::testing::RunConfigTest {
 
   absl::Status Run(std::string restore_from = "latest", bool allow = false) {
     Dataflow flow;
-    auto rows = flow.Source(LogRecords(base_, "events")).Map([](const LogMessage& m) {
+    auto rows = flow.Source(LogSource(base_, "events")).Map([](const LogMessage& m) {
       return Row{m.partition, m.offset};
     });
     switch (sink_) {
@@ -93,15 +94,15 @@ class StartFromScratchTest : public ::sluice::testing::RunConfigTest {
                       .ExactlyOnce());
         break;
       case SinkKind::kLog:
-        rows.Sink(LogAppend<Row>(base_, "results", ToRecord));
+        rows.Sink(LogSink<Row>(base_, "results", ToRecord));
         break;
       case SinkKind::kLogAtLeastOnce:
-        rows.Sink(LogAppend<Row>(base_, "results", ToRecord).AtLeastOnce());
+        rows.Sink(LogSink<Row>(base_, "results", ToRecord).AtLeastOnce());
         break;
     }
     JobOptions options = Options();
     options.checkpoints.dir = checkpoints_;
-    options.checkpoints.interval_ms = 0;
+    options.checkpoints.interval = std::chrono::milliseconds(0);
     options.checkpoints.restore_from = std::move(restore_from);
     options.checkpoints.allow_start_from_scratch = allow;
     return flow.Run(options);

@@ -1,4 +1,4 @@
-// TextLines end to end: files, directories and globs read by 1 or 2 parallel readers
+// TextLineSource end to end: files, directories and globs read by 1 or 2 parallel readers
 // with re-cut batches; every line exactly once, whatever the line endings.
 #include "io/text_line_source.h"
 
@@ -50,14 +50,15 @@ std::vector<std::string> WriteNumberedFiles(const ScratchDirectory& dir,
 TEST_P(TextLineSourceTest, DirectoryLinesAreReadExactlyOnce) {
   ScratchDirectory dir;
   std::vector<std::string> expected = WriteNumberedFiles(dir, "logs", ".txt");
-  EXPECT_THAT(ReadAll(TextLines(dir.Path("logs"))), UnorderedElementsAreArray(expected));
+  EXPECT_THAT(ReadAll(TextLineSource(dir.Path("logs"))),
+              UnorderedElementsAreArray(expected));
 }
 
 TEST_P(TextLineSourceTest, GlobLinesAreReadExactlyOnce) {
   ScratchDirectory dir;
   std::vector<std::string> expected = WriteNumberedFiles(dir, "logs", ".log");
   WriteNumberedFiles(dir, "logs", ".skip");  // same lines again, not matched
-  EXPECT_THAT(ReadAll(TextLines(dir.Path("logs/part*.log"))),
+  EXPECT_THAT(ReadAll(TextLineSource(dir.Path("logs/part*.log"))),
               UnorderedElementsAreArray(expected));
 }
 
@@ -70,7 +71,7 @@ TEST_P(TextLineSourceTest, OneFileKeepsItsOrder) {
     content += expected.back() + "\n";
   }
   // One file goes to one reader, so even at parallelism 2 its lines stay in order.
-  EXPECT_THAT(ReadAll(TextLines(dir.Write("one.txt", content))),
+  EXPECT_THAT(ReadAll(TextLineSource(dir.Write("one.txt", content))),
               ElementsAreArray(expected));
 }
 
@@ -84,16 +85,17 @@ TEST_P(TextLineSourceTest, LineEndingsAndLastLineWithoutNewline) {
   std::vector<std::string> expected = {
       "alpha", "beta",  "", "gamma",    "one",
       "two",   "three", "", "with bom", "keeps\tinner\rcarriage returns"};
-  EXPECT_THAT(ReadAll(TextLines(dir.Path("in"))), UnorderedElementsAreArray(expected));
+  EXPECT_THAT(ReadAll(TextLineSource(dir.Path("in"))),
+              UnorderedElementsAreArray(expected));
 }
 
 TEST_P(TextLineSourceTest, EmptyFilesAndEmptyDirectoryProduceNothing) {
   ScratchDirectory dir;
   dir.Write("empties/a", "");
   dir.Write("empties/b", "");
-  EXPECT_TRUE(ReadAll(TextLines(dir.Path("empties"))).empty());
+  EXPECT_TRUE(ReadAll(TextLineSource(dir.Path("empties"))).empty());
   std::filesystem::create_directories(dir.Path("nothing"));
-  EXPECT_TRUE(ReadAll(TextLines(dir.Path("nothing"))).empty());
+  EXPECT_TRUE(ReadAll(TextLineSource(dir.Path("nothing"))).empty());
 }
 
 TEST_P(TextLineSourceTest, InvalidUtf8IsABadRecord) {
@@ -102,14 +104,14 @@ TEST_P(TextLineSourceTest, InvalidUtf8IsABadRecord) {
   // Fail: the job stops, naming the file and line.
   {
     Dataflow flow;
-    flow.Source(TextLines(path)).Sink([](const std::string&) {});
+    flow.Source(TextLineSource(path)).Sink([](const std::string&) {});
     EXPECT_THAT(flow.Run(GetParam().Options()),
                 StatusIs(absl::StatusCode::kInvalidArgument,
                          "bad record at " + path + ":2: invalid UTF-8"));
   }
   // Skip: counted.
   {
-    auto source = TextLines(path).OnBadRecord(BadRecordPolicy::Skip());
+    auto source = TextLineSource(path).OnBadRecord(BadRecordPolicy::Skip());
     EXPECT_THAT(ReadAll(source), UnorderedElementsAreArray({"good", "also good"}));
     EXPECT_EQ(source.bad_records().skipped(), 2u);
   }
@@ -120,7 +122,7 @@ TEST_P(TextLineSourceTest, MissingInputFailsTheBuildNamingThePath) {
   for (std::string missing :
        {dir.Path("absent.txt"), dir.Path("absent_dir"), dir.Path("*.none")}) {
     Dataflow flow;
-    flow.Source(TextLines(missing)).Sink([](const std::string&) {});
+    flow.Source(TextLineSource(missing)).Sink([](const std::string&) {});
     EXPECT_THAT(flow.Build(GetParam().Options()),
                 StatusIs(absl::StatusCode::kNotFound, missing));
   }
@@ -130,7 +132,7 @@ TEST_P(TextLineSourceTest, FileRemovedAfterBuildFailsAtStartNamingThePath) {
   ScratchDirectory dir;
   std::string path = dir.Write("vanishing.txt", "x\n");
   Dataflow flow;
-  flow.Source(TextLines(path)).Sink([](const std::string&) {});
+  flow.Source(TextLineSource(path)).Sink([](const std::string&) {});
   absl::StatusOr<Job> job = flow.Build(GetParam().Options());
   SLUICE_ASSERT_OK(job);
   std::filesystem::remove(path);
@@ -149,7 +151,7 @@ TEST_P(TextLineSourceTest, UnreadableFileFailsAtStartNamingThePath) {
     }
   }
   Dataflow flow;
-  flow.Source(TextLines(path)).Sink([](const std::string&) {});
+  flow.Source(TextLineSource(path)).Sink([](const std::string&) {});
   EXPECT_THAT(
       flow.Run(GetParam().Options()),
       StatusIs(absl::StatusCode::kPermissionDenied, "cannot open '" + path + "'"));

@@ -3,6 +3,7 @@
 #include "io/transactional_file_writer.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -185,7 +186,7 @@ TEST_F(TransactionalFileWriterTest, ASecondWriterOfTheSameInstanceIsRefused) {
 TEST_F(TransactionalFileWriterTest, FilesRollByTime) {
   TransactionalFileWriter writer;
   auto options = Options();
-  options.roll_interval_ms = 0;  // every write starts a new file
+  options.roll_interval = std::chrono::milliseconds(0);  // every write starts a new file
   ASSERT_TRUE(writer.Open(options, nullptr).ok());
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(writer.Write(Lines(i, i + 1)).ok());
   ASSERT_TRUE(writer.Finish().ok());

@@ -86,7 +86,7 @@ TEST(UnreadableInputTest, DirectoryWithoutSearchPermissionFails) {
               HasSubstr("PERMISSION_DENIED: cannot examine input '" + dir.Path("in/")));
   const std::string job = RunUnprivileged([&] {
     Dataflow flow;
-    flow.Source(TextLines(dir.Path("in"))).Sink([](const std::string&) {});
+    flow.Source(TextLineSource(dir.Path("in"))).Sink([](const std::string&) {});
     return flow.Build(QuietOptions()).status();
   });
   EXPECT_THAT(job, HasSubstr("PERMISSION_DENIED: operator 'text_lines#0': cannot "
@@ -187,7 +187,7 @@ TEST(UnreadableInputTest, NamedPipeAsTheLocationIsRead) {
   });
   Dataflow flow;
   CollectorSink<std::string> sink;
-  flow.Source(TextLines(pipe)).Sink(sink);
+  flow.Source(TextLineSource(pipe)).Sink(sink);
   SLUICE_EXPECT_OK(flow.Run(QuietOptions()));
   writer.join();
   EXPECT_THAT(sink.Items(), UnorderedElementsAre("one", "two", "three"));

@@ -10,7 +10,7 @@ int main() {
   std::atomic<uint64_t> count{0};
   std::atomic<uint64_t> sum{0};
   sluice::Dataflow flow;
-  flow.Source(sluice::Generator([](uint64_t i) { return i + 1; }).Count(100))
+  flow.Source(sluice::GeneratorSource([](uint64_t i) { return i + 1; }).Count(100))
       .Map([](uint64_t x) { return x * 3; })
       .Filter([](uint64_t x) { return x % 2 == 0; })
       .Sink([&count, &sum](uint64_t x) {
@@ -21,7 +21,6 @@ int main() {
   sluice::JobOptions options;
   options.threads = 2;
   options.parallelism = 2;  // two sink instances: the counters are atomic
-  options.print_metrics = false;
   absl::Status status = flow.Run(options);
   if (!status.ok()) {
     std::fprintf(stderr, "sluice_consumer: %s\n", status.ToString().c_str());
