@@ -31,14 +31,19 @@ class CsvSource final : public SourceSpec<T> {
   CsvSource(std::string location, RecordSchema<T> schema)
       : location_(std::move(location)), schema_(std::move(schema)) {}
 
-  // Every file starts with a header line, which is skipped.
-  CsvSource& Header(bool has_header = true) {
-    format_.skip_first_line = has_header;
-    return *this;
+  // Every file starts with a header line naming the schema's fields in order; a file
+  // whose header differs (other names, another order, more or fewer columns) fails
+  // the job, naming the file and both lists, rather than being read into the wrong
+  // fields.
+  [[nodiscard]] CsvSource Header(bool has_header = true) const {
+    CsvSource copy = *this;
+    copy.format_.header_line = has_header;
+    return copy;
   }
-  CsvSource& Delimiter(char delimiter) {
-    format_.delimiter = delimiter;
-    return *this;
+  [[nodiscard]] CsvSource Delimiter(char delimiter) const {
+    CsvSource copy = *this;
+    copy.format_.delimiter = delimiter;
+    return copy;
   }
   // The files cover the same span of event time (one per server, say): read up to
   // `files_at_once` side by side, with a watermark per file (io/file_reading.h).

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "io/bad_record_policy.h"
 #include "io/file_reading.h"
 #include "io/input_file_set.h"
@@ -125,6 +126,10 @@ class FileSourceReader final : public SourceOperator {
       TextRecord record;
       SLUICE_ASSIGN_OR_RETURN(bool more, records.Next(&record));
       if (!more) return false;
+      if (record.header) {
+        SLUICE_RETURN_IF_ERROR(CheckHeader(record));
+        continue;
+      }
       if (!record.defect.empty()) {
         SLUICE_RETURN_IF_ERROR(
             policy_.Report(record.file, record.line, record.defect, record.text));
@@ -141,6 +146,20 @@ class FileSourceReader final : public SourceOperator {
           policy_.Report(record.file, record.line, reason, record.text));
     }
     return true;
+  }
+
+  // A header that cannot be read, or that names other fields, fails the job whatever
+  // the bad-record policy: every record of the file would be decoded wrongly.
+  absl::Status CheckHeader(const TextRecord& record) {
+    absl::Status status = record.defect.empty()
+                              ? absl::OkStatus()
+                              : absl::InvalidArgumentError(std::string(record.defect));
+    if constexpr (requires { decoder_.CheckHeader(record.text); }) {
+      if (status.ok()) status = decoder_.CheckHeader(record.text);
+    }
+    if (status.ok()) return status;
+    return absl::InvalidArgumentError(absl::StrCat(std::string(record.file), " line ",
+                                                   record.line, ": ", status.message()));
   }
 
   std::string location_;

@@ -52,6 +52,7 @@ absl::StatusOr<bool> RecordReader::Next(TextRecord* record) {
       current_file_ = next_file_++;
       SLUICE_RETURN_IF_ERROR(lines_.Open(files_[current_file_].path));
       file_open_ = true;
+      awaiting_header_ = format_.header_line;
     }
     Line line;
     SLUICE_ASSIGN_OR_RETURN(bool more, NextLineInFile(&line));
@@ -60,11 +61,13 @@ absl::StatusOr<bool> RecordReader::Next(TextRecord* record) {
       file_open_ = false;
       continue;
     }
-    if (format_.skip_first_line && line.number == 1) continue;
     if (format_.skip_blank_lines && line.text.empty()) continue;
+    const bool header = awaiting_header_;
+    awaiting_header_ = false;
     record->file = files_[current_file_].path;
     record->line = line.number;
     record->defect = {};
+    record->header = header;
     if (format_.quoted_line_breaks && quotes_.EndsInsideQuotes(line.text)) {
       return JoinQuotedLines(line, record);
     }

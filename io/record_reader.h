@@ -17,7 +17,9 @@
 namespace sluice {
 
 struct RecordFormat {
-  bool skip_first_line = false;  // every file starts with a header line
+  // Every file starts with a header line (its first line that is not blank, when
+  // blank lines are skipped); Next returns it marked `header`.
+  bool header_line = false;
   bool skip_blank_lines = false;
   bool quoted_line_breaks = false;  // CSV: a quoted field may continue on the next line
   char delimiter = ',';             // for finding those quoted fields
@@ -30,6 +32,7 @@ struct TextRecord {
   // Non-empty if the record is bad before any decoding (invalid UTF-8, an
   // unterminated quoted field); it then goes to the bad-record policy as it is.
   std::string_view defect;
+  bool header = false;  // the first line of a file whose format has a header line
 };
 
 // Not thread-safe; one per reading task.
@@ -61,6 +64,7 @@ class RecordReader {
   size_t next_file_ = 0;
   size_t current_file_ = 0;
   bool file_open_ = false;
+  bool awaiting_header_ = false;  // the file's header line is still to come
   LineReader lines_;
   // Lines read while looking for the end of a quoted field that never ended; they
   // are read again as records of their own.

@@ -123,6 +123,63 @@ TEST_P(CsvSourceTest, EmptyFilesProduceNothing) {
   EXPECT_TRUE(ReadAll(CsvSource(dir.Path("in"), TxnSchema()).Header()).empty());
 }
 
+TEST_P(CsvSourceTest, HeaderWithSpacesAroundTheNamesIsAccepted) {
+  ScratchDirectory dir;
+  std::string path = dir.Write(
+      "t.csv", "\n card , amount,merchant ,flagged,\tlevel\n" + CsvLine(0, "\n"));
+  EXPECT_THAT(ReadAll(CsvSource(path, TxnSchema()).Header()),
+              ElementsAreArray({ExpectedTxn(0)}));
+}
+
+// Fields are read by position, so a header naming other columns, or the same ones in
+// another order, would put every value in the wrong field: the job fails, whatever
+// the bad-record policy, naming the file and both lists.
+TEST_P(CsvSourceTest, HeaderThatDiffersFromTheSchemaFailsTheJob) {
+  struct Case {
+    std::string header;
+    std::string message;
+  };
+  const Case cases[] = {
+      {"amount,card,merchant,flagged,level",
+       "line 1: the header does not match the schema: column 1 is 'amount' where the "
+       "schema has 'card' (header: amount,card,merchant,flagged,level; schema: "
+       "card,amount,merchant,flagged,level)"},
+      {"card,amount,merchant,flagged", "4 columns where the schema has 5 fields"},
+      {"card,amount,merchant,flagged,level,extra", "6 columns where the schema has 5"},
+      {"card,amount,shop,flagged,level",
+       "column 3 is 'shop' where the schema has 'merchant'"},
+  };
+  for (const Case& c : cases) {
+    for (bool skip_bad_records : {false, true}) {
+      ScratchDirectory dir;
+      dir.Write("in/a_good.csv",
+                "card,amount,merchant,flagged,level\n" + CsvLine(1, "\n"));
+      std::string bad = dir.Write("in/b_bad.csv", c.header + "\n" + CsvLine(2, "\n"));
+      auto source = CsvSource(dir.Path("in"), TxnSchema()).Header();
+      if (skip_bad_records) source = source.OnBadRecord(BadRecordPolicy::Skip());
+      Dataflow flow;
+      flow.Source(source).Sink([](const Txn&) {});
+      absl::Status status = flow.Run(Options());
+      EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument, c.message))
+          << c.header;
+      EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument, bad + " line 1"));
+      EXPECT_EQ(source.bad_records().skipped(), 0u);
+    }
+  }
+}
+
+TEST_P(CsvSourceTest, HeaderOptionsAreValuesThatLeaveTheOriginalAsItWas) {
+  ScratchDirectory dir;
+  std::string path = dir.Write("t.csv", "card,amount,merchant,flagged,level\n");
+  auto plain = CsvSource(path, TxnSchema());
+  auto with_header = plain.Header();
+  EXPECT_TRUE(ReadAll(with_header).empty());
+  // `plain` still reads the first line as a record, which is then a bad one.
+  Dataflow flow;
+  flow.Source(plain).Sink([](const Txn&) {});
+  EXPECT_THAT(flow.Run(Options()), StatusIs(absl::StatusCode::kInvalidArgument, "card"));
+}
+
 TEST_P(CsvSourceTest, MissingInputFailsTheBuildNamingThePath) {
   ScratchDirectory dir;
   Dataflow flow;
