@@ -74,6 +74,7 @@ class KeyedStream {
         input_.template Then<typename F::Output>("process", KeyedEdge(), [key_fn, fn] {
           return std::make_unique<KeyedProcessOperator<K, T, KeyFn, F>>(key_fn, fn);
         });
+    input_.graph()->node(out.node_id()).needs_event_time = true;
     AddSideOutputs<Sides>(out, std::make_index_sequence<std::tuple_size_v<Sides>>{});
     return ProcessedStream<typename F::Output, Sides>(std::move(out));
   }

@@ -1,6 +1,8 @@
 #include "engine/logical_graph.h"
 
+#include <algorithm>
 #include <set>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -142,8 +144,45 @@ absl::Status LogicalGraph::Validate() const {
     }
   }
   if (!has_source) return absl::InvalidArgumentError("the dataflow has no source");
-  SLUICE_RETURN_IF_ERROR(TopologicalOrder().status());
+  SLUICE_ASSIGN_OR_RETURN(std::vector<int> order, TopologicalOrder());
+  return CheckEventTime(order);
+}
+
+// Without this check the job would start and fail at the operator's first batch.
+absl::Status LogicalGraph::CheckEventTime(const std::vector<int>& order) const {
+  std::vector<bool> has_event_time(nodes_.size(), false);
+  for (int id : order) {
+    const LogicalNode& node = nodes_[id];
+    bool inputs_have_it = !node.inputs.empty();
+    for (const LogicalEdge& edge : node.inputs) {
+      inputs_have_it = inputs_have_it && has_event_time[edge.from];
+    }
+    has_event_time[id] = node.assigns_event_time || inputs_have_it;
+    if (!node.needs_event_time) continue;
+    for (const LogicalEdge& edge : node.inputs) {
+      if (has_event_time[edge.from]) continue;
+      return absl::InvalidArgumentError(absl::StrCat(
+          "operator '", node.name, "' (", node.kind,
+          ") needs event time, but its input '", nodes_[edge.from].name,
+          "' has none: call AssignTimestamps(fn, strategy) on the stream before it, "
+          "best right after its source ('",
+          UntimedSourceOf(edge.from, has_event_time).name,
+          "'), so each source split has a watermark"));
+    }
+  }
   return absl::OkStatus();
+}
+
+const LogicalNode& LogicalGraph::UntimedSourceOf(
+    int id, const std::vector<bool>& has_event_time) const {
+  while (!nodes_[id].inputs.empty()) {
+    const std::vector<LogicalEdge>& inputs = nodes_[id].inputs;
+    auto untimed = std::find_if(inputs.begin(), inputs.end(), [&](const LogicalEdge& e) {
+      return !has_event_time[e.from];
+    });
+    id = (untimed != inputs.end() ? *untimed : inputs.front()).from;
+  }
+  return nodes_[id];
 }
 
 std::string LogicalGraph::ToText() const {

@@ -58,6 +58,10 @@ struct LogicalNode {
   std::vector<std::pair<std::type_index, std::string>> input_types;
   std::vector<SideOutput> side_outputs;  // output k >= 1 is side_outputs[k - 1]
   bool is_sink = false;
+  // Event time: AssignTimestamps gives it; every other operator passes it on when all
+  // its inputs have it. Windows, joins and keyed process functions need it.
+  bool assigns_event_time = false;
+  bool needs_event_time = false;
   std::function<std::unique_ptr<SourceOperator>()> make_source;  // sources only
   std::function<std::unique_ptr<Operator>()> make_operator;      // everything else
   std::function<absl::Status()> validate;                        // optional
@@ -80,7 +84,8 @@ class LogicalGraph {
   int ConsumerCount(int id, int output) const;
 
   // Checks the graph: at least one source, every edge's types agree, no cycles, every
-  // non-sink output is consumed, names are unique, connector options are valid.
+  // non-sink output is consumed, names are unique, connector options are valid, and
+  // every operator that needs event time gets it.
   absl::Status Validate() const;
 
   // Nodes ordered so every producer precedes its consumers; error on a cycle.
@@ -90,6 +95,11 @@ class LogicalGraph {
   std::string ToDot() const;
 
  private:
+  absl::Status CheckEventTime(const std::vector<int>& order) const;
+  // A source whose events reach `id` without event time (`has_event_time` per node).
+  const LogicalNode& UntimedSourceOf(int id,
+                                     const std::vector<bool>& has_event_time) const;
+
   std::vector<LogicalNode> nodes_;
 };
 

@@ -123,6 +123,7 @@ class Stream {
     Stream<T> out = Then<T>("timestamps", Edge(), [ts_fn, strategy] {
       return std::make_unique<TimestampAssignerOperator<T, F>>(ts_fn, strategy);
     });
+    graph_->node(out.node_).assigns_event_time = true;
     if constexpr (std::is_same_v<Strategy, WatermarkStrategy>) {
       graph_->node(out.node_).validate = [strategy] { return strategy.Validate(); };
     } else {

@@ -42,6 +42,7 @@ Stream<R> AddTwoInputNode(std::string kind, const JoinInputs<A, KeyA, B, KeyB>& 
   node.inputs = {inputs.left_edge, std::move(right_edge)};
   node.make_operator = std::move(factory);
   node.validate = std::move(validate);
+  node.needs_event_time = true;  // every join matches or expires by event time
   const auto& graph = inputs.left.graph();
   return Stream<R>(graph, graph->AddNode(std::move(node)));
 }

@@ -185,6 +185,7 @@ class WindowedStream {
                 trigger.value_or(WindowTrigger::OnWatermark()), lateness, late_output);
           }
         });
+    out.graph()->node(out.node_id()).needs_event_time = true;
     SetValidate(out);
     if (late_output_) {
       out.graph()
@@ -216,6 +217,7 @@ class WindowedStream {
     // Same parallelism as the input, so the planner chains the two.
     const LogicalNode& from = input_.graph()->node(input_.node_id());
     LogicalNode& pre = input_.graph()->node(partials.node_id());
+    pre.needs_event_time = true;
     pre.parallelism = from.parallelism;
     pre.max_parallelism = from.max_parallelism;
     LogicalEdge edge;

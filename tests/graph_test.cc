@@ -1,4 +1,6 @@
 // Logical graph validation and printing, and the planner's fusion and exchanges.
+#include <chrono>
+#include <cstdint>
 #include <string>
 
 #include "engine/planner.h"
@@ -122,6 +124,67 @@ TEST(GraphValidationTest, CycleIsReported) {
   b.inputs.push_back(LogicalEdge{a_id, Partitioning::kForward, {}});
   graph.AddNode(b);
   EXPECT_THAT(graph.Validate(), StatusIs(absl::StatusCode::kInvalidArgument, "cycle"));
+}
+
+// A window, join or keyed process function needs event time on every input; without
+// it the job used to start and fail at the operator's first batch.
+TEST(GraphValidationTest, OperatorThatNeedsEventTimeWithoutItFailsTheBuild) {
+  Dataflow flow;
+  flow.Source(Numbers())
+      .Name("numbers")
+      .Map([](const int& x) { return 2 * x; })
+      .Name("doubled")
+      .KeyBy([](const int& x) { return x % 3; })
+      .Window(TumblingWindows(std::chrono::milliseconds(10)))
+      .Aggregate(aggregates::Count())
+      .Name("per_key")
+      .Sink([](const auto&) {});
+  EXPECT_THAT(flow.Build(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "needs event time, but its input 'doubled' has none: call "
+                       "AssignTimestamps(fn, strategy) on the stream before it, best "
+                       "right after its source ('numbers')"));
+}
+
+TEST(GraphValidationTest, EventTimeFlowsThroughOperatorsThatKeepIt) {
+  Dataflow flow;
+  flow.Source(Numbers())
+      .Name("numbers")
+      .AssignTimestamps([](const int& x) { return int64_t{x}; },
+                        WatermarkStrategy::Monotonous())
+      .Map([](const int& x) { return 2 * x; })
+      .Filter([](const int& x) { return x > 2; })
+      .KeyBy([](const int& x) { return x % 3; })
+      .Window(TumblingWindows(std::chrono::milliseconds(10)))
+      .Aggregate(aggregates::Count())
+      .Map([](const auto& r) { return r.value; })
+      .KeyBy([](const int64_t& n) { return n; })
+      .Window(TumblingWindows(std::chrono::milliseconds(100)))
+      .Aggregate(aggregates::Count())
+      .Sink([](const auto&) {});
+  EXPECT_THAT(flow.Build().status(), IsOk());
+}
+
+// A union has event time only if every input has it.
+TEST(GraphValidationTest, UnionOfTimedAndUntimedStreamsHasNoEventTime) {
+  Dataflow flow;
+  auto timed = flow.Source(Numbers())
+                   .Name("timed_source")
+                   .AssignTimestamps([](const int& x) { return int64_t{x}; },
+                                     WatermarkStrategy::Monotonous());
+  auto untimed = flow.Source(Numbers()).Name("untimed_source");
+  timed.Union(untimed)
+      .Name("both")
+      .KeyBy([](const int& x) { return x; })
+      .Window(TumblingWindows(std::chrono::milliseconds(10)))
+      .Aggregate(aggregates::Count())
+      .Sink([](const auto&) {});
+  EXPECT_THAT(
+      flow.Build(),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "its input 'both' has none: call AssignTimestamps(fn, strategy) on "
+               "the stream before it, best right after its source "
+               "('untimed_source')"));
 }
 
 TEST(GraphPrintingTest, TextAndDotNameOperatorsEdgesAndTypes) {
