@@ -78,6 +78,19 @@ class Job::Impl {
     for (const auto& metrics : metrics_) out.push_back(metrics->Snapshot());
     return out;
   }
+  OperatorMetricsSnapshot MetricsOfNode(int node) const {
+    OperatorMetricsSnapshot total;
+    total.name = graph_.node(node).name;
+    total.instance = -1;
+    std::lock_guard<std::mutex> lock(metrics_mutex_);
+    if (static_cast<size_t>(node) >= metrics_of_node_.size()) return total;
+    for (const OperatorMetrics* metrics : metrics_of_node_[node]) {
+      OperatorMetricsSnapshot one = metrics->Snapshot();
+      total.parallelism = one.parallelism;
+      total.Add(one);
+    }
+    return total;
+  }
   double WallSeconds() const {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!started_) return 0;
@@ -577,6 +590,15 @@ absl::Status Job::Run() {
   return Wait();
 }
 std::vector<OperatorMetricsSnapshot> Job::Metrics() const { return impl_->Metrics(); }
+
+absl::StatusOr<OperatorMetricsSnapshot> Job::MetricsOfNode(const LogicalGraph& graph,
+                                                           int node) const {
+  if (graph.id() != impl_->graph_.id() || node < 0 || node >= impl_->graph_.size()) {
+    return absl::InvalidArgumentError(
+        "MetricsOf: the stream belongs to another dataflow than this job's");
+  }
+  return impl_->MetricsOfNode(node);
+}
 std::string Job::MetricsTable() const {
   return FormatMetricsTable(impl_->Metrics(), impl_->WallSeconds());
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "engine/job_options.h"
 #include "engine/logical_graph.h"
 #include "engine/physical_plan.h"
@@ -43,6 +44,15 @@ class Job {
 
   // Per operator instance, readable while the job runs.
   std::vector<OperatorMetricsSnapshot> Metrics() const;
+  // The metrics of one operator, summed over its instances (`instance` is -1), by
+  // the handle its builder returned, a Stream or what Sink returns:
+  //   auto windows = keyed.Window(...).Aggregate(...);  ...
+  //   job->MetricsOf(windows)->late_records
+  // Fails if the handle belongs to another dataflow. Zeros before Start().
+  template <class StreamOrSink>
+  absl::StatusOr<OperatorMetricsSnapshot> MetricsOf(const StreamOrSink& handle) const {
+    return MetricsOfNode(*handle.graph(), handle.node_id());
+  }
   std::string MetricsTable() const;
 
   const LogicalGraph& graph() const;
@@ -50,6 +60,8 @@ class Job {
   std::string PlanText() const;
 
  private:
+  absl::StatusOr<OperatorMetricsSnapshot> MetricsOfNode(const LogicalGraph& graph,
+                                                        int node) const;
   class Impl;
   explicit Job(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -1,6 +1,7 @@
 #include "engine/logical_graph.h"
 
 #include <algorithm>
+#include <atomic>
 #include <set>
 #include <vector>
 
@@ -37,6 +38,11 @@ int LogicalGraph::ConsumerCount(int id, int output) const {
     }
   }
   return count;
+}
+
+LogicalGraph::LogicalGraph() {
+  static std::atomic<uint64_t> next_id{1};
+  id_ = next_id.fetch_add(1, std::memory_order_relaxed);
 }
 
 absl::StatusOr<std::vector<int>> LogicalGraph::TopologicalOrder() const {

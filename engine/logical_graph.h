@@ -71,6 +71,11 @@ struct LogicalNode {
 
 class LogicalGraph {
  public:
+  LogicalGraph();
+  // Identifies a Dataflow's graph and its copies (a Job's), so that a stream handle
+  // can be checked to belong to a job.
+  uint64_t id() const { return id_; }
+
   // Returns the new node's id.
   int AddNode(LogicalNode node);
   LogicalNode& node(int id) { return nodes_[id]; }
@@ -101,6 +106,7 @@ class LogicalGraph {
                                      const std::vector<bool>& has_event_time) const;
 
   std::vector<LogicalNode> nodes_;
+  uint64_t id_;
 };
 
 }  // namespace sluice

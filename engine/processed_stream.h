@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <tuple>
 #include <utility>
 
@@ -14,6 +15,16 @@ template <class R, class Sides>
 class ProcessedStream : public Stream<R> {
  public:
   explicit ProcessedStream(Stream<R> main) : Stream<R>(std::move(main)) {}
+
+  // As Stream's, but keeping this type, so .Name("p").SideOutput<0>() compiles.
+  ProcessedStream Name(std::string name) const {
+    Stream<R>::Name(std::move(name));
+    return *this;
+  }
+  ProcessedStream Parallelism(int parallelism) const {
+    Stream<R>::Parallelism(parallelism);
+    return *this;
+  }
 
   // Side output I (0-based): what the function sent with ctx.EmitSide<I>(...), with
   // the timestamps current at the time.

@@ -48,6 +48,7 @@ class SinkRef {
     return *this;
   }
   int node_id() const { return node_; }
+  const std::shared_ptr<LogicalGraph>& graph() const { return graph_; }
 
  private:
   std::shared_ptr<LogicalGraph> graph_;
@@ -139,13 +140,16 @@ class Stream {
   // Merges this stream with others of the same type.
   template <class... Others>
   Stream<T> Union(const Others&... others) const {
-    static_assert((std::is_same_v<Others, Stream<T>> && ...),
+    // Window and process results derive from Stream<T> and are streams of T too.
+    static_assert((std::is_base_of_v<Stream<T>, Others> && ...),
                   "Union: every stream must have the same event type");
     LogicalNode node = NewNode<T>("union");
     node.inputs.push_back(Edge());
-    (node.inputs.push_back(LogicalEdge{
-         others.graph_ == graph_ ? others.node_ : -1, others.next_, {}, others.output_}),
-     ...);
+    auto edge_from = [this](const Stream<T>& other) {
+      return LogicalEdge{other.graph_ == graph_ ? other.node_ : -1, other.next_, {},
+                         other.output_};
+    };
+    (node.inputs.push_back(edge_from(others)), ...);
     node.make_operator = [] { return std::make_unique<UnionOperator>(); };
     return Stream<T>(graph_, graph_->AddNode(std::move(node)));
   }

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -58,6 +59,16 @@ class WindowedResult : public Stream<WindowResult<K, R>> {
  public:
   explicit WindowedResult(Stream<WindowResult<K, R>> results)
       : Stream<WindowResult<K, R>>(std::move(results)) {}
+
+  // As Stream's, but keeping this type, so .Name("w").LateData() compiles.
+  WindowedResult Name(std::string name) const {
+    Stream<WindowResult<K, R>>::Name(std::move(name));
+    return *this;
+  }
+  WindowedResult Parallelism(int parallelism) const {
+    Stream<WindowResult<K, R>>::Parallelism(parallelism);
+    return *this;
+  }
 
   // The events that came too late for every window they belong to, with their
   // timestamps.

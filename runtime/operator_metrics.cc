@@ -26,6 +26,17 @@ OperatorMetricsSnapshot OperatorMetrics::Snapshot() const {
   return s;
 }
 
+void OperatorMetricsSnapshot::Add(const OperatorMetricsSnapshot& other) {
+  records_in += other.records_in;
+  records_out += other.records_out;
+  busy_nanos += other.busy_nanos;
+  blocked_nanos += other.blocked_nanos;
+  late_records += other.late_records;
+  state_entries += other.state_entries;
+  input_queued += other.input_queued;
+  input_capacity += other.input_capacity;
+}
+
 std::string FormatMetricsTable(const std::vector<OperatorMetricsSnapshot>& metrics,
                                double wall_seconds) {
   // Keep the operators in first-seen (topological) order.
@@ -37,15 +48,7 @@ std::string FormatMetricsTable(const std::vector<OperatorMetricsSnapshot>& metri
       order.push_back(m.name);
       continue;
     }
-    OperatorMetricsSnapshot& sum = it->second;
-    sum.records_in += m.records_in;
-    sum.records_out += m.records_out;
-    sum.busy_nanos += m.busy_nanos;
-    sum.blocked_nanos += m.blocked_nanos;
-    sum.late_records += m.late_records;
-    sum.state_entries += m.state_entries;
-    sum.input_queued += m.input_queued;
-    sum.input_capacity += m.input_capacity;
+    it->second.Add(m);
   }
   std::string out = absl::StrFormat("%-28s %4s %14s %14s %10s %11s %9s %10s %12s\n",
                                     "operator", "par", "records in", "records out",

@@ -37,6 +37,9 @@ struct OperatorMetricsSnapshot {
   uint64_t state_entries = 0;  // keys (or windows) held in keyed state
   size_t input_queued = 0;     // batches waiting in its input channels
   size_t input_capacity = 0;   // total capacity of those channels
+
+  // Adds another instance's counts (the name, instance and parallelism stay).
+  void Add(const OperatorMetricsSnapshot& other);
 };
 
 // Cache-line aligned: the metrics of different instances are allocated one after

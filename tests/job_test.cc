@@ -108,17 +108,16 @@ TEST(JobTest, SlowSinkBoundsEventsInFlight) {
   options.channel_capacity = 4;
   Dataflow flow;
   std::atomic<uint64_t> sunk{0};
-  flow.Source(GeneratorSource([](uint64_t i) { return i; }))
-      .Name("fast")
-      .KeyBy([](const uint64_t& x) { return x; })
-      .Reduce([](const uint64_t& a, const uint64_t&) { return a; })
-      .Name("keyed")
-      .Sink([&sunk](const uint64_t&) {
-        if (sunk.fetch_add(1) % 256 == 0) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(2));
-        }
-      })
-      .Name("slow");
+  auto fast = flow.Source(GeneratorSource([](uint64_t i) { return i; })).Name("fast");
+  auto slow = fast.KeyBy([](const uint64_t& x) { return x; })
+                  .Reduce([](const uint64_t& a, const uint64_t&) { return a; })
+                  .Name("keyed")
+                  .Sink([&sunk](const uint64_t&) {
+                    if (sunk.fetch_add(1) % 256 == 0) {
+                      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                    }
+                  })
+                  .Name("slow");
   auto job = flow.Build(options);
   ASSERT_THAT(job, IsOk());
   SLUICE_ASSERT_OK(job->Start());
@@ -131,6 +130,10 @@ TEST(JobTest, SlowSinkBoundsEventsInFlight) {
       if (m.name == "fast") produced += m.records_out;
       if (m.name == "slow") consumed += m.records_in;
     }
+    // The typed accessor sums the same instances (read after, so it is not smaller).
+    EXPECT_GE(job->MetricsOf(fast)->records_out, produced);
+    EXPECT_EQ(job->MetricsOf(fast)->name, "fast");
+    EXPECT_EQ(job->MetricsOf(slow)->parallelism, 2);
     max_in_flight = std::max(max_in_flight, produced - consumed);
   }
   job->Cancel();
@@ -146,6 +149,17 @@ TEST(JobTest, SlowSinkBoundsEventsInFlight) {
     if (m.name == "fast") blocked += m.blocked_nanos;
   }
   EXPECT_GT(blocked, 0u) << "the source never waited on a full channel";
+}
+
+TEST(JobTest, MetricsOfAStreamOfAnotherDataflowFails) {
+  Dataflow flow, other;
+  flow.Source(GeneratorSource([](uint64_t i) { return i; }).Count(10))
+      .Sink([](const uint64_t&) {});
+  auto foreign = other.Source(GeneratorSource([](uint64_t i) { return i; }).Count(10));
+  auto job = flow.Build(QuietOptions());
+  ASSERT_THAT(job, IsOk());
+  EXPECT_THAT(job->MetricsOf(foreign),
+              StatusIs(absl::StatusCode::kInvalidArgument, "another dataflow"));
 }
 
 double ProcessCpuSeconds() {

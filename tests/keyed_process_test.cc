@@ -165,7 +165,8 @@ TEST_P(KeyedProcessTest, SideOutputsCarryWhatTheFunctionSent) {
                     .AssignTimestamps([](const Ping& p) { return p.time; },
                                       WatermarkStrategy::BoundedOutOfOrderness(kBound))
                     .KeyBy([](const Ping& p) { return p.device; })
-                    .Process(Router{});
+                    .Process(Router{})
+                    .Name("router");  // keeps the type: SideOutput<I>() still works
   routed.Sink(main_sink);
   routed.SideOutput<0>().Sink(thirds_sink);
   routed.SideOutput<1>().Sink(odd_sink);

@@ -324,9 +324,12 @@ TEST_P(WindowLatenessTest, FinalValuesAndLateCountMatchReplay) {
                       .Window(SlidingWindows(kSize, kSlide))
                       .AllowedLateness(kLateness);
   if (side_output) windowed = windowed.LateDataSideOutput();
-  auto results = windowed.Aggregate(
-      aggregates::Sum<int64_t>([](const Reading& r) { return r.value; }));
-  results.Name("windows").Sink(sink);
+  // Naming keeps the result's type, so LateData() is reachable after Name().
+  auto results =
+      windowed
+          .Aggregate(aggregates::Sum<int64_t>([](const Reading& r) { return r.value; }))
+          .Name("windows");
+  results.Sink(sink);
   if (side_output) results.LateData().Sink(late_sink);
   JobOptions options = testing::QuietOptions(parallelism);
   options.batch_size = 1;
@@ -370,11 +373,10 @@ TEST_P(WindowLatenessTest, FinalValuesAndLateCountMatchReplay) {
     }
   }
   EXPECT_EQ(firings.size(), expected_firings.size());
-  uint64_t late = 0;
-  for (const auto& m : job->Metrics()) {
-    if (m.name == "windows") late += m.late_records;
-  }
-  EXPECT_EQ(late, expected_late);
+  auto window_metrics = job->MetricsOf(results);
+  ASSERT_TRUE(window_metrics.ok()) << window_metrics.status();
+  EXPECT_EQ(window_metrics->name, "windows");
+  EXPECT_EQ(window_metrics->late_records, expected_late);
   if (side_output) {
     std::vector<int64_t> late_times;
     for (const Reading& r : late_sink.Items()) late_times.push_back(r.time);

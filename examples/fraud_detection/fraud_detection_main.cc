@@ -238,10 +238,7 @@ int Run() {
     }
     return 1;
   }
-  uint64_t processed = 0;
-  for (const auto& m : job->Metrics()) {
-    if (m.name == "transactions") processed += m.records_out;
-  }
+  const uint64_t processed = job->MetricsOf(read)->records_out;
   if (checkpoint_dir.empty()) {
     PrintSummary(log->Sorted(), processed, generator);
   } else {
