@@ -33,27 +33,27 @@ class KeyedStream {
   // fn(const T& accumulated, const T& event) -> T. Emits the updated value per event.
   template <class F>
   Stream<T> Reduce(F fn) const {
-    static_assert(ReduceFunction<F, T>,
-                  "Reduce(fn): fn must be callable as fn(const T& accumulated, const T& "
-                  "next) and return the new accumulated T");
-    KeyFn key_fn = key_fn_;
-    return input_.template Then<T>("reduce", KeyedEdge(), [key_fn, fn] {
-      return std::make_unique<KeyedReduceOperator<K, T, KeyFn, F>>(key_fn, fn);
-    });
+    return AddReduce</*kAtEnd=*/false>("reduce", std::move(fn));
+  }
+  // As Reduce, but emits nothing per event: when the input ends, one final value per
+  // key, without event time (a bounded job's total per key). A job that is cancelled
+  // or stopped with a savepoint emits none; one restored from a checkpoint goes on.
+  template <class F>
+  Stream<T> ReduceAtEnd(F fn) const {
+    return AddReduce</*kAtEnd=*/true>("reduce_at_end", std::move(fn));
   }
 
   // An aggregate object with CreateAccumulator() -> Acc, Add(Acc&, const T&) and
   // Result(const K&, const Acc&) -> R. Emits the key's updated result per event.
   template <class A>
   auto Aggregate(A aggregate) const {
-    static_assert(AggregateFunction<A, K, T>,
-                  "Aggregate(a): a must provide CreateAccumulator() -> Acc, "
-                  "Add(Acc&, const T&) and Result(const K& key, const Acc&) -> R");
-    using R = AggregateResult<A, K>;
-    KeyFn key_fn = key_fn_;
-    return input_.template Then<R>("aggregate", KeyedEdge(), [key_fn, aggregate] {
-      return std::make_unique<KeyedAggregateOperator<K, T, KeyFn, A>>(key_fn, aggregate);
-    });
+    return AddAggregate</*kAtEnd=*/false>("aggregate", std::move(aggregate));
+  }
+  // As Aggregate, but emits one final result per key when the input ends (see
+  // ReduceAtEnd).
+  template <class A>
+  auto AggregateAtEnd(A aggregate) const {
+    return AddAggregate</*kAtEnd=*/true>("aggregate_at_end", std::move(aggregate));
   }
 
   // A keyed process function: an object with nested types State and Output,
@@ -134,6 +134,35 @@ class KeyedStream {
   }
 
  private:
+  template <bool kAtEnd, class F>
+  Stream<T> AddReduce(std::string kind, F fn) const {
+    static_assert(ReduceFunction<F, T>,
+                  "Reduce(fn): fn must be callable as fn(const T& accumulated, const T& "
+                  "next) and return the new accumulated T");
+    KeyFn key_fn = key_fn_;
+    Stream<T> out = input_.template Then<T>(std::move(kind), KeyedEdge(), [key_fn, fn] {
+      return std::make_unique<KeyedReduceOperator<K, T, KeyFn, F, kAtEnd>>(key_fn, fn);
+    });
+    out.graph()->node(out.node_id()).drops_event_time = kAtEnd;
+    return out;
+  }
+
+  template <bool kAtEnd, class A>
+  auto AddAggregate(std::string kind, A aggregate) const {
+    static_assert(AggregateFunction<A, K, T>,
+                  "Aggregate(a): a must provide CreateAccumulator() -> Acc, "
+                  "Add(Acc&, const T&) and Result(const K& key, const Acc&) -> R");
+    using R = AggregateResult<A, K>;
+    KeyFn key_fn = key_fn_;
+    Stream<R> out =
+        input_.template Then<R>(std::move(kind), KeyedEdge(), [key_fn, aggregate] {
+          return std::make_unique<KeyedAggregateOperator<K, T, KeyFn, A, kAtEnd>>(
+              key_fn, aggregate);
+        });
+    out.graph()->node(out.node_id()).drops_event_time = kAtEnd;
+    return out;
+  }
+
   // This stream as a join's left input and `other` as its right one, both keyed.
   template <class B, class KeyB>
   JoinInputs<T, KeyFn, B, KeyB> InputsWith(const KeyedStream<K, B, KeyB>& other) const {

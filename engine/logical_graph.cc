@@ -163,7 +163,8 @@ absl::Status LogicalGraph::CheckEventTime(const std::vector<int>& order) const {
     for (const LogicalEdge& edge : node.inputs) {
       inputs_have_it = inputs_have_it && has_event_time[edge.from];
     }
-    has_event_time[id] = node.assigns_event_time || inputs_have_it;
+    has_event_time[id] =
+        node.assigns_event_time || (inputs_have_it && !node.drops_event_time);
     if (!node.needs_event_time) continue;
     for (const LogicalEdge& edge : node.inputs) {
       if (has_event_time[edge.from]) continue;

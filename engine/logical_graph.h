@@ -59,8 +59,10 @@ struct LogicalNode {
   std::vector<SideOutput> side_outputs;  // output k >= 1 is side_outputs[k - 1]
   bool is_sink = false;
   // Event time: AssignTimestamps gives it; every other operator passes it on when all
-  // its inputs have it. Windows, joins and keyed process functions need it.
+  // its inputs have it, except those that drop it (results at end of input). Windows,
+  // joins and keyed process functions need it.
   bool assigns_event_time = false;
+  bool drops_event_time = false;
   bool needs_event_time = false;
   std::function<std::unique_ptr<SourceOperator>()> make_source;  // sources only
   std::function<std::unique_ptr<Operator>()> make_operator;      // everything else

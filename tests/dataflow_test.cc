@@ -1,5 +1,6 @@
 // End-to-end dataflow tests: results checked against brute-force computations, at
 // parallelism 1 and 2 and with re-cut batch boundaries.
+#include <chrono>
 #include <climits>
 #include <map>
 #include <numeric>
@@ -176,6 +177,62 @@ TEST_P(DataflowTest, KeyedAggregateMatchesBruteForce) {
   }
   EXPECT_EQ(emitted, kCount);
   EXPECT_EQ(got, expected);
+}
+
+// ReduceAtEnd and AggregateAtEnd: exactly one result per key, its final value, and
+// nothing per event; with event time on the input (timestamps are dropped, so a keyed
+// rolling reduce after them still runs).
+TEST_P(DataflowTest, AtEndOperatorsEmitOneFinalResultPerKey) {
+  constexpr uint64_t kCount = 30000;
+  auto make = [](uint64_t i) {
+    return Txn{MixBits(i) % 1000, static_cast<int64_t>(MixBits(i + 1) % 100000)};
+  };
+  std::map<uint64_t, int64_t> sums;
+  std::map<uint64_t, std::pair<int64_t, int64_t>> count_and_max;
+  for (uint64_t i = 0; i < kCount; ++i) {
+    Txn t = make(i);
+    sums[t.card] += t.amount;
+    auto [it, inserted] = count_and_max.try_emplace(t.card, 0, INT64_MIN);
+    it->second.first += 1;
+    it->second.second = std::max(it->second.second, t.amount);
+  }
+
+  Dataflow flow;
+  CollectorSink<Txn> reduced;
+  CollectorSink<std::tuple<uint64_t, int64_t, int64_t>> aggregated;
+  CollectorSink<Txn> grand_total;
+  auto timed = flow.Source(GeneratorSource(make).Count(kCount))
+                   .AssignTimestamps([](const Txn& t) { return t.amount; },
+                                     WatermarkStrategy::BoundedOutOfOrderness(
+                                         std::chrono::milliseconds(100000)));
+  auto keyed = timed.KeyBy([](const Txn& t) { return t.card; });
+  auto totals = keyed.ReduceAtEnd([](const Txn& a, const Txn& b) {
+    return Txn{a.card, a.amount + b.amount};
+  });
+  totals.Sink(reduced);
+  totals.KeyBy([](const Txn&) { return uint64_t{0}; })
+      .ReduceAtEnd([](const Txn& a, const Txn& b) {
+        return Txn{0, a.amount + b.amount};
+      })
+      .Sink(grand_total);
+  keyed.AggregateAtEnd(CountAndMax{}).Sink(aggregated);
+  SLUICE_ASSERT_OK(flow.Run(Options()));
+
+  std::map<uint64_t, int64_t> got_sums;
+  for (const Txn& t : reduced.Items()) {
+    EXPECT_TRUE(got_sums.emplace(t.card, t.amount).second)
+        << "card " << t.card << " twice";
+  }
+  EXPECT_EQ(got_sums, sums);
+  std::map<uint64_t, std::pair<int64_t, int64_t>> got_aggregates;
+  for (const auto& [card, count, max] : aggregated.Items()) {
+    EXPECT_TRUE(got_aggregates.emplace(card, std::pair{count, max}).second);
+  }
+  EXPECT_EQ(got_aggregates, count_and_max);
+  int64_t total = 0;
+  for (const auto& [card, sum] : sums) total += sum;
+  ASSERT_EQ(grand_total.Items().size(), 1u);
+  EXPECT_EQ(grand_total.Items()[0].amount, total);
 }
 
 INSTANTIATE_TEST_SUITE_P(Configs, DataflowTest,

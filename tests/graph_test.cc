@@ -165,6 +165,24 @@ TEST(GraphValidationTest, EventTimeFlowsThroughOperatorsThatKeepIt) {
   EXPECT_THAT(flow.Build().status(), IsOk());
 }
 
+// Results at end of input carry no event time.
+TEST(GraphValidationTest, WindowAfterReduceAtEndFailsTheBuild) {
+  Dataflow flow;
+  flow.Source(Numbers())
+      .Name("numbers")
+      .AssignTimestamps([](const int& x) { return int64_t{x}; },
+                        WatermarkStrategy::Monotonous())
+      .KeyBy([](const int& x) { return x % 3; })
+      .ReduceAtEnd([](const int& a, const int& b) { return a + b; })
+      .Name("totals")
+      .KeyBy([](const int& x) { return x; })
+      .Window(TumblingWindows(std::chrono::milliseconds(10)))
+      .Aggregate(aggregates::Count())
+      .Sink([](const auto&) {});
+  EXPECT_THAT(flow.Build(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                     "its input 'totals' has none"));
+}
+
 // A union has event time only if every input has it.
 TEST(GraphValidationTest, UnionOfTimedAndUntimedStreamsHasNoEventTime) {
   Dataflow flow;

@@ -1,10 +1,9 @@
-// word_count: counts the words of text files (a file, a directory or a glob) and
-// writes "word,count" rows to a CSV file, most frequent first on stdout.
+// word_count: counts the words of text files (a file, a directory or a glob), writes
+// "word,count" rows to a CSV file and prints the most frequent words. One bounded
+// dataflow: ReduceAtEnd gives each word's final count when the input ends.
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
-#include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -53,28 +52,30 @@ int Run() {
     lines = lines.OnBadRecord(sluice::BadRecordPolicy::Skip());
   }
 
-  // The rolling count emits every update; the final count of a word is its largest.
-  std::mutex mutex;
-  std::map<std::string, int64_t> finals;
+  // One final count per word when the input ends; each goes to the CSV file and to
+  // a collector for the summary below.
+  sluice::CollectorSink<WordCount> totals;
   sluice::Dataflow flow;
-  flow.Source(lines)
-      .Name("lines")
-      .FlatMap<std::string>(SplitWords)
-      .Name("split")
-      .Map([](const std::string& word) {
-        return WordCount{word, 1};
-      })
-      .KeyBy([](const WordCount& wc) { return wc.word; })
-      .Reduce([](const WordCount& a, const WordCount& b) {
-        return WordCount{a.word, a.count + b.count};
-      })
-      .Name("count")
-      .Sink([&](const WordCount& wc) {
-        std::lock_guard<std::mutex> lock(mutex);
-        int64_t& best = finals[wc.word];
-        best = std::max(best, wc.count);
-      })
-      .Name("totals");
+  auto counts = flow.Source(lines)
+                    .Name("lines")
+                    .FlatMap<std::string>(SplitWords)
+                    .Name("split")
+                    .Map([](const std::string& word) {
+                      return WordCount{word, 1};
+                    })
+                    .KeyBy([](const WordCount& wc) { return wc.word; })
+                    .ReduceAtEnd([](const WordCount& a, const WordCount& b) {
+                      return WordCount{a.word, a.count + b.count};
+                    })
+                    .Name("count");
+  counts
+      .Sink(sluice::CsvSink<WordCount>(absl::GetFlag(FLAGS_output),
+                                       sluice::RecordSchema<WordCount>()
+                                           .Field("word", &WordCount::word)
+                                           .Field("count", &WordCount::count))
+                .Header())
+      .Name("csv");
+  counts.Sink(totals).Name("totals");
   sluice::JobOptions options;
   options.parallelism = absl::GetFlag(FLAGS_parallelism);
   options.print_metrics = true;  // the table on stderr when the job ends
@@ -84,24 +85,10 @@ int Run() {
     return 1;
   }
 
-  std::vector<WordCount> sorted;
-  for (const auto& [word, count] : finals) sorted.push_back({word, count});
+  std::vector<WordCount> sorted = totals.Items();
   std::sort(sorted.begin(), sorted.end(), [](const WordCount& a, const WordCount& b) {
     return a.count != b.count ? a.count > b.count : a.word < b.word;
   });
-  // Writing the final table is a second, bounded dataflow: collection -> CSV file.
-  sluice::Dataflow write;
-  write.Source(sluice::CollectionSource(sorted))
-      .Sink(sluice::CsvSink<WordCount>(absl::GetFlag(FLAGS_output),
-                                       sluice::RecordSchema<WordCount>()
-                                           .Field("word", &WordCount::word)
-                                           .Field("count", &WordCount::count))
-                .Header());
-  status = write.Run();
-  if (!status.ok()) {
-    std::fprintf(stderr, "word_count: %s\n", status.ToString().c_str());
-    return 1;
-  }
   int top = std::min<int>(absl::GetFlag(FLAGS_top), static_cast<int>(sorted.size()));
   for (int i = 0; i < top; ++i) {
     std::printf("%8lld  %s\n", static_cast<long long>(sorted[i].count),
