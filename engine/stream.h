@@ -146,8 +146,8 @@ class Stream {
     LogicalNode node = NewNode<T>("union");
     node.inputs.push_back(Edge());
     auto edge_from = [this](const Stream<T>& other) {
-      return LogicalEdge{other.graph_ == graph_ ? other.node_ : -1, other.next_, {},
-                         other.output_};
+      return LogicalEdge{
+          other.graph_ == graph_ ? other.node_ : -1, other.next_, {}, other.output_};
     };
     (node.inputs.push_back(edge_from(others)), ...);
     node.make_operator = [] { return std::make_unique<UnionOperator>(); };
