@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "runtime/checkpoint/checkpoint_completion_record.h"
 #include "runtime/checkpoint/checkpoint_storage.h"
+#include "tests/checkpoint_state_of.h"
 #include "tests/io/scratch_directory.h"
 
 namespace sluice {
@@ -21,12 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::sluice::testing::ScratchDirectory;
 
-// State i of checkpoint id, 100 + 977 i bytes whose content depends on both.
-std::string StateOf(int64_t id, int i) {
-  std::string bytes(static_cast<size_t>(100 + i * 977), '\0');
-  for (size_t k = 0; k < bytes.size(); ++k) bytes[k] = static_cast<char>(id * 31 + i + k);
-  return bytes;
-}
+using ::sluice::testing::StateOf;
 
 // Three pieces of state, each in its own file: 0.state, 1.state, 2.state.
 void Commit(CheckpointStorage& storage, int64_t id) {

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "runtime/storage/posix_file.h"
+#include "tests/checkpoint_state_of.h"
 #include "tests/io/scratch_directory.h"
 
 namespace sluice {
@@ -21,12 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::sluice::testing::ScratchDirectory;
 
-// State i of checkpoint id: sizes vary, content depends on both.
-std::string StateOf(int64_t id, int i) {
-  std::string bytes(static_cast<size_t>(100 + i * 977), '\0');
-  for (size_t k = 0; k < bytes.size(); ++k) bytes[k] = static_cast<char>(id * 31 + i + k);
-  return bytes;
-}
+using ::sluice::testing::StateOf;
 
 void Commit(CheckpointStorage& storage, int64_t id, int states = 3) {
   auto writer = storage.Begin(id);

@@ -1,11 +1,11 @@
 #include "io/log/partition_meta.h"
 
 #include <algorithm>
-#include <cstring>
 #include <filesystem>
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "io/log/fixed_width.h"
 #include "runtime/storage/crc32c.h"
 #include "runtime/storage/posix_file.h"
 
@@ -19,18 +19,6 @@ constexpr size_t kRangeBytes = 16;
 // Files beyond this are damage: a million repaired gaps is far past any real log.
 constexpr uint64_t kMaxBytes = kFixedBytes + kRangeBytes * (uint64_t{1} << 20);
 
-template <class T>
-void Put(std::string& out, T value) {
-  out.append(reinterpret_cast<const char*>(&value), sizeof(T));
-}
-template <class T>
-T Take(std::string_view& in) {
-  T value;
-  std::memcpy(&value, in.data(), sizeof(T));
-  in.remove_prefix(sizeof(T));
-  return value;
-}
-
 uint32_t FsyncCode(FsyncPolicy policy) {
   return policy == FsyncPolicy::kEveryBatch ? 0
          : policy == FsyncPolicy::kInterval ? 1
@@ -39,14 +27,14 @@ uint32_t FsyncCode(FsyncPolicy policy) {
 
 // The settings as Encode wrote them; false for an unknown fsync code.
 bool TakeConfig(std::string_view& in, LogConfig* config) {
-  config->partitions = Take<int32_t>(in);
-  config->index_interval_bytes = Take<uint32_t>(in);
-  config->segment_bytes = Take<uint64_t>(in);
-  config->retention_bytes = Take<int64_t>(in);
-  config->retention_ms = Take<int64_t>(in);
-  const uint32_t fsync = Take<uint32_t>(in);
-  Take<uint32_t>(in);
-  config->fsync_interval_ms = Take<int64_t>(in);
+  config->partitions = TakeFixed<int32_t>(in);
+  config->index_interval_bytes = TakeFixed<uint32_t>(in);
+  config->segment_bytes = TakeFixed<uint64_t>(in);
+  config->retention_bytes = TakeFixed<int64_t>(in);
+  config->retention_ms = TakeFixed<int64_t>(in);
+  const uint32_t fsync = TakeFixed<uint32_t>(in);
+  TakeFixed<uint32_t>(in);
+  config->fsync_interval_ms = TakeFixed<int64_t>(in);
   if (fsync > 2) return false;
   config->fsync = fsync == 0   ? FsyncPolicy::kEveryBatch
                   : fsync == 1 ? FsyncPolicy::kInterval
@@ -98,24 +86,24 @@ void PartitionMeta::ForgetBefore(int64_t offset) {
 std::string PartitionMeta::Encode() const {
   std::string out;
   out.reserve(kFixedBytes + kRangeBytes * lost.size());
-  Put<uint32_t>(out, kMagic);
-  Put<uint32_t>(out, kVersion);
-  Put<int32_t>(out, config.partitions);
-  Put<uint32_t>(out, config.index_interval_bytes);
-  Put<uint64_t>(out, config.segment_bytes);
-  Put<int64_t>(out, config.retention_bytes);
-  Put<int64_t>(out, config.retention_ms);
-  Put<uint32_t>(out, FsyncCode(config.fsync));
-  Put<uint32_t>(out, 0);
-  Put<int64_t>(out, config.fsync_interval_ms);
-  Put<int64_t>(out, start_offset);
-  Put<uint32_t>(out, static_cast<uint32_t>(lost.size()));
-  Put<uint32_t>(out, 0);
+  PutFixed<uint32_t>(out, kMagic);
+  PutFixed<uint32_t>(out, kVersion);
+  PutFixed<int32_t>(out, config.partitions);
+  PutFixed<uint32_t>(out, config.index_interval_bytes);
+  PutFixed<uint64_t>(out, config.segment_bytes);
+  PutFixed<int64_t>(out, config.retention_bytes);
+  PutFixed<int64_t>(out, config.retention_ms);
+  PutFixed<uint32_t>(out, FsyncCode(config.fsync));
+  PutFixed<uint32_t>(out, 0);
+  PutFixed<int64_t>(out, config.fsync_interval_ms);
+  PutFixed<int64_t>(out, start_offset);
+  PutFixed<uint32_t>(out, static_cast<uint32_t>(lost.size()));
+  PutFixed<uint32_t>(out, 0);
   for (const OffsetRange& r : lost) {
-    Put<int64_t>(out, r.from);
-    Put<int64_t>(out, r.to);
+    PutFixed<int64_t>(out, r.from);
+    PutFixed<int64_t>(out, r.to);
   }
-  Put<uint32_t>(out, Crc32c(out));
+  PutFixed<uint32_t>(out, Crc32c(out));
   return out;
 }
 
@@ -123,9 +111,9 @@ absl::StatusOr<PartitionMeta> PartitionMeta::Decode(std::string_view bytes) {
   if (bytes.size() < kFixedBytes) return absl::DataLossError("it is cut short");
   std::string_view tail = bytes.substr(bytes.size() - 4);
   std::string_view in = bytes.substr(0, bytes.size() - 4);
-  if (Take<uint32_t>(tail) != Crc32c(in)) return absl::DataLossError("CRC mismatch");
-  if (Take<uint32_t>(in) != kMagic) return absl::DataLossError("bad magic number");
-  if (const uint32_t version = Take<uint32_t>(in); version != kVersion) {
+  if (TakeFixed<uint32_t>(tail) != Crc32c(in)) return absl::DataLossError("CRC mismatch");
+  if (TakeFixed<uint32_t>(in) != kMagic) return absl::DataLossError("bad magic number");
+  if (const uint32_t version = TakeFixed<uint32_t>(in); version != kVersion) {
     return absl::FailedPreconditionError(absl::StrCat(
         "format version ", version, "; this build reads version ", kVersion));
   }
@@ -134,15 +122,15 @@ absl::StatusOr<PartitionMeta> PartitionMeta::Decode(std::string_view bytes) {
   if (absl::Status s = meta.config.Validate(); !s.ok()) {
     return absl::DataLossError(s.message());
   }
-  meta.start_offset = Take<int64_t>(in);
-  const uint32_t count = Take<uint32_t>(in);
-  Take<uint32_t>(in);
+  meta.start_offset = TakeFixed<int64_t>(in);
+  const uint32_t count = TakeFixed<uint32_t>(in);
+  TakeFixed<uint32_t>(in);
   if (in.size() != uint64_t{count} * kRangeBytes || meta.start_offset < 0) {
     return absl::DataLossError(absl::StrCat(count, " lost ranges do not fit its size"));
   }
   for (uint32_t i = 0; i < count; ++i) {
-    OffsetRange r{Take<int64_t>(in), 0};
-    r.to = Take<int64_t>(in);
+    OffsetRange r{TakeFixed<int64_t>(in), 0};
+    r.to = TakeFixed<int64_t>(in);
     if (r.from < 0 || r.to <= r.from || (i > 0 && r.from <= meta.lost.back().to)) {
       return absl::DataLossError(
           absl::StrCat("lost range ", r.ToString(), " is invalid"));

@@ -1,13 +1,13 @@
 #include "io/log/producer_table.h"
 
 #include <algorithm>
-#include <cstring>
 #include <filesystem>
 #include <system_error>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "io/log/fixed_width.h"
 #include "runtime/storage/crc32c.h"
 #include "runtime/storage/posix_file.h"
 
@@ -23,18 +23,6 @@ constexpr size_t kEntryBytes = 32;
 constexpr size_t kFixedBytes = 4 + 4 + 8 + 4;
 // Snapshots beyond this are damage (a million producers is far past any real use).
 constexpr uint64_t kMaxSnapshotBytes = kFixedBytes + kEntryBytes * (uint64_t{1} << 20);
-
-template <class T>
-void Put(std::string& out, T value) {
-  out.append(reinterpret_cast<const char*>(&value), sizeof(T));
-}
-template <class T>
-T Take(std::string_view& in) {
-  T value;
-  std::memcpy(&value, in.data(), sizeof(T));
-  in.remove_prefix(sizeof(T));
-  return value;
-}
 
 }  // namespace
 
@@ -79,16 +67,16 @@ std::string ProducerTable::Encode() const {
             [](const auto& a, const auto& b) { return a.first < b.first; });
   std::string out;
   out.reserve(kFixedBytes + kEntryBytes * sorted.size());
-  Put<uint32_t>(out, kMagic);
-  Put<uint32_t>(out, kVersion);
-  Put<uint64_t>(out, sorted.size());
+  PutFixed<uint32_t>(out, kMagic);
+  PutFixed<uint32_t>(out, kVersion);
+  PutFixed<uint64_t>(out, sorted.size());
   for (const auto& [id, entry] : sorted) {
-    Put<uint64_t>(out, id);
-    Put<int64_t>(out, entry.last_sequence);
-    Put<int64_t>(out, entry.last_offset);
-    Put<int64_t>(out, entry.updated_ms);
+    PutFixed<uint64_t>(out, id);
+    PutFixed<int64_t>(out, entry.last_sequence);
+    PutFixed<int64_t>(out, entry.last_offset);
+    PutFixed<int64_t>(out, entry.updated_ms);
   }
-  Put<uint32_t>(out, Crc32c(out));
+  PutFixed<uint32_t>(out, Crc32c(out));
   return out;
 }
 
@@ -96,24 +84,24 @@ absl::StatusOr<ProducerTable> ProducerTable::Decode(std::string_view bytes) {
   if (bytes.size() < kFixedBytes) return absl::DataLossError("it is cut short");
   const uint32_t crc = Crc32c(bytes.substr(0, bytes.size() - 4));
   std::string_view tail = bytes.substr(bytes.size() - 4);
-  if (Take<uint32_t>(tail) != crc) return absl::DataLossError("CRC mismatch");
+  if (TakeFixed<uint32_t>(tail) != crc) return absl::DataLossError("CRC mismatch");
   std::string_view in = bytes.substr(0, bytes.size() - 4);
-  if (Take<uint32_t>(in) != kMagic) return absl::DataLossError("bad magic number");
-  if (const uint32_t version = Take<uint32_t>(in); version != kVersion) {
+  if (TakeFixed<uint32_t>(in) != kMagic) return absl::DataLossError("bad magic number");
+  if (const uint32_t version = TakeFixed<uint32_t>(in); version != kVersion) {
     return absl::FailedPreconditionError(absl::StrCat(
         "format version ", version, "; this build reads version ", kVersion));
   }
-  const uint64_t count = Take<uint64_t>(in);
+  const uint64_t count = TakeFixed<uint64_t>(in);
   if (count > in.size() / kEntryBytes || in.size() != count * kEntryBytes) {
     return absl::DataLossError(absl::StrCat(count, " entries do not fit its size"));
   }
   ProducerTable table;
   for (uint64_t i = 0; i < count; ++i) {
-    const uint64_t id = Take<uint64_t>(in);
+    const uint64_t id = TakeFixed<uint64_t>(in);
     Entry& entry = table.entries_[id];
-    entry.last_sequence = Take<int64_t>(in);
-    entry.last_offset = Take<int64_t>(in);
-    entry.updated_ms = Take<int64_t>(in);
+    entry.last_sequence = TakeFixed<int64_t>(in);
+    entry.last_offset = TakeFixed<int64_t>(in);
+    entry.updated_ms = TakeFixed<int64_t>(in);
   }
   return table;
 }
