@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "flatbuffers/flatbuffers.h"
@@ -216,6 +217,13 @@ absl::StatusOr<RecordBatchView> RecordBatchView::ParseChecked(std::string_view b
     return absl::DataLossError(absl::StrCat(
         "impossible batch header (body of ", h.body_length, " bytes, index of ",
         h.index_length, ", ", h.record_count, " records)"));
+  }
+  // Offsets base_offset .. base_offset + record_count must be representable
+  // (a fuzzed header with base offset INT64_MAX overflowed in record()).
+  if (h.base_offset < 0 ||
+      h.base_offset > std::numeric_limits<int64_t>::max() - int64_t{h.record_count}) {
+    return absl::DataLossError(
+        absl::StrCat("impossible batch header (base offset ", h.base_offset, ")"));
   }
   if (bytes.size() < h.total_size()) {
     return absl::DataLossError(absl::StrCat("the batch needs ", h.total_size(),
