@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "runtime/arena_enqueue.h"
 #include "runtime/task.h"
 
 namespace sluice {
@@ -32,18 +33,20 @@ Scheduler::~Scheduler() {
 
 void Scheduler::Enqueue(Task* task) {
   in_flight_.fetch_add(1, std::memory_order_acq_rel);
-  arena_.enqueue([this, task] {
-    // Tasks turn user exceptions into a failed job themselves; anything that still
-    // escapes must not take the process down or leave Drain() waiting forever.
-    try {
-      task->RunOnce();
-    } catch (...) {
-    }
-    if (in_flight_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      drained_cv_.notify_all();
-    }
-  });
+  ArenaEnqueue(arena_, *this, task);
+}
+
+void Scheduler::RunEnqueued(Task* task) {
+  // Tasks turn user exceptions into a failed job themselves; anything that still
+  // escapes must not take the process down or leave Drain() waiting forever.
+  try {
+    task->RunOnce();
+  } catch (...) {
+  }
+  if (in_flight_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    drained_cv_.notify_all();
+  }
 }
 
 void Scheduler::WakeAt(Task* task, Clock::time_point deadline) {

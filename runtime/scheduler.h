@@ -36,6 +36,8 @@ class Scheduler {
   // Thread-safe. Wakes `task` at `deadline` (or soon after).
   void WakeAt(Task* task, Clock::time_point deadline);
   void TaskFinished(Task* task) { on_task_finished_(task); }
+  // Runs one quantum of an enqueued task, on an arena thread (ArenaEnqueue).
+  void RunEnqueued(Task* task);
 
   // Blocks until every task enqueued so far has stopped running. Call after all
   // tasks finished (or were cancelled) and before destroying them.
