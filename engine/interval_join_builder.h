@@ -1,4 +1,4 @@
-// left.KeyBy(ka).IntervalJoin(right.KeyBy(kb)).Between(lower, upper).Process(fn):
+// left.KeyBy(ka).IntervalJoin(right.KeyBy(kb)).Between(lower, upper).Apply(fn):
 // fn(const A&, const B&) -> R for every pair of the same key with
 // a.timestamp + lower <= b.timestamp <= a.timestamp + upper. See
 // operators/interval_join_operator.h.
@@ -39,9 +39,9 @@ class IntervalJoinBuilder {
   }
 
   template <class F>
-  auto Process(F fn) const {
+  auto Apply(F fn) const {
     static_assert(std::is_invocable_v<const F&, const A&, const B&>,
-                  "IntervalJoin(...).Process(fn): fn must be callable as "
+                  "IntervalJoin(...).Apply(fn): fn must be callable as "
                   "fn(const Left&, const Right&) and return the joined value");
     using R = std::decay_t<std::invoke_result_t<const F&, const A&, const B&>>;
     KeyA key_a = inputs_.key_a;

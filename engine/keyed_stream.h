@@ -97,7 +97,7 @@ class KeyedStream {
   const { return WindowedStream<K, T, KeyFn, W>(input_, KeyedEdge(), key_fn_, assigner); }
 
   // Joins with another keyed stream (same key type): every pair of events whose
-  // timestamps are within bounds. Then .Between(lower, upper).Process(fn).
+  // timestamps are within bounds. Then .Between(lower, upper).Apply(fn).
   template <class B, class KeyB>
   auto IntervalJoin(const KeyedStream<K, B, KeyB>& other) const {
     return IntervalJoinBuilder<K, T, KeyFn, B, KeyB>(InputsWith(other));
@@ -109,10 +109,20 @@ class KeyedStream {
     return WindowJoinBuilder<K, T, KeyFn, B, KeyB>(InputsWith(other));
   }
   // Enriches each event with its key's row, as of the event's time, from a changelog
-  // stream of rows keyed the same way. Then .Ttl(...), .Deletes(pred), .Process(fn).
+  // stream of rows keyed the same way. Then .Ttl(...), .Deletes(pred), .Apply(fn).
   template <class B, class KeyB>
   auto JoinTable(const KeyedStream<K, B, KeyB>& table) const {
     return TableJoinBuilder<K, T, KeyFn, B, KeyB>(InputsWith(table));
+  }
+  // As JoinTable, for a small table: the rows are copied to every instance and the
+  // events stay where they are (not repartitioned by key).
+  template <class B, class KeyB>
+  auto JoinBroadcastTable(const KeyedStream<K, B, KeyB>& table) const {
+    TableJoinBuilder<K, T, KeyFn, B, KeyB> builder(JoinInputs<T, KeyFn, B, KeyB>{
+        input_, input_.Edge(), key_fn_, table.input(), table.input().Broadcast().Edge(),
+        table.key_function()});
+    builder.options_.broadcast = true;
+    return builder;
   }
 
   const KeyFn& key_function() const { return key_fn_; }

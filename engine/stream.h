@@ -163,13 +163,6 @@ class Stream {
     return KeyBy([](const T&) { return uint8_t{0}; }).Window(windows).SingleInstance();
   }
 
-  // Enriches each event with the row of its key from a small changelog table
-  // stream copied to every instance: event_key(const T&) and row_key(const B&) give
-  // the keys. Then .Ttl(...), .Deletes(pred) and .Process(fn); see
-  // engine/table_join_builder.h.
-  template <class B, class KeyA, class KeyB>
-  auto JoinBroadcastTable(const Stream<B>& table, KeyA event_key, KeyB row_key) const;
-
   // The next operator receives batches round-robin across its instances.
   Stream<T> Rebalance() const {
     return Stream<T>(graph_, node_, Partitioning::kRebalance, output_);

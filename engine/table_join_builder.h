@@ -2,9 +2,9 @@
 // event's timestamp, from a changelog stream of rows (see
 // operators/table_join_operator.h).
 //
-//   events.KeyBy(ka).JoinTable(rows.KeyBy(kb)).Process(fn)   // table partitioned by key
-//   events.JoinBroadcastTable(rows, ka, kb).Process(fn)      // table copied to every
-//                                                            // instance (small tables)
+//   events.KeyBy(ka).JoinTable(rows.KeyBy(kb)).Apply(fn)           // by key
+//   events.KeyBy(ka).JoinBroadcastTable(rows.KeyBy(kb)).Apply(fn)  // table copied to
+//                                                                  // every instance
 //
 // fn(const A& event, const B* row) -> R, row nullptr when the key has no valid row.
 #pragma once
@@ -60,9 +60,9 @@ class TableJoinBuilder {
   }
 
   template <class F>
-  auto Process(F fn) const {
+  auto Apply(F fn) const {
     static_assert(std::is_invocable_v<const F&, const A&, const B*>,
-                  "JoinTable(...).Process(fn): fn must be callable as "
+                  "JoinTable(...).Apply(fn): fn must be callable as "
                   "fn(const Event&, const Row* row) (row nullptr when there is none)");
     using R = std::decay_t<std::invoke_result_t<const F&, const A&, const B*>>;
     KeyA key_a = inputs_.key_a;
@@ -83,31 +83,12 @@ class TableJoinBuilder {
  private:
   template <class, class, class, class, class, class>
   friend class TableJoinBuilder;
-  template <class>
-  friend class Stream;
+  template <class, class, class>
+  friend class KeyedStream;
 
   JoinInputs<A, KeyA, B, KeyB> inputs_;  // left: the events, right: the rows
   IsDelete is_delete_;
   TableJoinOptions options_;
 };
-
-template <class T>
-template <class B, class KeyA, class KeyB>
-auto Stream<T>::JoinBroadcastTable(const Stream<B>& table, KeyA event_key,
-                                   KeyB row_key) const {
-  static_assert(std::is_invocable_v<const KeyA&, const T&> &&
-                    std::is_invocable_v<const KeyB&, const B&>,
-                "JoinBroadcastTable(table, event_key, row_key): event_key(const "
-                "Event&) and row_key(const Row&) must return the join key");
-  using K = std::decay_t<std::invoke_result_t<const KeyA&, const T&>>;
-  static_assert(
-      std::is_same_v<K, std::decay_t<std::invoke_result_t<const KeyB&, const B&>>>,
-      "JoinBroadcastTable: event_key and row_key must return the same type");
-  TableJoinBuilder<K, T, KeyA, B, KeyB> builder(
-      JoinInputs<T, KeyA, B, KeyB>{*this, Edge(), std::move(event_key), table,
-                                   table.Broadcast().Edge(), std::move(row_key)});
-  builder.options_.broadcast = true;
-  return builder;
-}
 
 }  // namespace sluice

@@ -119,7 +119,7 @@ TEST_P(JoinTest, IntervalJoinMatchesBruteForce) {
   auto joined = Orders(flow)
                     .IntervalJoin(Payments(flow))
                     .Between(kLower, kUpper)
-                    .Process([](const Order& o, const Payment& p) {
+                    .Apply([](const Order& o, const Payment& p) {
                       return Joined{o.user, o.id, p.id};
                     });
   joined.Map([](const Joined& j) { return Pair{j.order, j.payment}; }).Sink(sink);
@@ -250,7 +250,7 @@ TEST_P(JoinTest, TableJoinSeesTheRowValidAtEachEvent) {
         .JoinTable(Profiles(flow).KeyBy([](const Profile& p) { return p.user; }))
         .Deletes([](const Profile& p) { return p.deleted; })
         .Ttl(ttl)
-        .Process(EnrichFn())
+        .Apply(EnrichFn())
         .Sink(sink);
     SLUICE_ASSERT_OK(flow.Run(Options()));
     std::vector<Enriched> expected = BruteForceEnrich(ttl);
@@ -276,12 +276,11 @@ TEST_P(JoinTest, BroadcastTableJoinMatchesTheKeyedOne) {
   flow.Source(GeneratorSource(MakeOrder).Count(kOrders))
       .AssignTimestamps([](const Order& o) { return o.time; },
                         WatermarkStrategy::BoundedOutOfOrderness(kBound))
-      .JoinBroadcastTable(
-          Profiles(flow), [](const Order& o) { return o.user; },
-          [](const Profile& p) { return p.user; })
+      .KeyBy([](const Order& o) { return o.user; })
+      .JoinBroadcastTable(Profiles(flow).KeyBy([](const Profile& p) { return p.user; }))
       .Deletes([](const Profile& p) { return p.deleted; })
       .Ttl(150)
-      .Process(EnrichFn())
+      .Apply(EnrichFn())
       .Sink(sink);
   SLUICE_ASSERT_OK(flow.Run(Options()));
   EXPECT_THAT(sink.Items(), UnorderedElementsAreArray(BruteForceEnrich(150)));
@@ -305,7 +304,7 @@ TEST(JoinValidationTest, BadJoinsFailToBuildWithAMessage) {
                         .KeyBy([](const Payment& p) { return p.user; });
     orders.IntervalJoin(payments)
         .Between(10, -10)
-        .Process([](const Order& o, const Payment&) { return o.id; })
+        .Apply([](const Order& o, const Payment&) { return o.id; })
         .Sink([](int64_t) {});
     auto job = flow.Build(testing::QuietOptions());
     EXPECT_EQ(job.status().code(), absl::StatusCode::kInvalidArgument);

@@ -388,7 +388,7 @@ TEST(WindowOverflowBuildTest, DurationsTooLongForMillisecondsFailTheBuild) {
          t.KeyBy(KeyOf)
              .JoinTable(t.KeyBy(KeyOf))
              .Ttl(hours::max())
-             .Process([](const Tick& a, const Tick*) { return a; })
+             .Apply([](const Tick& a, const Tick*) { return a; })
              .Name("w")
              .Sink([](const Tick&) {});
        })},
@@ -397,7 +397,7 @@ TEST(WindowOverflowBuildTest, DurationsTooLongForMillisecondsFailTheBuild) {
          t.KeyBy(KeyOf)
              .IntervalJoin(t.KeyBy(KeyOf))
              .Between(hours::min(), hours(1))
-             .Process([](const Tick& a, const Tick&) { return a; })
+             .Apply([](const Tick& a, const Tick&) { return a; })
              .Name("w")
              .Sink([](const Tick&) {});
        })},

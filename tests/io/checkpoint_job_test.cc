@@ -286,11 +286,9 @@ class CheckpointJobTest : public ::testing::TestWithParam<std::tuple<RunConfig, 
       auto table = flow.Source(LogSource(scratch_.path(), "table"))
                        .AssignTimestamps([](const LogMessage& m) { return m.timestamp; },
                                          WatermarkStrategy::Monotonous());
-      timed
-          .JoinBroadcastTable(
-              table, [](const LogMessage& m) { return m.key; },
-              [](const LogMessage& m) { return m.key; })
-          .Process([](const LogMessage& event, const LogMessage* row) {
+      timed.KeyBy([](const LogMessage& m) { return m.key; })
+          .JoinBroadcastTable(table.KeyBy([](const LogMessage& m) { return m.key; }))
+          .Apply([](const LogMessage& event, const LogMessage* row) {
             return Row{event.key, event.timestamp,
                        row == nullptr ? -1 : std::stoll(row->value)};
           })
