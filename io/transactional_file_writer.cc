@@ -12,7 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "runtime/crash_point.h"
+#include "runtime/storage/crash_point.h"
 
 namespace sluice {
 namespace {

@@ -4,7 +4,7 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/crash_point.h"
+#include "runtime/storage/crash_point.h"
 #include "runtime/state/state_codec.h"
 
 namespace sluice {

@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/crash_point.h"
+#include "runtime/storage/crash_point.h"
 
 namespace sluice {
 

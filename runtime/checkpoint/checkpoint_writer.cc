@@ -5,7 +5,7 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/crash_point.h"
+#include "runtime/storage/crash_point.h"
 #include "runtime/storage/crc32c.h"
 #include "runtime/storage/posix_file.h"
 

@@ -67,7 +67,7 @@ absl::Status SyncDirectory(const std::string& path);
 // Writes `bytes` to `path` (in directory `dir`) through a temporary file, fsync,
 // rename and a directory fsync: afterwards the file is there whole, and after a crash
 // at any point it is either whole or absent (a stale `<path>.tmp` may remain). The
-// crash points between the steps (runtime/crash_point.h) are named
+// crash points between the steps (runtime/storage/crash_point.h) are named
 // `<crash_points>.before_fsync`, `.before_rename` and `.before_directory_fsync`.
 absl::Status WriteFileAtomically(const std::string& dir, const std::string& path,
                                  std::string_view bytes,

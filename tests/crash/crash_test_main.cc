@@ -6,7 +6,7 @@
 // computed here: nothing lost, nothing twice.
 //
 // With --crash_points it also crashes the job once at each step of a checkpoint's
-// and the sink's commit (runtime/crash_point.h) and checks the same after a restart.
+// and the sink's commit (runtime/storage/crash_point.h) and checks the same after a restart.
 //
 //   sluice_crash_test --work=/tmp/crash --kills=50 --records_per_partition=400000
 #include <signal.h>

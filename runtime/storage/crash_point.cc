@@ -1,4 +1,4 @@
-#include "runtime/crash_point.h"
+#include "runtime/storage/crash_point.h"
 
 #include <signal.h>
 #include <unistd.h>
