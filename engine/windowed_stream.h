@@ -11,7 +11,9 @@
 //
 // Tumbling and sliding windows with the default trigger run on the sliced fast path
 // (sliced_window_operator.h); a Trigger(...), global windows or a custom assigner use
-// the general TriggeredWindowOperator.
+// the general TriggeredWindowOperator. The choice is made at compile time:
+// Trigger(...) and LateDataSideOutput() change the builder's type (kTriggered,
+// kLateOutput), so a program instantiates only the operators it can run.
 #pragma once
 
 #include <chrono>
@@ -78,7 +80,8 @@ class WindowedResult : public Stream<WindowResult<K, R>> {
   }
 };
 
-template <class K, class T, class KeyFn, class Windows>
+template <class K, class T, class KeyFn, class Windows, bool kTriggered = false,
+          bool kLateOutput = false>
 class WindowedStream {
  public:
   WindowedStream(Stream<T> input, LogicalEdge keyed_edge, KeyFn key_fn, Windows windows)
@@ -101,8 +104,8 @@ class WindowedStream {
 
   // When windows emit (early, count and processing-time firings) and whether each
   // firing keeps or discards what the window held. See operators/window_trigger.h.
-  WindowedStream Trigger(WindowTrigger trigger) const {
-    WindowedStream copy = *this;
+  auto Trigger(WindowTrigger trigger) const {
+    auto copy = Retyped<true, kLateOutput>();
     copy.trigger_ = trigger;
     return copy;
   }
@@ -118,11 +121,7 @@ class WindowedStream {
   // Sends late events to a side output, read with LateData() on the result, instead
   // of only counting them. (Windows then aggregate every event after the exchange:
   // pre-aggregation folds events before their lateness is known.)
-  WindowedStream LateDataSideOutput() const {
-    WindowedStream copy = *this;
-    copy.late_output_ = true;
-    return copy;
-  }
+  auto LateDataSideOutput() const { return Retyped<kTriggered, true>(); }
 
   // An incremental aggregate: CreateAccumulator(), Add(Acc&, const T&),
   // Merge(Acc& earlier, const Acc& later), Result(const Acc&) -> R. See
@@ -134,10 +133,11 @@ class WindowedStream {
                   "Add(Acc&, const T&), Merge(Acc& into, const Acc& from) and "
                   "Result(const Acc&) -> R, e.g. sluice::aggregates::Count()");
     using Result = WindowedResult<K, WindowAggregateResult<A>, T>;
-    if constexpr (std::is_same_v<Windows, SlicedWindows>) {
-      if (!late_output_ && !trigger_) return Result(BuildPreAggregated(aggregate));
+    if constexpr (std::is_same_v<Windows, SlicedWindows> && !kLateOutput && !kTriggered) {
+      return Result(BuildPreAggregated(aggregate));
+    } else {
+      return Result(Build("window_aggregate", aggregate, AggregateFinish<A>{aggregate}));
     }
-    return Result(Build("window_aggregate", aggregate, AggregateFinish<A>{aggregate}));
   }
 
   // A full-window function fn(const K&, const TimeWindow&, const std::vector<T>&) -> R
@@ -156,6 +156,20 @@ class WindowedStream {
   }
 
  private:
+  template <class, class, class, class, bool, bool>
+  friend class WindowedStream;
+
+  // This builder with the same settings and other compile-time choices.
+  template <bool kTriggeredTo, bool kLateOutputTo>
+  WindowedStream<K, T, KeyFn, Windows, kTriggeredTo, kLateOutputTo> Retyped() const {
+    WindowedStream<K, T, KeyFn, Windows, kTriggeredTo, kLateOutputTo> copy(
+        input_, edge_, key_fn_, windows_);
+    copy.lateness_ = lateness_;
+    copy.trigger_ = trigger_;
+    copy.single_instance_ = single_instance_;
+    return copy;
+  }
+
   template <class A, class Finish>
   auto Build(std::string kind, A aggregate, Finish finish) const {
     using Acc = std::decay_t<decltype(aggregate.CreateAccumulator())>;
@@ -165,40 +179,38 @@ class WindowedStream {
     KeyFn key_fn = key_fn_;
     Windows windows = windows_;
     int64_t lateness = lateness_;
-    std::optional<WindowTrigger> trigger = trigger_;
-    bool late_output = late_output_;
+    WindowTrigger trigger = trigger_.value_or(WindowTrigger::OnWatermark());
+    constexpr bool kSessions = std::is_same_v<Windows, SessionWindowSpec>;
+    constexpr bool kSliced = std::is_same_v<Windows, SlicedWindows>;
     Stream<Result> out = input_.template Then<Result>(
         std::move(kind), edge_,
-        [key_fn, aggregate, finish, windows, lateness, trigger,
-         late_output]() -> std::unique_ptr<Operator> {
-          if constexpr (std::is_same_v<Windows, SessionWindowSpec>) {
-            if (!trigger) {
-              return std::make_unique<SessionWindowOperator<K, T, KeyFn, A, Finish>>(
-                  key_fn, aggregate, finish, windows, lateness);
-            }
+        [key_fn, aggregate, finish, windows, lateness,
+         trigger]() -> std::unique_ptr<Operator> {
+          if constexpr (kSessions && !kTriggered) {
+            return std::make_unique<SessionWindowOperator<K, T, KeyFn, A, Finish>>(
+                key_fn, aggregate, finish, windows, lateness);
+          } else if constexpr (kSessions) {
             return std::make_unique<
                 TriggeredWindowOperator<K, T, KeyFn, SessionWindowAssigner, A, Finish>>(
-                key_fn, SessionWindowAssigner{windows}, aggregate, finish,
-                trigger.value_or(WindowTrigger::OnWatermark()), lateness, late_output);
-          } else if constexpr (std::is_same_v<Windows, SlicedWindows>) {
-            if (!trigger) {
-              return std::make_unique<SlicedWindowOperator<K, T, KeyFn, A, Finish>>(
-                  key_fn, aggregate, finish, windows, lateness);
-            }
+                key_fn, SessionWindowAssigner{windows}, aggregate, finish, trigger,
+                lateness, kLateOutput);
+          } else if constexpr (kSliced && !kTriggered) {
+            return std::make_unique<SlicedWindowOperator<K, T, KeyFn, A, Finish>>(
+                key_fn, aggregate, finish, windows, lateness);
+          } else if constexpr (kSliced) {
             return std::make_unique<
                 TriggeredWindowOperator<K, T, KeyFn, SlicedWindowAssigner, A, Finish>>(
-                key_fn, SlicedWindowAssigner{windows}, aggregate, finish, *trigger,
-                lateness, late_output);
+                key_fn, SlicedWindowAssigner{windows}, aggregate, finish, trigger,
+                lateness, kLateOutput);
           } else {
             return std::make_unique<
                 TriggeredWindowOperator<K, T, KeyFn, Windows, A, Finish>>(
-                key_fn, windows, aggregate, finish,
-                trigger.value_or(WindowTrigger::OnWatermark()), lateness, late_output);
+                key_fn, windows, aggregate, finish, trigger, lateness, kLateOutput);
           }
         });
     out.graph()->node(out.node_id()).needs_event_time = true;
     SetValidate(out);
-    if (late_output_) {
+    if constexpr (kLateOutput) {
       out.graph()
           ->node(out.node_id())
           .side_outputs.push_back(SideOutput{"late", typeid(T), TypeName<T>()});
@@ -288,7 +300,6 @@ class WindowedStream {
   KeyFn key_fn_;
   Windows windows_;
   int64_t lateness_ = 0;
-  bool late_output_ = false;
   std::optional<WindowTrigger> trigger_;
   bool single_instance_ = false;
 };

@@ -323,14 +323,20 @@ TEST_P(WindowLatenessTest, FinalValuesAndLateCountMatchReplay) {
                       .KeyBy([](const Reading& r) { return r.sensor; })
                       .Window(SlidingWindows(kSize, kSlide))
                       .AllowedLateness(kLateness);
-  if (side_output) windowed = windowed.LateDataSideOutput();
-  // Naming keeps the result's type, so LateData() is reachable after Name().
-  auto results =
-      windowed
-          .Aggregate(aggregates::Sum<int64_t>([](const Reading& r) { return r.value; }))
-          .Name("windows");
-  results.Sink(sink);
-  if (side_output) results.LateData().Sink(late_sink);
+  // LateDataSideOutput() changes the builder's type (the window operator is chosen at
+  // compile time), so the two variants are built by one generic lambda.
+  auto aggregate_to_sinks = [&](auto windows) {
+    // Naming keeps the result's type, so LateData() is reachable after Name().
+    auto results =
+        windows
+            .Aggregate(aggregates::Sum<int64_t>([](const Reading& r) { return r.value; }))
+            .Name("windows");
+    results.Sink(sink);
+    if (side_output) results.LateData().Sink(late_sink);
+    return results;
+  };
+  auto results = side_output ? aggregate_to_sinks(windowed.LateDataSideOutput())
+                             : aggregate_to_sinks(windowed);
   JobOptions options = testing::QuietOptions(parallelism);
   options.batch_size = 1;
   auto job = flow.Build(options);
