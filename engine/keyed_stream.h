@@ -161,7 +161,8 @@ class KeyedStream {
   auto AddAggregate(std::string kind, A aggregate) const {
     static_assert(AggregateFunction<A, K, T>,
                   "Aggregate(a): a must provide CreateAccumulator() -> Acc, "
-                  "Add(Acc&, const T&) and Result(const K& key, const Acc&) -> R");
+                  "Add(Acc&, const T&) and Result(const Acc&) -> R or "
+                  "Result(const K& key, const Acc&) -> R (Merge is optional here)");
     using R = AggregateResult<A, K>;
     KeyFn key_fn = key_fn_;
     Stream<R> out =

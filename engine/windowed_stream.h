@@ -28,6 +28,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "engine/stream.h"
+#include "operators/function_concepts.h"
 #include "operators/session_window_operator.h"
 #include "operators/session_windows.h"
 #include "operators/sliced_window_operator.h"
@@ -49,8 +50,8 @@ template <class A>
 struct AggregateFinish {
   A aggregate;
   template <class K, class Acc>
-  auto operator()(const K&, const TimeWindow&, const Acc& acc) const {
-    return aggregate.Result(acc);
+  auto operator()(const K& key, const TimeWindow&, const Acc& acc) const {
+    return AggregateResultFor(aggregate, key, acc);
   }
 };
 
@@ -123,16 +124,23 @@ class WindowedStream {
   // pre-aggregation folds events before their lateness is known.)
   auto LateDataSideOutput() const { return Retyped<kTriggered, true>(); }
 
-  // An incremental aggregate: CreateAccumulator(), Add(Acc&, const T&),
-  // Merge(Acc& earlier, const Acc& later), Result(const Acc&) -> R. See
-  // operators/window_aggregates.h for the built-in ones.
+  // An incremental aggregate, the same contract as KeyedStream::Aggregate
+  // (operators/function_concepts.h) with Merge required: CreateAccumulator(),
+  // Add(Acc&, const T&), Merge(Acc& earlier, const Acc& later), and Result(const Acc&)
+  // or Result(const K&, const Acc&). See operators/window_aggregates.h for the
+  // built-in ones.
   template <class A>
   auto Aggregate(A aggregate) const {
-    static_assert(WindowAggregateFunction<A, T>,
+    static_assert(AggregateFunction<A, K, T>,
                   "Window(...).Aggregate(a): a must provide CreateAccumulator() -> Acc, "
-                  "Add(Acc&, const T&), Merge(Acc& into, const Acc& from) and "
-                  "Result(const Acc&) -> R, e.g. sluice::aggregates::Count()");
-    using Result = WindowedResult<K, WindowAggregateResult<A>, T>;
+                  "Add(Acc&, const T&) and Result(const Acc&) -> R or "
+                  "Result(const K& key, const Acc&) -> R, e.g. "
+                  "sluice::aggregates::Count()");
+    static_assert(MergeableAggregate<A>,
+                  "Window(...).Aggregate(a): windows combine accumulators (slices of "
+                  "sliding windows, merging sessions), so a must also provide "
+                  "Merge(Acc& into, const Acc& from)");
+    using Result = WindowedResult<K, AggregateResult<A, K>, T>;
     if constexpr (std::is_same_v<Windows, SlicedWindows> && !kLateOutput && !kTriggered) {
       return Result(BuildPreAggregated(aggregate));
     } else {
@@ -223,10 +231,10 @@ class WindowedStream {
   // those cross the key-hash exchange to the window operator.
   template <class A>
   auto BuildPreAggregated(A aggregate) const {
-    using Acc = WindowAccumulatorOf<A>;
+    using Acc = AccumulatorOf<A>;
     using Partial = WindowPartial<K, Acc>;
     using Finisher = AggregateFinish<A>;
-    using Result = WindowResult<K, WindowAggregateResult<A>>;
+    using Result = WindowResult<K, AggregateResult<A, K>>;
     KeyFn key_fn = key_fn_;
     Windows windows = windows_;
     int64_t lateness = lateness_;

@@ -44,7 +44,7 @@ class KeyedAggregateOperator final : public Operator {
     for (const T& item : items) {
       auto it = FindOrCreate(item);
       aggregate_.Add(it->second, item);
-      out_items.push_back(aggregate_.Result(it->first, it->second));
+      out_items.push_back(AggregateResultFor(aggregate_, it->first, it->second));
     }
     // Each result takes the timestamp of the event that produced it.
     BatchAs<Result>(result).timestamps.swap(BatchAs<T>(batch).timestamps);
@@ -53,9 +53,10 @@ class KeyedAggregateOperator final : public Operator {
 
   void Finish(Output& out) override {
     if constexpr (kAtEnd) {
-      EmitInBatches<Result>(
-          state_, batch_size_, out,
-          [this](const K& key, const Acc& acc) { return aggregate_.Result(key, acc); });
+      EmitInBatches<Result>(state_, batch_size_, out,
+                            [this](const K& key, const Acc& acc) {
+                              return AggregateResultFor(aggregate_, key, acc);
+                            });
     }
   }
 

@@ -1,5 +1,6 @@
-// Built-in window aggregates (sluice::aggregates::Count(), Sum<V>(fn), ...): each is a
-// WindowAggregateFunction with a small accumulator, so sliding windows share them
+// Built-in aggregates (sluice::aggregates::Count(), Sum<V>(fn), ...): each is a
+// MergeableAggregate (operators/function_concepts.h) with a small accumulator, usable
+// in keyed and window Aggregate alike, so sliding windows share them
 // across slices. `fn` picks the value out of an event: [](const Bid& b) { return b.price;
 // }.
 #pragma once

@@ -142,10 +142,23 @@ struct CountAndMax {
     ++acc.count;
     acc.max = std::max(acc.max, t.amount);
   }
+  // Only windows need it (see OneAggregateServesKeyedAndWindowAggregate).
+  void Merge(Acc& into, const Acc& from) const {
+    into.count += from.count;
+    into.max = std::max(into.max, from.max);
+  }
   std::tuple<uint64_t, int64_t, int64_t> Result(const uint64_t& card,
                                                 const Acc& acc) const {
     return {card, acc.count, acc.max};
   }
+};
+
+// An aggregate whose Result does not take the key.
+struct AmountSum {
+  int64_t CreateAccumulator() const { return 0; }
+  void Add(int64_t& acc, const Txn& t) const { acc += t.amount; }
+  void Merge(int64_t& into, const int64_t& from) const { into += from; }
+  int64_t Result(const int64_t& acc) const { return acc; }
 };
 
 TEST_P(DataflowTest, KeyedAggregateMatchesBruteForce) {
@@ -233,6 +246,66 @@ TEST_P(DataflowTest, AtEndOperatorsEmitOneFinalResultPerKey) {
   for (const auto& [card, sum] : sums) total += sum;
   ASSERT_EQ(grand_total.Items().size(), 1u);
   EXPECT_EQ(grand_total.Items()[0].amount, total);
+}
+
+// One aggregate contract: the same two aggregates, written once, run as keyed rolling
+// aggregates and as sliding-window aggregates (where Merge combines slices), one with
+// a Result that takes the key and one without.
+TEST_P(DataflowTest, OneAggregateServesKeyedAndWindowAggregate) {
+  constexpr uint64_t kCount = 20000;
+  constexpr int64_t kSize = 20000;
+  constexpr int64_t kSlide = 10000;
+  auto make = [](uint64_t i) {
+    return Txn{MixBits(i) % 300, static_cast<int64_t>(MixBits(i + 1) % 100000)};
+  };
+  using Window = std::pair<uint64_t, int64_t>;  // (card, start)
+  std::map<uint64_t, int64_t> sums;
+  std::map<Window, int64_t> window_sums;
+  std::map<Window, std::pair<int64_t, int64_t>> window_count_max;
+  for (uint64_t i = 0; i < kCount; ++i) {
+    Txn t = make(i);  // its timestamp is its amount
+    sums[t.card] += t.amount;
+    int64_t last_start = t.amount / kSlide * kSlide;
+    for (int64_t start = last_start; start > t.amount - kSize; start -= kSlide) {
+      window_sums[{t.card, start}] += t.amount;
+      auto [it, inserted] = window_count_max.try_emplace({t.card, start}, 0, INT64_MIN);
+      it->second.first += 1;
+      it->second.second = std::max(it->second.second, t.amount);
+    }
+  }
+
+  Dataflow flow;
+  CollectorSink<int64_t> keyed_sums;
+  CollectorSink<WindowResult<uint64_t, int64_t>> sum_windows;
+  CollectorSink<WindowResult<uint64_t, std::tuple<uint64_t, int64_t, int64_t>>>
+      count_max_windows;
+  auto keyed =
+      flow.Source(GeneratorSource(make).Count(kCount))
+          .AssignTimestamps(
+              [](const Txn& t) { return t.amount; },
+              WatermarkStrategy::BoundedOutOfOrderness(std::chrono::milliseconds(100000)))
+          .KeyBy([](const Txn& t) { return t.card; });
+  keyed.AggregateAtEnd(AmountSum{}).Sink(keyed_sums);
+  auto windows = keyed.Window(SlidingWindows(kSize, kSlide));
+  windows.Aggregate(AmountSum{}).Sink(sum_windows);
+  windows.Aggregate(CountAndMax{}).Sink(count_max_windows);
+  SLUICE_ASSERT_OK(flow.Run(Options()));
+
+  std::vector<int64_t> expected_sums;
+  for (const auto& [card, sum] : sums) expected_sums.push_back(sum);
+  EXPECT_THAT(keyed_sums.Items(), UnorderedElementsAreArray(expected_sums));
+  std::map<Window, int64_t> got_sums;
+  for (const auto& r : sum_windows.Items()) {
+    EXPECT_TRUE(got_sums.emplace(Window{r.key, r.start}, r.value).second);
+  }
+  EXPECT_EQ(got_sums, window_sums);
+  std::map<Window, std::pair<int64_t, int64_t>> got_count_max;
+  for (const auto& r : count_max_windows.Items()) {
+    const auto& [card, count, max] = r.value;
+    EXPECT_EQ(card, r.key);
+    got_count_max[{r.key, r.start}] = {count, max};
+  }
+  EXPECT_EQ(got_count_max, window_count_max);
 }
 
 INSTANTIATE_TEST_SUITE_P(Configs, DataflowTest,
