@@ -15,13 +15,8 @@ class FilterOperator final : public Operator {
  public:
   explicit FilterOperator(F fn) : fn_(std::move(fn)) {}
 
-  // Output batches keep the input's split: pass the split markers on.
-  void ProcessSplitStart(int64_t split, Output& out) override {
-    out.EmitControl(ElementKind::kSplitStart, split);
-  }
-  void ProcessSplitEnd(int64_t split, Output& out) override {
-    out.EmitControl(ElementKind::kSplitEnd, split);
-  }
+  // Output batches keep the input's split, so the split markers pass on.
+  bool KeepsSplits() const override { return true; }
 
   void ProcessBatch(int, BatchPtr batch, Output& out) override {
     Batch<T>& in = BatchAs<T>(batch);

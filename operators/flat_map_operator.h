@@ -19,13 +19,8 @@ class FlatMapOperator final : public Operator {
     return absl::OkStatus();
   }
 
-  // Output batches keep the input's split: pass the split markers on.
-  void ProcessSplitStart(int64_t split, Output& out) override {
-    out.EmitControl(ElementKind::kSplitStart, split);
-  }
-  void ProcessSplitEnd(int64_t split, Output& out) override {
-    out.EmitControl(ElementKind::kSplitEnd, split);
-  }
+  // Output batches keep the input's split, so the split markers pass on.
+  bool KeepsSplits() const override { return true; }
 
   void ProcessBatch(int, BatchPtr batch, Output& out) override {
     const Batch<In>& in = BatchAs<In>(batch);

@@ -39,23 +39,23 @@ class Operator {
   virtual void ProcessIdleness(bool idle, Output& out) {
     out.EmitControl(ElementKind::kIdleness, idle ? 1 : 0);
   }
+  // True for an operator whose output batches keep their input batch's split (map,
+  // filter, flat map): the two split markers below are then passed on by default, so
+  // that a timestamp assigner after it still sees them. Otherwise they stop here; the
+  // runtime drops them at the chain's end too, as split ids mean something only next
+  // to their source.
+  virtual bool KeepsSplits() const { return false; }
   // The source this operator is chained to finished split `split` (see
-  // Batch::split). Not passed on by default: only an operator whose output batches
-  // keep their input's split (map, filter, flat map) passes it on, so that a
-  // timestamp assigner after it still sees it; the runtime drops it at the chain's
-  // end, as split ids mean something only next to their source.
+  // Batch::split).
   virtual void ProcessSplitEnd(int64_t split, Output& out) {
-    (void)split;
-    (void)out;
+    if (KeepsSplits()) out.EmitControl(ElementKind::kSplitEnd, split);
   }
   // The source this operator is chained to will read a split: announced before its
   // first batch, so that a split with nothing yet, or one read later than another, is
   // waited for. `split` is the id, plus kSplitQueued if the source reads it only after
-  // others (read both with SplitIdOf and IsQueuedSplit, runtime/element.h). Passed on
-  // like ProcessSplitEnd.
+  // others (read both with SplitIdOf and IsQueuedSplit, runtime/element.h).
   virtual void ProcessSplitStart(int64_t split, Output& out) {
-    (void)split;
-    (void)out;
+    if (KeepsSplits()) out.EmitControl(ElementKind::kSplitStart, split);
   }
   // Processing time reached a timer registered through
   // OperatorContext::processing_timers (`now_millis` is the clock's time).
