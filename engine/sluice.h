@@ -6,6 +6,7 @@
 #include "engine/job_options.h"
 #include "engine/keyed_stream.h"
 #include "engine/stream.h"
+#include "engine/window_result_schema.h"
 #include "engine/windowed_stream.h"
 #include "io/bad_record_policy.h"
 #include "io/collection_source.h"

@@ -7,14 +7,19 @@
 //                     .Field("amount", &Txn::amount)
 //                     .OptionalField("merchant", &Txn::merchant);
 //
-// Field types: integers (int8_t to uint64_t; not char), float, double, bool,
-// std::string. Values are parsed strictly (field_codec.h). Copies are cheap: they
-// share the (immutable) field bindings.
+// A field may also sit inside a member struct, given as a path of members
+// (.Field("total", &Out::stats, &Stats::total)), and .Fields(&Out::stats, schema)
+// takes every field of another schema (engine/window_result_schema.h builds one for
+// window results this way). Field types: integers (int8_t to uint64_t; not char),
+// float, double, bool, std::string. Values are parsed strictly (field_codec.h). Copies
+// are cheap: they share the (immutable) field bindings.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -55,20 +60,51 @@ class FieldBinding {
 // Non-empty, distinct field names; checked when a job using the schema is built.
 absl::Status ValidateSchemaFieldNames(const std::vector<std::string>& names);
 
+// The value at the end of a path of members: MemberPath(record, &A::b, &B::c) is
+// record.b.c.
+template <class T, class M>
+decltype(auto) MemberPath(T& record, M member) {
+  return (record.*member);
+}
+template <class T, class M, class... Ms>
+decltype(auto) MemberPath(T& record, M member, Ms... rest) {
+  return MemberPath(record.*member, rest...);
+}
+
 template <class T>
 class RecordSchema {
  public:
-  template <class V>
-  RecordSchema& Field(std::string name, V T::*member) {
-    return Add(std::move(name), member, /*required=*/true);
+  // A field of T, or of a struct inside T given as a path of members:
+  //   .Field("total", &WindowResult<K, Sums>::value, &Sums::total)
+  // Each call returns a changed copy; the schema it is called on is left as it was.
+  template <class M, class... Ms>
+  [[nodiscard]] RecordSchema Field(std::string name, M T::*member, Ms... path) const {
+    return Add(std::move(name), /*required=*/true, member, path...);
   }
+  template <class M, class... Ms>
+  [[nodiscard]] RecordSchema OptionalField(std::string name, M T::*member,
+                                           Ms... path) const {
+    return Add(std::move(name), /*required=*/false, member, path...);
+  }
+  // Every field of `nested`, read from and written to the member `member` of T, under
+  // the names `nested` gives them (a name already in this schema is an error when the
+  // job is built):
+  //   RecordSchema<Out>().Field("id", &Out::id).Fields(&Out::stats, StatsSchema())
   template <class V>
-  RecordSchema& OptionalField(std::string name, V T::*member) {
-    return Add(std::move(name), member, /*required=*/false);
+  [[nodiscard]] RecordSchema Fields(V T::*member, const RecordSchema<V>& nested) const {
+    RecordSchema copy = *this;
+    for (size_t i = 0; i < nested.size(); ++i) {
+      copy.fields_.push_back(
+          std::make_shared<const NestedField<V>>(nested.binding(i), member));
+    }
+    return copy;
   }
 
   size_t size() const { return fields_.size(); }
   const FieldBinding<T>& field(size_t i) const { return *fields_[i]; }
+  const std::shared_ptr<const FieldBinding<T>>& binding(size_t i) const {
+    return fields_[i];
+  }
   std::vector<std::string> Names() const {
     std::vector<std::string> names;
     for (const auto& field : fields_) names.push_back(field->name());
@@ -77,40 +113,74 @@ class RecordSchema {
   absl::Status Validate() const { return ValidateSchemaFieldNames(Names()); }
 
  private:
-  template <class V>
+  // A field at the end of a path of members of T (one member for a direct field).
+  template <class V, class... Path>
   class MemberField final : public FieldBinding<T> {
    public:
-    MemberField(std::string name, V T::*member, bool required)
+    MemberField(std::string name, bool required, Path... path)
         : FieldBinding<T>(std::move(name), FieldCodec<V>::kKind, required),
-          member_(member) {}
+          path_(path...) {}
 
     absl::Status Parse(std::string_view text, T& record) const override {
-      absl::Status status = FieldCodec<V>::Parse(text, record.*member_);
+      absl::Status status = FieldCodec<V>::Parse(text, Get(record));
       if (status.ok()) return status;
       return absl::InvalidArgumentError(
           absl::StrCat("field '", this->name(), "': ", status.message()));
     }
     std::string_view Format(const T& record, std::string* scratch) const override {
-      return FieldCodec<V>::Format(record.*member_, scratch);
+      return FieldCodec<V>::Format(Get(record), scratch);
     }
     void AppendJson(const T& record, std::string* out) const override {
-      FieldCodec<V>::AppendJson(record.*member_, out);
+      FieldCodec<V>::AppendJson(Get(record), out);
     }
 
    private:
+    template <class R>
+    decltype(auto) Get(R& record) const {
+      return std::apply(
+          [&](auto... path) -> decltype(auto) { return MemberPath(record, path...); },
+          path_);
+    }
+
+    std::tuple<Path...> path_;
+  };
+
+  // A field of another schema, applied to the member of T that holds its struct.
+  template <class V>
+  class NestedField final : public FieldBinding<T> {
+   public:
+    NestedField(std::shared_ptr<const FieldBinding<V>> inner, V T::*member)
+        : FieldBinding<T>(inner->name(), inner->kind(), inner->required()),
+          inner_(std::move(inner)),
+          member_(member) {}
+
+    absl::Status Parse(std::string_view text, T& record) const override {
+      return inner_->Parse(text, record.*member_);
+    }
+    std::string_view Format(const T& record, std::string* scratch) const override {
+      return inner_->Format(record.*member_, scratch);
+    }
+    void AppendJson(const T& record, std::string* out) const override {
+      inner_->AppendJson(record.*member_, out);
+    }
+
+   private:
+    std::shared_ptr<const FieldBinding<V>> inner_;
     V T::*member_;
   };
 
-  template <class V>
-  RecordSchema& Add(std::string name, V T::*member, bool required) {
+  template <class... Path>
+  RecordSchema Add(std::string name, bool required, Path... path) const {
+    using V = std::remove_cvref_t<decltype(MemberPath(std::declval<T&>(), path...))>;
     static_assert(SchemaValue<V>,
-                  "RecordSchema::Field: the member must be an integer (not char), "
-                  "float, double, bool or std::string");
+                  "RecordSchema::Field: the member (the last one of a path) must be an "
+                  "integer (not char), float, double, bool or std::string");
+    RecordSchema copy = *this;
     if constexpr (SchemaValue<V>) {  // spares the user errors after the assert's
-      fields_.push_back(
-          std::make_shared<const MemberField<V>>(std::move(name), member, required));
+      copy.fields_.push_back(std::make_shared<const MemberField<V, Path...>>(
+          std::move(name), required, path...));
     }
-    return *this;
+    return copy;
   }
 
   std::vector<std::shared_ptr<const FieldBinding<T>>> fields_;

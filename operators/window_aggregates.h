@@ -10,9 +10,11 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
+#include "operators/function_concepts.h"
 #include "operators/hyper_log_log.h"
 #include "operators/kll_sketch.h"
 #include "runtime/stable_hash.h"
@@ -99,6 +101,53 @@ struct ListAggregate {
   }
 };
 
+// Several aggregates over the same events, with one accumulator holding theirs: the
+// result is std::tuple<R1, R2, ...>, or R{r1, r2, ...} for a struct R with a member
+// per aggregate, in order. It merges when every part does, and passes the key to the
+// parts that take one.
+template <class R, class... A>
+struct CombinedAggregate {
+  using Acc = std::tuple<AccumulatorOf<A>...>;
+  std::tuple<A...> parts;
+
+  Acc CreateAccumulator() const {
+    return std::apply([](const A&... a) { return Acc{a.CreateAccumulator()...}; }, parts);
+  }
+  template <class T>
+  void Add(Acc& acc, const T& event) const {
+    ForEach(
+        [&](const auto& part, auto& part_acc, const auto&) { part.Add(part_acc, event); },
+        acc, acc);
+  }
+  void Merge(Acc& into, const Acc& from) const requires(MergeableAggregate<A>&&...) {
+    ForEach([](const auto& part, auto& part_into,
+               const auto& part_from) { part.Merge(part_into, part_from); },
+            into, from);
+  }
+  template <class K>
+  auto Result(const K& key, const Acc& acc) const {
+    return [&]<size_t... I>(std::index_sequence<I...>) {
+      if constexpr (std::is_void_v<R>) {
+        return std::tuple{
+            AggregateResultFor(std::get<I>(parts), key, std::get<I>(acc))...};
+      } else {
+        return R{AggregateResultFor(std::get<I>(parts), key, std::get<I>(acc))...};
+      }
+    }
+    (std::index_sequence_for<A...>{});
+  }
+
+ private:
+  // fn(part, its accumulator in `acc`, its accumulator in `other`) for every part.
+  template <class Fn>
+  void ForEach(Fn fn, Acc& acc, const Acc& other) const {
+    [&]<size_t... I>(std::index_sequence<I...>) {
+      (fn(std::get<I>(parts), std::get<I>(acc), std::get<I>(other)), ...);
+    }
+    (std::index_sequence_for<A...>{});
+  }
+};
+
 inline CountAggregate Count() { return {}; }
 template <class V, class F>
 SumAggregate<V, F> Sum(F fn) {
@@ -115,6 +164,15 @@ ExtremumAggregate<V, F, true> Max(F fn) {
 template <class F>
 AverageAggregate<F> Average(F fn) {
   return {std::move(fn)};
+}
+
+// Count and sum in one window: Combined(Count(), Sum<double>(fn)) gives a
+// std::tuple<int64_t, double>; Combined<Stats>(Count(), Sum<double>(fn)) gives
+// Stats{count, sum}, which a RecordSchema can name.
+template <class R = void, class... A>
+CombinedAggregate<R, A...> Combined(A... parts) {
+  static_assert(sizeof...(A) > 0, "Combined(): pass at least one aggregate");
+  return {std::tuple<A...>(std::move(parts)...)};
 }
 
 // Approximate distinct count of fn(event) over the window: a HyperLogLog sketch per
