@@ -8,8 +8,8 @@
 #include <utility>
 
 #include "engine/interval_join_builder.h"
-#include "engine/processed_stream.h"
 #include "engine/stream.h"
+#include "engine/stream_with_side_outputs.h"
 #include "engine/table_join_builder.h"
 #include "engine/window_join_builder.h"
 #include "engine/windowed_stream.h"
@@ -59,10 +59,14 @@ class KeyedStream {
   // A keyed process function: an object with nested types State and Output,
   // ProcessElement(const T&, KeyedContext<K, State, Output>&) and
   // OnTimer(int64_t time, KeyedContext<K, State, Output>&). See
-  // operators/keyed_process_operator.h. The input must have event time. Side outputs
-  // declared by the function are read with SideOutput<I>() on the result.
+  // operators/keyed_process_operator.h. The input must have event time. The side
+  // outputs whose tags the function lists in `using SideOutputs = std::tuple<...>`
+  // are read with SideOutput(tag) on the result.
   template <class F>
   auto Process(F fn) const {
+    static_assert(ValidTags<typename SideOutputsOf<F>::type>::value,
+                  "Process(f): f's SideOutputs must be a std::tuple of "
+                  "sluice::OutputTag<Type, \"name\"> types with distinct names");
     static_assert(KeyedProcessFunction<F, K, T>,
                   "Process(f): f must have nested types State (default-constructible) "
                   "and Output, and methods ProcessElement(const T&, "
@@ -75,8 +79,7 @@ class KeyedStream {
           return std::make_unique<KeyedProcessOperator<K, T, KeyFn, F>>(key_fn, fn);
         });
     input_.graph()->node(out.node_id()).needs_event_time = true;
-    AddSideOutputs<Sides>(out, std::make_index_sequence<std::tuple_size_v<Sides>>{});
-    return ProcessedStream<typename F::Output, Sides>(std::move(out));
+    return StreamWithSideOutputs<typename F::Output, Sides>::Declare(std::move(out));
   }
 
   // Cuts the stream into event-time windows per key: TumblingWindows(size),
@@ -179,15 +182,6 @@ class KeyedStream {
   JoinInputs<T, KeyFn, B, KeyB> InputsWith(const KeyedStream<K, B, KeyB>& other) const {
     return {input_,        KeyedEdge(),       key_fn_,
             other.input(), other.KeyedEdge(), other.key_function()};
-  }
-
-  template <class Sides, class R, size_t... I>
-  static void AddSideOutputs(const Stream<R>& out, std::index_sequence<I...>) {
-    auto& node = out.graph()->node(out.node_id());
-    (node.side_outputs.push_back(SideOutput{"side" + std::to_string(I),
-                                            typeid(std::tuple_element_t<I, Sides>),
-                                            TypeName<std::tuple_element_t<I, Sides>>()}),
-     ...);
   }
 
   Stream<T> input_;

@@ -118,8 +118,7 @@ absl::Status LogicalGraph::Validate() const {
           return absl::InvalidArgumentError(absl::StrCat(
               "operator '", node.name, "' reads side output ", edge.from_output, " of '",
               from.name,
-              "', which declares no such output (for a window's late "
-              "events, call LateDataSideOutput() before Aggregate or Process)"));
+              "', which declares no such output"));
         }
         type = from.side_outputs[edge.from_output - 1].type;
         type_name = from.side_outputs[edge.from_output - 1].type_name;

@@ -12,8 +12,8 @@
 // Tumbling and sliding windows with the default trigger run on the sliced fast path
 // (sliced_window_operator.h); a Trigger(...), global windows or a custom assigner use
 // the general TriggeredWindowOperator. The choice is made at compile time:
-// Trigger(...) and LateDataSideOutput() change the builder's type (kTriggered,
-// kLateOutput), so a program instantiates only the operators it can run.
+// Trigger(...) and SideOutputLateData(tag) change the builder's type (kTriggered,
+// LateTags), so a program instantiates only the operators it can run.
 #pragma once
 
 #include <chrono>
@@ -28,7 +28,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "engine/stream.h"
+#include "engine/stream_with_side_outputs.h"
 #include "operators/function_concepts.h"
+#include "operators/output_tag.h"
 #include "operators/session_window_operator.h"
 #include "operators/session_windows.h"
 #include "operators/sliced_window_operator.h"
@@ -55,35 +57,12 @@ struct AggregateFinish {
   }
 };
 
-// The results of a window, and the side output of its late events (available when
-// the windowed stream was built with LateDataSideOutput()).
-template <class K, class R, class T>
-class WindowedResult : public Stream<WindowResult<K, R>> {
- public:
-  explicit WindowedResult(Stream<WindowResult<K, R>> results)
-      : Stream<WindowResult<K, R>>(std::move(results)) {}
-
-  // As Stream's, but keeping this type, so .Name("w").LateData() compiles.
-  WindowedResult Name(std::string name) const {
-    Stream<WindowResult<K, R>>::Name(std::move(name));
-    return *this;
-  }
-  WindowedResult Parallelism(int parallelism) const {
-    Stream<WindowResult<K, R>>::Parallelism(parallelism);
-    return *this;
-  }
-
-  // The events that came too late for every window they belong to, with their
-  // timestamps.
-  Stream<T> LateData() const {
-    return Stream<T>(this->graph(), this->node_id(), Partitioning::kForward,
-                     /*output=*/1);
-  }
-};
-
 template <class K, class T, class KeyFn, class Windows, bool kTriggered = false,
-          bool kLateOutput = false>
+          class LateTags = std::tuple<>>
 class WindowedStream {
+  // Whether late events go to a side output (a tag in LateTags) or are only counted.
+  static constexpr bool kLateOutput = std::tuple_size_v<LateTags> > 0;
+
  public:
   WindowedStream(Stream<T> input, LogicalEdge keyed_edge, KeyFn key_fn, Windows windows)
       : input_(std::move(input)),
@@ -106,7 +85,7 @@ class WindowedStream {
   // When windows emit (early, count and processing-time firings) and whether each
   // firing keeps or discards what the window held. See operators/window_trigger.h.
   auto Trigger(WindowTrigger trigger) const {
-    auto copy = Retyped<true, kLateOutput>();
+    auto copy = Retyped<true, LateTags>();
     copy.trigger_ = trigger;
     return copy;
   }
@@ -119,10 +98,18 @@ class WindowedStream {
     return copy;
   }
 
-  // Sends late events to a side output, read with LateData() on the result, instead
-  // of only counting them. (Windows then aggregate every event after the exchange:
-  // pre-aggregation folds events before their lateness is known.)
-  auto LateDataSideOutput() const { return Retyped<kTriggered, true>(); }
+  // Sends late events to the side output of `Tag` (an OutputTag<T, "name">), read
+  // with SideOutput(tag) on the result, instead of only counting them. (Windows then
+  // aggregate every event after the exchange: pre-aggregation folds events before
+  // their lateness is known.)
+  template <class Tag>
+  auto SideOutputLateData(Tag) const {
+    static_assert(IsOutputTag<Tag> && std::is_same_v<typename Tag::Type, T>,
+                  "SideOutputLateData(tag): tag must be a sluice::OutputTag<T, "
+                  "\"name\"> whose type is the window's input type T");
+    static_assert(!kLateOutput, "SideOutputLateData(tag): called twice");
+    return Retyped<kTriggered, std::tuple<Tag>>();
+  }
 
   // An incremental aggregate, the same contract as KeyedStream::Aggregate
   // (operators/function_concepts.h) with Merge required: CreateAccumulator(),
@@ -140,11 +127,13 @@ class WindowedStream {
                   "Window(...).Aggregate(a): windows combine accumulators (slices of "
                   "sliding windows, merging sessions), so a must also provide "
                   "Merge(Acc& into, const Acc& from)");
-    using Result = WindowedResult<K, AggregateResult<A, K>, T>;
+    using Result =
+        StreamWithSideOutputs<WindowResult<K, AggregateResult<A, K>>, LateTags>;
     if constexpr (std::is_same_v<Windows, SlicedWindows> && !kLateOutput && !kTriggered) {
-      return Result(BuildPreAggregated(aggregate));
+      return Result::Declare(BuildPreAggregated(aggregate));
     } else {
-      return Result(Build("window_aggregate", aggregate, AggregateFinish<A>{aggregate}));
+      return Result::Declare(
+          Build("window_aggregate", aggregate, AggregateFinish<A>{aggregate}));
     }
   }
 
@@ -159,18 +148,18 @@ class WindowedStream {
         "the window's value");
     using R = std::decay_t<std::invoke_result_t<const F&, const K&, const TimeWindow&,
                                                 const std::vector<T>&>>;
-    return WindowedResult<K, R, T>(
+    return StreamWithSideOutputs<WindowResult<K, R>, LateTags>::Declare(
         Build("window_process", aggregates::ListAggregate<T>{}, fn));
   }
 
  private:
-  template <class, class, class, class, bool, bool>
+  template <class, class, class, class, bool, class>
   friend class WindowedStream;
 
   // This builder with the same settings and other compile-time choices.
-  template <bool kTriggeredTo, bool kLateOutputTo>
-  WindowedStream<K, T, KeyFn, Windows, kTriggeredTo, kLateOutputTo> Retyped() const {
-    WindowedStream<K, T, KeyFn, Windows, kTriggeredTo, kLateOutputTo> copy(
+  template <bool kTriggeredTo, class LateTagsTo>
+  WindowedStream<K, T, KeyFn, Windows, kTriggeredTo, LateTagsTo> Retyped() const {
+    WindowedStream<K, T, KeyFn, Windows, kTriggeredTo, LateTagsTo> copy(
         input_, edge_, key_fn_, windows_);
     copy.lateness_ = lateness_;
     copy.trigger_ = trigger_;
@@ -218,11 +207,6 @@ class WindowedStream {
         });
     out.graph()->node(out.node_id()).needs_event_time = true;
     SetValidate(out);
-    if constexpr (kLateOutput) {
-      out.graph()
-          ->node(out.node_id())
-          .side_outputs.push_back(SideOutput{"late", typeid(T), TypeName<T>()});
-    }
     return out;
   }
 

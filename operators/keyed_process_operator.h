@@ -4,11 +4,12 @@
 //
 //   struct Rule {
 //     struct State { int64_t count = 0; };
-//     void ProcessElement(const Txn& txn, sluice::KeyedContext<uint64_t, State, Alert>&
-//     ctx); void OnTimer(int64_t time, sluice::KeyedContext<uint64_t, State, Alert>&
-//     ctx);
+//     using Output = Alert;
+//     using Context = sluice::KeyedContext<uint64_t, State, Alert>;
+//     void ProcessElement(const Txn& txn, Context& ctx);
+//     void OnTimer(int64_t time, Context& ctx);
 //   };
-//   keyed.Process<Alert>(Rule{});
+//   keyed.Process(Rule{});
 //
 // State is one value of the function's State type per key, created on first use:
 // plain members, or state handles (ValueState, ListState, MapState, ReducingState,
@@ -17,9 +18,11 @@
 // handle empty, or ClearState() called) and that has no timer left is dropped.
 // Fields() also makes the state snapshottable (keyed_state()).
 //
-// Side outputs: a function that declares `using SideOutputs = std::tuple<A, B>;`
-// emits to them with ctx.EmitSide<0>(a) / ctx.EmitSide<1>(b); they are the
-// operator's outputs 1, 2, ... (Stream::SideOutput<I>() on the result).
+// Side outputs (operators/output_tag.h): a function that declares
+// `using SideOutputs = std::tuple<TagA, TagB>;` emits to them with
+// ctx.Emit(TagA{}, a); they are the operator's outputs 1, 2, ..., read with
+// SideOutput(TagA{}) on the result. Its context is then
+// KeyedContext<K, State, Output, TagA, TagB>.
 #pragma once
 
 #include <algorithm>
@@ -33,6 +36,7 @@
 
 #include "absl/container/inlined_vector.h"
 #include "operators/event_time_timers.h"
+#include "operators/output_tag.h"
 #include "operators/require_event_time.h"
 #include "runtime/batch_pool.h"
 #include "runtime/event_time.h"
@@ -48,7 +52,7 @@ namespace sluice {
 // What a process function sees of its key: the key, the current timestamp (the
 // event's, or the timer's), the watermark, the key's state, its timers, and where
 // to emit. Valid only during the call it is passed to.
-template <class K, class S, class R, class... Sides>
+template <class K, class S, class R, class... Tags>
 class KeyedContext {
  public:
   const K& key() const { return *key_; }
@@ -106,12 +110,16 @@ class KeyedContext {
     out_->items.push_back(std::move(value));
     out_->timestamps.push_back(timestamp_);
   }
-  // Emits `value` with the current timestamp to side output I (0-based, of the
-  // function's SideOutputs).
-  template <size_t I, class V>
-  void EmitSide(V&& value) {
-    auto& batch = *std::get<I>(*sides_);
-    batch.items.push_back(std::forward<V>(value));
+  // Emits `value` with the current timestamp to the side output of `Tag`, one of
+  // the function's SideOutputs.
+  template <class Tag>
+  void Emit(Tag, typename Tag::Type value) {
+    constexpr size_t kIndex = TagIndex<Tag, std::tuple<Tags...>>::value;
+    static_assert(kIndex < sizeof...(Tags),
+                  "ctx.Emit(tag, value): the tag is not in the function's SideOutputs "
+                  "(nor in the KeyedContext's tag list)");
+    auto& batch = *std::get<kIndex>(*sides_);
+    batch.items.push_back(std::move(value));
     batch.timestamps.push_back(timestamp_);
   }
 
@@ -137,10 +145,10 @@ class KeyedContext {
   const ProcessingTimers* processing_ = nullptr;
   bool processing_timer_ = false;
   Batch<R>* out_ = nullptr;
-  std::tuple<Batch<Sides>*...>* sides_ = nullptr;
+  std::tuple<Batch<typename Tags::Type>*...>* sides_ = nullptr;
 };
 
-// F::SideOutputs as a tuple of types (std::tuple<> when F declares none).
+// F::SideOutputs as a tuple of output tags (std::tuple<> when F declares none).
 template <class F>
 struct SideOutputsOf {
   using type = std::tuple<>;
@@ -153,9 +161,9 @@ struct SideOutputsOf<F> {
 
 template <class K, class S, class R, class SideTuple>
 struct ContextWithSides;
-template <class K, class S, class R, class... Sides>
-struct ContextWithSides<K, S, R, std::tuple<Sides...>> {
-  using type = KeyedContext<K, S, R, Sides...>;
+template <class K, class S, class R, class... Tags>
+struct ContextWithSides<K, S, R, std::tuple<Tags...>> {
+  using type = KeyedContext<K, S, R, Tags...>;
 };
 
 // The context type a process function F on keys K is called with.
@@ -242,14 +250,16 @@ class KeyedProcessOperator final : public Operator {
   // The batches one call of the operator emits to: main output and side outputs.
   template <class Tuple>
   struct SideBatches;
-  template <class... Ts>
-  struct SideBatches<std::tuple<Ts...>> {
-    std::array<BatchPtr, sizeof...(Ts)> owned;
-    std::tuple<Batch<Ts>*...> typed;
-    SideBatches() { Acquire(std::index_sequence_for<Ts...>{}); }
+  template <class... Tags>
+  struct SideBatches<std::tuple<Tags...>> {
+    std::array<BatchPtr, sizeof...(Tags)> owned;
+    std::tuple<Batch<typename Tags::Type>*...> typed;
+    SideBatches() { Acquire(std::index_sequence_for<Tags...>{}); }
     template <size_t... I>
     void Acquire(std::index_sequence<I...>) {
-      ((owned[I] = AcquireBatch<Ts>(), std::get<I>(typed) = &BatchAs<Ts>(owned[I])), ...);
+      ((owned[I] = AcquireBatch<typename Tags::Type>(),
+        std::get<I>(typed) = &BatchAs<typename Tags::Type>(owned[I])),
+       ...);
     }
   };
   struct Results {

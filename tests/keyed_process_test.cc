@@ -114,9 +114,10 @@ TEST_P(KeyedProcessTest, TimersAndStateMatchBruteForce) {
   EXPECT_EQ(got, expected);
 }
 
-// Routes pings: those with a time divisible by 3 go to side output 0, those with
-// an odd time to side output 1 (as their time); the main output gives each device's
-// ping count and latest time, from state, at the end of input.
+// Routes pings: those with a time divisible by 3 go to the side output "thirds",
+// their times to "odd times" or "even times" (two outputs of one type, told apart by
+// their tags); the main output gives each device's ping count and latest time, from
+// state, at the end of input.
 struct Router {
   struct State {
     ValueState<int64_t> latest;
@@ -124,12 +125,19 @@ struct Router {
     auto Fields() { return std::tie(latest, count); }
   };
   using Output = std::tuple<uint32_t, int64_t, int64_t>;
-  using SideOutputs = std::tuple<Ping, int64_t>;
-  using Context = KeyedContext<uint32_t, State, Output, Ping, int64_t>;
+  using Thirds = OutputTag<Ping, "thirds">;
+  using OddTimes = OutputTag<int64_t, "odd times">;
+  using EvenTimes = OutputTag<int64_t, "even times">;  // same type, another output
+  using SideOutputs = std::tuple<Thirds, OddTimes, EvenTimes>;
+  using Context = KeyedContext<uint32_t, State, Output, Thirds, OddTimes, EvenTimes>;
 
   void ProcessElement(const Ping& ping, Context& ctx) {
-    if (ping.time % 3 == 0) ctx.EmitSide<0>(ping);
-    if (ping.time % 2 != 0) ctx.EmitSide<1>(ping.time);
+    if (ping.time % 3 == 0) ctx.Emit(Thirds{}, ping);
+    if (ping.time % 2 != 0) {
+      ctx.Emit(OddTimes{}, ping.time);
+    } else {
+      ctx.Emit(EvenTimes{}, ping.time);
+    }
     const int64_t* latest = ctx.state().latest.Get();
     if (latest == nullptr || ping.time > *latest) ctx.state().latest.Set(ping.time);
     ctx.state().count.Add(1);
@@ -145,13 +153,14 @@ TEST_P(KeyedProcessTest, SideOutputsCarryWhatTheFunctionSent) {
   std::map<uint32_t, std::pair<int64_t, int64_t>> per_device;  // count, latest
   std::vector<std::pair<uint32_t, int64_t>> thirds;
   std::vector<int64_t> odd_times;
+  std::vector<int64_t> even_times;
   for (uint64_t i = 0; i < kPings; ++i) {
     Ping p = MakePing(i);
     auto [it, fresh] = per_device.try_emplace(p.device, 0, p.time);
     ++it->second.first;
     it->second.second = std::max(it->second.second, p.time);
     if (p.time % 3 == 0) thirds.push_back({p.device, p.time});
-    if (p.time % 2 != 0) odd_times.push_back(p.time);
+    (p.time % 2 != 0 ? odd_times : even_times).push_back(p.time);
   }
   std::vector<Router::Output> totals;
   for (const auto& [device, c] : per_device)
@@ -161,15 +170,17 @@ TEST_P(KeyedProcessTest, SideOutputsCarryWhatTheFunctionSent) {
   CollectorSink<Router::Output> main_sink;
   CollectorSink<Ping> thirds_sink;
   CollectorSink<int64_t> odd_sink;
+  CollectorSink<int64_t> even_sink;
   auto routed = flow.Source(GeneratorSource(MakePing).Count(kPings))
                     .AssignTimestamps([](const Ping& p) { return p.time; },
                                       WatermarkStrategy::BoundedOutOfOrderness(kBound))
                     .KeyBy([](const Ping& p) { return p.device; })
                     .Process(Router{})
-                    .Name("router");  // keeps the type: SideOutput<I>() still works
+                    .Name("router");  // keeps the type: SideOutput(tag) still works
   routed.Sink(main_sink);
-  routed.SideOutput<0>().Sink(thirds_sink);
-  routed.SideOutput<1>().Sink(odd_sink);
+  routed.SideOutput(Router::Thirds{}).Sink(thirds_sink);
+  routed.SideOutput(Router::OddTimes{}).Sink(odd_sink);
+  routed.SideOutput(Router::EvenTimes{}).Sink(even_sink);
   SLUICE_ASSERT_OK(flow.Run(Options()));
 
   using ::testing::UnorderedElementsAreArray;
@@ -178,6 +189,7 @@ TEST_P(KeyedProcessTest, SideOutputsCarryWhatTheFunctionSent) {
   for (const Ping& p : thirds_sink.Items()) got_thirds.push_back({p.device, p.time});
   EXPECT_THAT(got_thirds, UnorderedElementsAreArray(thirds));
   EXPECT_THAT(odd_sink.Items(), UnorderedElementsAreArray(odd_times));
+  EXPECT_THAT(even_sink.Items(), UnorderedElementsAreArray(even_times));
 }
 
 INSTANTIATE_TEST_SUITE_P(Configs, KeyedProcessTest,

@@ -189,10 +189,10 @@ TEST_P(SplitJobTest, InterleavedSplitsLoseNothing) {
                      .AssignTimestamps(TimeOf, WatermarkStrategy::Monotonous())
                      .KeyBy([](const Reading& r) { return r.split; })
                      .Window(TumblingWindows(1000))
-                     .LateDataSideOutput()
+                     .SideOutputLateData(OutputTag<Reading, "late">{})
                      .Aggregate(aggregates::Count());
   results.Sink(counts);
-  results.LateData().Sink(late);
+  results.SideOutput(OutputTag<Reading, "late">{}).Sink(late);
   SLUICE_ASSERT_OK(flow.Run(Options()));
   EXPECT_EQ(late.Size(), 0u);
   std::map<std::pair<int32_t, int64_t>, int64_t> got;

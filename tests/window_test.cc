@@ -323,20 +323,24 @@ TEST_P(WindowLatenessTest, FinalValuesAndLateCountMatchReplay) {
                       .KeyBy([](const Reading& r) { return r.sensor; })
                       .Window(SlidingWindows(kSize, kSlide))
                       .AllowedLateness(kLateness);
-  // LateDataSideOutput() changes the builder's type (the window operator is chosen at
-  // compile time), so the two variants are built by one generic lambda.
-  auto aggregate_to_sinks = [&](auto windows) {
-    // Naming keeps the result's type, so LateData() is reachable after Name().
+  // SideOutputLateData(tag) changes the builder's type (the window operator is chosen
+  // at compile time), so the two variants are built by one generic lambda.
+  using LateReadings = OutputTag<Reading, "late readings">;
+  auto aggregate_to_sinks = [&](auto windows) -> Stream<WindowResult<uint32_t, int64_t>> {
+    // Naming keeps the result's type, so SideOutput(tag) is reachable after Name().
     auto results =
         windows
             .Aggregate(aggregates::Sum<int64_t>([](const Reading& r) { return r.value; }))
             .Name("windows");
     results.Sink(sink);
-    if (side_output) results.LateData().Sink(late_sink);
+    if constexpr (!std::is_same_v<decltype(windows), decltype(windowed)>) {
+      results.SideOutput(LateReadings{}).Sink(late_sink);
+    }
     return results;
   };
-  auto results = side_output ? aggregate_to_sinks(windowed.LateDataSideOutput())
-                             : aggregate_to_sinks(windowed);
+  auto results = side_output
+                     ? aggregate_to_sinks(windowed.SideOutputLateData(LateReadings{}))
+                     : aggregate_to_sinks(windowed);
   JobOptions options = testing::QuietOptions(parallelism);
   options.batch_size = 1;
   auto job = flow.Build(options);
@@ -394,21 +398,6 @@ TEST_P(WindowLatenessTest, FinalValuesAndLateCountMatchReplay) {
 
 INSTANTIATE_TEST_SUITE_P(ParallelismAndSideOutput, WindowLatenessTest,
                          ::testing::Combine(::testing::Values(1, 2), ::testing::Bool()));
-
-TEST(WindowGraphTest, LateDataNeedsTheSideOutputDeclared) {
-  Dataflow flow;
-  auto results = flow.Source(CollectionSource(std::vector<Reading>{{1, 2, 3}}))
-                     .AssignTimestamps([](const Reading& r) { return r.time; },
-                                       WatermarkStrategy::Monotonous())
-                     .KeyBy([](const Reading& r) { return r.sensor; })
-                     .Window(TumblingWindows(10))
-                     .Aggregate(aggregates::Count());
-  results.Sink([](const WindowResult<uint32_t, int64_t>&) {});
-  results.LateData().Sink([](const Reading&) {});
-  EXPECT_THAT(flow.Build(testing::QuietOptions()).status(),
-              testing::StatusIs(absl::StatusCode::kInvalidArgument,
-                                "call LateDataSideOutput() before Aggregate or Process"));
-}
 
 }  // namespace
 }  // namespace sluice

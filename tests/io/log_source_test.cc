@@ -120,10 +120,10 @@ TEST_P(LogSourceTest, EachPartitionKeepsItsOwnWatermark) {
                                        WatermarkStrategy::Monotonous())
                      .KeyBy([](const LogMessage& m) { return m.key; })
                      .Window(TumblingWindows(1000))
-                     .LateDataSideOutput()
+                     .SideOutputLateData(OutputTag<LogMessage, "late">{})
                      .Aggregate(aggregates::Count());
   results.Sink(sink);
-  results.LateData().Sink(late);
+  results.SideOutput(OutputTag<LogMessage, "late">{}).Sink(late);
   ASSERT_TRUE(flow.Run(Options()).ok());
   EXPECT_EQ(late.Size(), 0u);
   std::map<std::pair<std::string, int64_t>, int64_t> want, got;

@@ -89,10 +89,10 @@ class OverlappingFilesTest : public RunConfigTest {
             .AssignTimestamps([](const Reading& r) { return r.time; }, strategy)
             .KeyBy([](const Reading& r) { return r.server; })
             .Window(TumblingWindows(kWindow))
-            .LateDataSideOutput()
+            .SideOutputLateData(OutputTag<Reading, "late">{})
             .Aggregate(aggregates::Count());
     results.Sink(windows);
-    results.LateData().Sink(late);
+    results.SideOutput(OutputTag<Reading, "late">{}).Sink(late);
     absl::Status status = flow.Run(Options());
     EXPECT_TRUE(status.ok()) << status;
     Result result;
