@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "runtime/stable_hash.h"
+#include "sluice/runtime/stable_hash.h"
 
 namespace sluice::bench {
 

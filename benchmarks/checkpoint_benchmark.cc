@@ -23,12 +23,12 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
-#include "benchmarks/folding_sink.h"
-#include "benchmarks/process_cpu_timer.h"
-#include "benchmarks/temp_dir.h"
-#include "benchmarks/timed_event.h"
-#include "benchmarks/window_checksum.h"
-#include "engine/sluice.h"
+#include "sluice/benchmarks/folding_sink.h"
+#include "sluice/benchmarks/process_cpu_timer.h"
+#include "sluice/benchmarks/temp_dir.h"
+#include "sluice/benchmarks/timed_event.h"
+#include "sluice/benchmarks/window_checksum.h"
+#include "sluice/sluice.h"
 
 namespace sluice::bench {
 namespace {

@@ -1,8 +1,8 @@
 // The sink of the pipeline and hand-off benchmarks: folds every event into Totals.
 #pragma once
 
-#include "benchmarks/benchmark_event.h"
-#include "benchmarks/folding_sink.h"
+#include "sluice/benchmarks/benchmark_event.h"
+#include "sluice/benchmarks/folding_sink.h"
 
 namespace sluice::bench {
 

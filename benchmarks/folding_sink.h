@@ -9,8 +9,8 @@
 #include <string>
 #include <utility>
 
-#include "runtime/batch.h"
-#include "runtime/connector_spec.h"
+#include "sluice/runtime/batch.h"
+#include "sluice/runtime/connector_spec.h"
 
 namespace sluice::bench {
 

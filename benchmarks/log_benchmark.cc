@@ -18,9 +18,9 @@
 
 #include "absl/status/statusor.h"
 #include "benchmark/benchmark.h"
-#include "benchmarks/temp_dir.h"
-#include "io/log/log_partition.h"
-#include "io/log/record_batch.h"
+#include "sluice/benchmarks/temp_dir.h"
+#include "sluice/io/log/log_partition.h"
+#include "sluice/io/log/record_batch.h"
 
 namespace sluice::bench {
 namespace {

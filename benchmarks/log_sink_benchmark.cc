@@ -17,10 +17,10 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
-#include "benchmarks/process_cpu_timer.h"
-#include "benchmarks/temp_dir.h"
-#include "engine/sluice.h"
-#include "io/log/log_topic.h"
+#include "sluice/benchmarks/process_cpu_timer.h"
+#include "sluice/benchmarks/temp_dir.h"
+#include "sluice/io/log/log_topic.h"
+#include "sluice/sluice.h"
 
 namespace sluice::bench {
 namespace {

@@ -9,10 +9,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
-#include "benchmarks/benchmark_event.h"
-#include "benchmarks/checksum_sink.h"
-#include "benchmarks/process_cpu_timer.h"
-#include "engine/sluice.h"
+#include "sluice/benchmarks/benchmark_event.h"
+#include "sluice/benchmarks/checksum_sink.h"
+#include "sluice/benchmarks/process_cpu_timer.h"
+#include "sluice/sluice.h"
 
 namespace sluice::bench {
 namespace {

@@ -6,8 +6,8 @@
 
 #include <cstdint>
 
-#include "benchmarks/benchmark_event.h"
-#include "runtime/stable_hash.h"
+#include "sluice/benchmarks/benchmark_event.h"
+#include "sluice/runtime/stable_hash.h"
 
 namespace sluice::bench {
 

@@ -13,11 +13,11 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
-#include "benchmarks/process_cpu_timer.h"
-#include "benchmarks/timed_event.h"
-#include "benchmarks/window_benchmark_case.h"
-#include "benchmarks/window_checksum.h"
-#include "engine/sluice.h"
+#include "sluice/benchmarks/process_cpu_timer.h"
+#include "sluice/benchmarks/timed_event.h"
+#include "sluice/benchmarks/window_benchmark_case.h"
+#include "sluice/benchmarks/window_checksum.h"
+#include "sluice/sluice.h"
 
 namespace sluice::bench {
 namespace {

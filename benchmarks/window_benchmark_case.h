@@ -11,9 +11,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
-#include "benchmarks/process_cpu_timer.h"
-#include "benchmarks/window_checksum.h"
-#include "engine/sluice.h"
+#include "sluice/benchmarks/process_cpu_timer.h"
+#include "sluice/benchmarks/window_checksum.h"
+#include "sluice/sluice.h"
 
 namespace sluice::bench {
 

@@ -9,9 +9,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "benchmarks/folding_sink.h"
-#include "engine/sluice.h"
-#include "runtime/stable_hash.h"
+#include "sluice/benchmarks/folding_sink.h"
+#include "sluice/runtime/stable_hash.h"
+#include "sluice/sluice.h"
 
 namespace sluice::bench {
 

@@ -22,8 +22,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "benchmark/benchmark.h"
-#include "benchmarks/timed_event.h"
-#include "engine/sluice.h"
+#include "sluice/benchmarks/timed_event.h"
+#include "sluice/sluice.h"
 
 namespace sluice::bench {
 namespace {

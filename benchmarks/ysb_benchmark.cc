@@ -8,10 +8,10 @@
 
 #include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
-#include "benchmarks/timed_event.h"
-#include "benchmarks/window_benchmark_case.h"
-#include "benchmarks/window_checksum.h"
-#include "engine/sluice.h"
+#include "sluice/benchmarks/timed_event.h"
+#include "sluice/benchmarks/window_benchmark_case.h"
+#include "sluice/benchmarks/window_checksum.h"
+#include "sluice/sluice.h"
 
 namespace sluice::bench {
 namespace {

@@ -1,4 +1,5 @@
-# `cmake --install`: the layer libraries, their headers under include/sluice/<layer>/, and
+# `cmake --install`: the layer libraries, their headers under include/sluice/<layer>/
+# (with include/sluice/sluice.h, the one header users include), and
 # a CMake package so another project can find_package(sluice) and link sluice::sluice.
 include(CMakePackageConfigHelpers)
 
@@ -35,6 +36,9 @@ foreach(layer IN LISTS SLUICE_LAYERS)
           DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sluice/${layer}
           FILES_MATCHING PATTERN "*.h")
 endforeach()
+
+install(FILES ${PROJECT_SOURCE_DIR}/engine/sluice.h
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sluice)
 
 # Destinations default to the GNUInstallDirs ones (lib/, bin/); the include directory
 # comes from each target's $<INSTALL_INTERFACE:...> (see SluiceTargets.cmake).

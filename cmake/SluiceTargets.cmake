@@ -28,16 +28,16 @@ function(sluice_apply_options target)
 endfunction()
 
 # sluice_add_library(NAME SOURCES a.cc b.cc DEPS x y)
-# Builds sluice_NAME (alias sluice::NAME); headers are included as "NAME/file.h"
-# from the repository root.
+# Builds sluice_NAME (alias sluice::NAME); headers are included as
+# "sluice/<folder>/file.h", in the build tree (SLUICE_INCLUDE_DIR) and installed.
 function(sluice_add_library name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   set(target sluice_${name})
   add_library(${target} ${ARG_SOURCES})
   add_library(sluice::${name} ALIAS ${target})
   target_include_directories(${target} PUBLIC
-    $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}>
-    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/sluice>)
+    $<BUILD_INTERFACE:${SLUICE_INCLUDE_DIR}>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_link_libraries(${target} PUBLIC ${ARG_DEPS})
   target_compile_features(${target} PUBLIC cxx_std_20)
   set_target_properties(${target} PROPERTIES EXPORT_NAME ${name})
@@ -48,6 +48,7 @@ endfunction()
 function(sluice_add_executable name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
+  target_include_directories(${name} PRIVATE ${SLUICE_INCLUDE_DIR})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS})
   sluice_apply_options(${name})
 endfunction()
@@ -55,7 +56,7 @@ endfunction()
 # sluice_flatbuffers(TARGET OUT_SUBDIR schema.fbs ...)
 # Compiles each schema (a path relative to the calling folder) with flatc to
 # <name>_generated.h under ${SLUICE_GENERATED_DIR}/OUT_SUBDIR, which the target's .cc
-# files include as "OUT_SUBDIR/<name>_generated.h". The generated headers stay
+# files include as "OUT_SUBDIR/<name>_generated.h" (OUT_SUBDIR starts with sluice/). The generated headers stay
 # private: the builder and verifier are header-only, nothing is linked or installed.
 function(sluice_flatbuffers target out_subdir)
   foreach(schema IN LISTS ARGN)

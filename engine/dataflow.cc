@@ -1,6 +1,6 @@
-#include "engine/dataflow.h"
+#include "sluice/engine/dataflow.h"
 
-#include "runtime/status_macros.h"
+#include "sluice/runtime/status_macros.h"
 
 namespace sluice {
 

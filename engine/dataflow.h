@@ -14,11 +14,11 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "engine/job.h"
-#include "engine/job_options.h"
-#include "engine/logical_graph.h"
-#include "engine/stream.h"
-#include "runtime/connector_spec.h"
+#include "sluice/engine/job.h"
+#include "sluice/engine/job_options.h"
+#include "sluice/engine/logical_graph.h"
+#include "sluice/engine/stream.h"
+#include "sluice/runtime/connector_spec.h"
 
 namespace sluice {
 

@@ -12,10 +12,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "engine/stream.h"
-#include "engine/two_input_node.h"
-#include "operators/interval_join_operator.h"
-#include "runtime/event_time.h"
+#include "sluice/engine/stream.h"
+#include "sluice/engine/two_input_node.h"
+#include "sluice/operators/interval_join_operator.h"
+#include "sluice/runtime/event_time.h"
 
 namespace sluice {
 

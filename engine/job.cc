@@ -1,4 +1,4 @@
-#include "engine/job.h"
+#include "sluice/engine/job.h"
 
 #include <atomic>
 #include <chrono>
@@ -9,19 +9,19 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "engine/job_layout.h"
-#include "engine/planner.h"
-#include "engine/starting_point.h"
-#include "runtime/chain_task.h"
-#include "runtime/checkpoint/checkpoint_coordinator.h"
-#include "runtime/checkpoint/checkpoint_storage.h"
-#include "runtime/checkpoint/completed_checkpoint.h"
-#include "runtime/event_time.h"
-#include "runtime/fan_output.h"
-#include "runtime/scheduler_clock.h"
-#include "runtime/state/state_codec.h"
-#include "runtime/status_macros.h"
-#include "runtime/watermark_alignment.h"
+#include "sluice/engine/job_layout.h"
+#include "sluice/engine/planner.h"
+#include "sluice/engine/starting_point.h"
+#include "sluice/runtime/chain_task.h"
+#include "sluice/runtime/checkpoint/checkpoint_coordinator.h"
+#include "sluice/runtime/checkpoint/checkpoint_storage.h"
+#include "sluice/runtime/checkpoint/completed_checkpoint.h"
+#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/fan_output.h"
+#include "sluice/runtime/scheduler_clock.h"
+#include "sluice/runtime/state/state_codec.h"
+#include "sluice/runtime/status_macros.h"
+#include "sluice/runtime/watermark_alignment.h"
 
 namespace sluice {
 

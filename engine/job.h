@@ -9,11 +9,11 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "engine/job_options.h"
-#include "engine/logical_graph.h"
-#include "engine/physical_plan.h"
-#include "runtime/checkpoint/checkpoint_coordinator.h"
-#include "runtime/operator_metrics.h"
+#include "sluice/engine/job_options.h"
+#include "sluice/engine/logical_graph.h"
+#include "sluice/engine/physical_plan.h"
+#include "sluice/runtime/checkpoint/checkpoint_coordinator.h"
+#include "sluice/runtime/operator_metrics.h"
 
 namespace sluice {
 

@@ -1,7 +1,7 @@
-#include "engine/job_layout.h"
+#include "sluice/engine/job_layout.h"
 
 #include "absl/strings/str_cat.h"
-#include "runtime/state/state_codec.h"
+#include "sluice/runtime/state/state_codec.h"
 
 namespace sluice {
 

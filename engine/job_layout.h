@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "engine/logical_graph.h"
-#include "engine/physical_plan.h"
+#include "sluice/engine/logical_graph.h"
+#include "sluice/engine/physical_plan.h"
 
 namespace sluice {
 

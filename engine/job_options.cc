@@ -1,5 +1,5 @@
 // Checks that JobOptions lie in the ranges Job::Create accepts, naming the option.
-#include "engine/job_options.h"
+#include "sluice/engine/job_options.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "runtime/processing_clock.h"
+#include "sluice/runtime/processing_clock.h"
 
 namespace sluice {
 

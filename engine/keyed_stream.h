@@ -7,17 +7,17 @@
 #include <tuple>
 #include <utility>
 
-#include "engine/interval_join_builder.h"
-#include "engine/stream.h"
-#include "engine/stream_with_side_outputs.h"
-#include "engine/table_join_builder.h"
-#include "engine/window_join_builder.h"
-#include "engine/windowed_stream.h"
-#include "operators/function_concepts.h"
-#include "operators/keyed_aggregate_operator.h"
-#include "operators/keyed_process_operator.h"
-#include "operators/keyed_reduce_operator.h"
-#include "runtime/key_hash_output.h"
+#include "sluice/engine/interval_join_builder.h"
+#include "sluice/engine/stream.h"
+#include "sluice/engine/stream_with_side_outputs.h"
+#include "sluice/engine/table_join_builder.h"
+#include "sluice/engine/window_join_builder.h"
+#include "sluice/engine/windowed_stream.h"
+#include "sluice/operators/function_concepts.h"
+#include "sluice/operators/keyed_aggregate_operator.h"
+#include "sluice/operators/keyed_process_operator.h"
+#include "sluice/operators/keyed_reduce_operator.h"
+#include "sluice/runtime/key_hash_output.h"
 
 namespace sluice {
 

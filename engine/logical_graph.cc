@@ -1,4 +1,4 @@
-#include "engine/logical_graph.h"
+#include "sluice/engine/logical_graph.h"
 
 #include <algorithm>
 #include <atomic>
@@ -8,8 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
-#include "engine/job_options.h"
-#include "runtime/status_macros.h"
+#include "sluice/engine/job_options.h"
+#include "sluice/runtime/status_macros.h"
 
 namespace sluice {
 
@@ -117,8 +117,7 @@ absl::Status LogicalGraph::Validate() const {
         if (edge.from_output > static_cast<int>(from.side_outputs.size())) {
           return absl::InvalidArgumentError(absl::StrCat(
               "operator '", node.name, "' reads side output ", edge.from_output, " of '",
-              from.name,
-              "', which declares no such output"));
+              from.name, "', which declares no such output"));
         }
         type = from.side_outputs[edge.from_output - 1].type;
         type_name = from.side_outputs[edge.from_output - 1].type_name;

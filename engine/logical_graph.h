@@ -14,9 +14,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "runtime/channel.h"
-#include "runtime/channel_output.h"
-#include "runtime/operator.h"
+#include "sluice/runtime/channel.h"
+#include "sluice/runtime/channel_output.h"
+#include "sluice/runtime/operator.h"
 
 namespace sluice {
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/logical_graph.h"
-#include "runtime/channel_output.h"
+#include "sluice/engine/logical_graph.h"
+#include "sluice/runtime/channel_output.h"
 
 namespace sluice {
 

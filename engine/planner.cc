@@ -1,11 +1,11 @@
-#include "engine/planner.h"
+#include "sluice/engine/planner.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "runtime/status_macros.h"
+#include "sluice/runtime/status_macros.h"
 
 namespace sluice {
 namespace {

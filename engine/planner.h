@@ -4,8 +4,8 @@
 #pragma once
 
 #include "absl/status/statusor.h"
-#include "engine/logical_graph.h"
-#include "engine/physical_plan.h"
+#include "sluice/engine/logical_graph.h"
+#include "sluice/engine/physical_plan.h"
 
 namespace sluice {
 

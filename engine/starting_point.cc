@@ -1,6 +1,6 @@
 // Choosing the checkpoint a job restores, and refusing a start from scratch that
 // would repeat committed output.
-#include "engine/starting_point.h"
+#include "sluice/engine/starting_point.h"
 
 #include <cstdio>
 #include <string_view>
@@ -8,8 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "runtime/checkpoint/checkpoint_storage.h"
-#include "runtime/status_macros.h"
+#include "sluice/runtime/checkpoint/checkpoint_storage.h"
+#include "sluice/runtime/status_macros.h"
 
 namespace sluice {
 namespace {

@@ -9,9 +9,9 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "engine/job_options.h"
-#include "engine/logical_graph.h"
-#include "runtime/checkpoint/completed_checkpoint.h"
+#include "sluice/engine/job_options.h"
+#include "sluice/engine/logical_graph.h"
+#include "sluice/runtime/checkpoint/completed_checkpoint.h"
 
 namespace sluice {
 

@@ -15,19 +15,19 @@
 #include <type_traits>
 #include <utility>
 
-#include "engine/logical_graph.h"
-#include "operators/filter_operator.h"
-#include "operators/flat_map_operator.h"
-#include "operators/function_concepts.h"
-#include "operators/map_operator.h"
-#include "operators/sink_function_operator.h"
-#include "operators/timestamp_assigner_operator.h"
-#include "operators/union_operator.h"
-#include "operators/window_function_concepts.h"
-#include "runtime/connector_spec.h"
-#include "runtime/stable_hash.h"
-#include "runtime/type_name.h"
-#include "runtime/watermark_strategy.h"
+#include "sluice/engine/logical_graph.h"
+#include "sluice/operators/filter_operator.h"
+#include "sluice/operators/flat_map_operator.h"
+#include "sluice/operators/function_concepts.h"
+#include "sluice/operators/map_operator.h"
+#include "sluice/operators/sink_function_operator.h"
+#include "sluice/operators/timestamp_assigner_operator.h"
+#include "sluice/operators/union_operator.h"
+#include "sluice/operators/window_function_concepts.h"
+#include "sluice/runtime/connector_spec.h"
+#include "sluice/runtime/stable_hash.h"
+#include "sluice/runtime/type_name.h"
+#include "sluice/runtime/watermark_strategy.h"
 
 namespace sluice {
 
@@ -246,4 +246,4 @@ class Stream {
 
 }  // namespace sluice
 
-#include "engine/keyed_stream.h"
+#include "sluice/engine/keyed_stream.h"

@@ -13,9 +13,9 @@
 #include <utility>
 #include <vector>
 
-#include "engine/stream.h"
-#include "operators/output_tag.h"
-#include "runtime/type_name.h"
+#include "sluice/engine/stream.h"
+#include "sluice/operators/output_tag.h"
+#include "sluice/runtime/type_name.h"
 
 namespace sluice {
 

@@ -16,10 +16,10 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "engine/stream.h"
-#include "engine/two_input_node.h"
-#include "operators/table_join_operator.h"
-#include "runtime/event_time.h"
+#include "sluice/engine/stream.h"
+#include "sluice/engine/two_input_node.h"
+#include "sluice/operators/table_join_operator.h"
+#include "sluice/runtime/event_time.h"
 
 namespace sluice {
 

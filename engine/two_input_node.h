@@ -9,9 +9,9 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "engine/logical_graph.h"
-#include "engine/stream.h"
-#include "runtime/type_name.h"
+#include "sluice/engine/logical_graph.h"
+#include "sluice/engine/stream.h"
+#include "sluice/runtime/type_name.h"
 
 namespace sluice {
 

@@ -9,10 +9,10 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "engine/stream.h"
-#include "engine/two_input_node.h"
-#include "operators/sliced_windows.h"
-#include "operators/window_join_operator.h"
+#include "sluice/engine/stream.h"
+#include "sluice/engine/two_input_node.h"
+#include "sluice/operators/sliced_windows.h"
+#include "sluice/operators/window_join_operator.h"
 
 namespace sluice {
 

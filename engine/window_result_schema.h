@@ -19,8 +19,8 @@
 #include <string>
 #include <utility>
 
-#include "io/record_schema.h"
-#include "operators/time_window.h"
+#include "sluice/io/record_schema.h"
+#include "sluice/operators/time_window.h"
 
 namespace sluice {
 

@@ -1,5 +1,5 @@
 // Applying the bad-record policy of a file source.
-#include "io/bad_record_policy.h"
+#include "sluice/io/bad_record_policy.h"
 
 #include <filesystem>
 #include <system_error>

@@ -13,9 +13,9 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "io/bad_record_counts.h"
-#include "io/dead_letter_writer.h"
-#include "io/input_file_set.h"
+#include "sluice/io/bad_record_counts.h"
+#include "sluice/io/dead_letter_writer.h"
+#include "sluice/io/input_file_set.h"
 
 namespace sluice {
 

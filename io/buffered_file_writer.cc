@@ -1,5 +1,5 @@
 // Buffered file output on stdio with sticky errors.
-#include "io/buffered_file_writer.h"
+#include "sluice/io/buffered_file_writer.h"
 
 #include <cerrno>
 

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "io/generator_source.h"
-#include "runtime/connector_spec.h"
+#include "sluice/io/generator_source.h"
+#include "sluice/runtime/connector_spec.h"
 
 namespace sluice {
 

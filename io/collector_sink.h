@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/connector_spec.h"
+#include "sluice/runtime/connector_spec.h"
 
 namespace sluice {
 

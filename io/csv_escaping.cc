@@ -1,5 +1,5 @@
 // CSV field quoting for CsvSink.
-#include "io/csv_escaping.h"
+#include "sluice/io/csv_escaping.h"
 
 namespace sluice {
 

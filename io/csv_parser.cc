@@ -1,5 +1,5 @@
 // CSV record splitting; see csv_parser.h for the accepted dialect.
-#include "io/csv_parser.h"
+#include "sluice/io/csv_parser.h"
 
 namespace sluice {
 

@@ -11,9 +11,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "io/csv_parser.h"
-#include "io/record_schema.h"
-#include "runtime/status_macros.h"
+#include "sluice/io/csv_parser.h"
+#include "sluice/io/record_schema.h"
+#include "sluice/runtime/status_macros.h"
 
 namespace sluice {
 

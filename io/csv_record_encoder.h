@@ -4,8 +4,8 @@
 #include <string>
 #include <utility>
 
-#include "io/csv_escaping.h"
-#include "io/record_schema.h"
+#include "sluice/io/csv_escaping.h"
+#include "sluice/io/record_schema.h"
 
 namespace sluice {
 

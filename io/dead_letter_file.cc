@@ -1,5 +1,5 @@
 // The process-wide table of open dead-letter files; see dead_letter_file.h.
-#include "io/dead_letter_file.h"
+#include "sluice/io/dead_letter_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,11 +1,11 @@
 // The dead-letter line format; see dead_letter_writer.h.
-#include "io/dead_letter_writer.h"
+#include "sluice/io/dead_letter_writer.h"
 
 #include <simdjson.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "io/json_string.h"
+#include "sluice/io/json_string.h"
 
 namespace sluice {
 

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "io/dead_letter_file.h"
+#include "sluice/io/dead_letter_file.h"
 
 namespace sluice {
 

@@ -1,5 +1,5 @@
 // Message helpers for the strict value conversions in field_codec.h.
-#include "io/field_codec.h"
+#include "sluice/io/field_codec.h"
 
 #include "absl/strings/str_cat.h"
 

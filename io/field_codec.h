@@ -12,7 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "io/json_string.h"
+#include "sluice/io/json_string.h"
 
 namespace sluice {
 

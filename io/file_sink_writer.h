@@ -6,11 +6,11 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "io/buffered_file_writer.h"
-#include "io/sink_file_layout.h"
-#include "runtime/operator.h"
-#include "runtime/operator_error.h"
-#include "runtime/status_macros.h"
+#include "sluice/io/buffered_file_writer.h"
+#include "sluice/io/sink_file_layout.h"
+#include "sluice/runtime/operator.h"
+#include "sluice/runtime/operator_error.h"
+#include "sluice/runtime/status_macros.h"
 
 namespace sluice {
 

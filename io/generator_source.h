@@ -18,10 +18,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "runtime/batch_pool.h"
-#include "runtime/batch_sizer.h"
-#include "runtime/connector_spec.h"
-#include "runtime/state/state_codec.h"
+#include "sluice/runtime/batch_pool.h"
+#include "sluice/runtime/batch_sizer.h"
+#include "sluice/runtime/connector_spec.h"
+#include "sluice/runtime/state/state_codec.h"
 
 namespace sluice {
 

@@ -1,5 +1,5 @@
 // Input file discovery (stat, directory listing, glob) and balanced assignment.
-#include "io/input_file_set.h"
+#include "sluice/io/input_file_set.h"
 
 #include <fnmatch.h>
 #include <sys/stat.h>
@@ -15,7 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "io/path_pattern.h"
+#include "sluice/io/path_pattern.h"
 
 namespace sluice {
 namespace {

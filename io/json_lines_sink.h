@@ -18,14 +18,14 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "io/exactly_once_files.h"
-#include "io/file_sink_writer.h"
-#include "io/json_record_encoder.h"
-#include "io/record_schema.h"
-#include "io/sink_file_layout.h"
-#include "io/transactional_file_sink_writer.h"
-#include "runtime/connector_spec.h"
-#include "runtime/status_macros.h"
+#include "sluice/io/exactly_once_files.h"
+#include "sluice/io/file_sink_writer.h"
+#include "sluice/io/json_record_encoder.h"
+#include "sluice/io/record_schema.h"
+#include "sluice/io/sink_file_layout.h"
+#include "sluice/io/transactional_file_sink_writer.h"
+#include "sluice/runtime/connector_spec.h"
+#include "sluice/runtime/status_macros.h"
 
 namespace sluice {
 

@@ -13,14 +13,14 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "io/bad_record_policy.h"
-#include "io/file_reading.h"
-#include "io/file_source_reader.h"
-#include "io/input_file_set.h"
-#include "io/json_record_decoder.h"
-#include "io/record_schema.h"
-#include "runtime/connector_spec.h"
-#include "runtime/status_macros.h"
+#include "sluice/io/bad_record_policy.h"
+#include "sluice/io/file_reading.h"
+#include "sluice/io/file_source_reader.h"
+#include "sluice/io/input_file_set.h"
+#include "sluice/io/json_record_decoder.h"
+#include "sluice/io/record_schema.h"
+#include "sluice/runtime/connector_spec.h"
+#include "sluice/runtime/status_macros.h"
 
 namespace sluice {
 

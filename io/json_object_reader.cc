@@ -1,5 +1,5 @@
 // JSON object field extraction with simdjson On-Demand.
-#include "io/json_object_reader.h"
+#include "sluice/io/json_object_reader.h"
 
 #include <simdjson.h>
 

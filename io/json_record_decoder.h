@@ -7,8 +7,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "io/json_object_reader.h"
-#include "io/record_schema.h"
+#include "sluice/io/json_object_reader.h"
+#include "sluice/io/record_schema.h"
 
 namespace sluice {
 

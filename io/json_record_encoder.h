@@ -6,8 +6,8 @@
 #include <utility>
 #include <vector>
 
-#include "io/json_string.h"
-#include "io/record_schema.h"
+#include "sluice/io/json_string.h"
+#include "sluice/io/record_schema.h"
 
 namespace sluice {
 

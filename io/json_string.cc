@@ -1,5 +1,5 @@
 // JSON string escaping with replacement of malformed UTF-8.
-#include "io/json_string.h"
+#include "sluice/io/json_string.h"
 
 #include <cstdint>
 

@@ -1,4 +1,4 @@
-#include "io/line_follower.h"
+#include "sluice/io/line_follower.h"
 
 #include <sys/stat.h>
 

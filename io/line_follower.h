@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "runtime/default_init_allocator.h"
-#include "runtime/storage/posix_file.h"
+#include "sluice/runtime/default_init_allocator.h"
+#include "sluice/runtime/storage/posix_file.h"
 
 namespace sluice {
 

@@ -1,5 +1,5 @@
 // Line reading on stdio with getline(3), which handles lines of any length.
-#include "io/line_reader.h"
+#include "sluice/io/line_reader.h"
 
 #include <cerrno>
 #include <cstdlib>

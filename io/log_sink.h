@@ -30,15 +30,15 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "io/log/log_topic.h"
-#include "io/log/record_batch.h"
-#include "io/log_message.h"
-#include "io/pre_commit_label.h"
-#include "io/shared_log_topic.h"
-#include "io/transactional_log_writer.h"
-#include "runtime/connector_spec.h"
-#include "runtime/operator.h"
-#include "runtime/operator_error.h"
+#include "sluice/io/log/log_topic.h"
+#include "sluice/io/log/record_batch.h"
+#include "sluice/io/log_message.h"
+#include "sluice/io/pre_commit_label.h"
+#include "sluice/io/shared_log_topic.h"
+#include "sluice/io/transactional_log_writer.h"
+#include "sluice/runtime/connector_spec.h"
+#include "sluice/runtime/operator.h"
+#include "sluice/runtime/operator_error.h"
 
 namespace sluice {
 

@@ -1,10 +1,10 @@
-#include "io/log_source.h"
+#include "sluice/io/log_source.h"
 
 #include <climits>
 
 #include "absl/strings/str_cat.h"
-#include "io/log/log_topic.h"
-#include "io/log_source_reader.h"
+#include "sluice/io/log/log_topic.h"
+#include "sluice/io/log_source_reader.h"
 
 namespace sluice {
 

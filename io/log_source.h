@@ -23,8 +23,8 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "io/log_message.h"
-#include "runtime/connector_spec.h"
+#include "sluice/io/log_message.h"
+#include "sluice/runtime/connector_spec.h"
 
 namespace sluice {
 

@@ -1,11 +1,11 @@
-#include "io/log_source_reader.h"
+#include "sluice/io/log_source_reader.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/batch_pool.h"
-#include "runtime/element.h"
-#include "runtime/state/state_codec.h"
+#include "sluice/runtime/batch_pool.h"
+#include "sluice/runtime/element.h"
+#include "sluice/runtime/state/state_codec.h"
 
 namespace sluice {
 namespace {

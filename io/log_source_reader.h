@@ -12,10 +12,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "io/log/log_topic.h"
-#include "io/log_source.h"
-#include "runtime/batch_sizer.h"
-#include "runtime/operator.h"
+#include "sluice/io/log/log_topic.h"
+#include "sluice/io/log_source.h"
+#include "sluice/runtime/batch_sizer.h"
+#include "sluice/runtime/operator.h"
 
 namespace sluice {
 

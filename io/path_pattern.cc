@@ -1,5 +1,5 @@
 // Pattern expansion by walking directories component by component; see path_pattern.h.
-#include "io/path_pattern.h"
+#include "sluice/io/path_pattern.h"
 
 #include <dirent.h>
 #include <fnmatch.h>

@@ -13,7 +13,7 @@
 
 #include <cstdint>
 
-#include "runtime/operator.h"
+#include "sluice/runtime/operator.h"
 
 namespace sluice {
 

@@ -1,5 +1,5 @@
 // Record assembly from lines; see record_reader.h.
-#include "io/record_reader.h"
+#include "sluice/io/record_reader.h"
 
 #include <fcntl.h>
 #include <simdjson.h>
@@ -8,7 +8,7 @@
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/status_macros.h"
+#include "sluice/runtime/status_macros.h"
 
 namespace sluice {
 namespace {

@@ -10,9 +10,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "io/csv_parser.h"
-#include "io/input_file_set.h"
-#include "io/line_reader.h"
+#include "sluice/io/csv_parser.h"
+#include "sluice/io/input_file_set.h"
+#include "sluice/io/line_reader.h"
 
 namespace sluice {
 

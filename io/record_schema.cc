@@ -1,5 +1,5 @@
 // Schema checks that do not depend on the record type.
-#include "io/record_schema.h"
+#include "sluice/io/record_schema.h"
 
 #include "absl/container/flat_hash_set.h"
 

@@ -25,7 +25,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "io/field_codec.h"
+#include "sluice/io/field_codec.h"
 
 namespace sluice {
 

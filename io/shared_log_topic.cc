@@ -1,4 +1,4 @@
-#include "io/shared_log_topic.h"
+#include "sluice/io/shared_log_topic.h"
 
 namespace sluice {
 

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "io/log/log_topic.h"
+#include "sluice/io/log/log_topic.h"
 
 namespace sluice {
 

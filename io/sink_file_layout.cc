@@ -1,5 +1,5 @@
 // Output paths of the file sinks.
-#include "io/sink_file_layout.h"
+#include "sluice/io/sink_file_layout.h"
 
 #include <filesystem>
 #include <system_error>

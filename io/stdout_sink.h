@@ -15,8 +15,8 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "runtime/connector_spec.h"
-#include "runtime/operator_error.h"
+#include "sluice/runtime/connector_spec.h"
+#include "sluice/runtime/operator_error.h"
 
 namespace sluice {
 

@@ -12,12 +12,12 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "io/exactly_once_files.h"
-#include "io/pre_commit_label.h"
-#include "io/transactional_file_writer.h"
-#include "runtime/operator.h"
-#include "runtime/operator_error.h"
-#include "runtime/state/state_codec.h"
+#include "sluice/io/exactly_once_files.h"
+#include "sluice/io/pre_commit_label.h"
+#include "sluice/io/transactional_file_writer.h"
+#include "sluice/runtime/operator.h"
+#include "sluice/runtime/operator_error.h"
+#include "sluice/runtime/state/state_codec.h"
 
 namespace sluice {
 

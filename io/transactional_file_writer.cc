@@ -1,4 +1,4 @@
-#include "io/transactional_file_writer.h"
+#include "sluice/io/transactional_file_writer.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "runtime/storage/crash_point.h"
+#include "sluice/runtime/storage/crash_point.h"
 
 namespace sluice {
 namespace {

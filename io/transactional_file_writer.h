@@ -25,7 +25,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "runtime/storage/posix_file.h"
+#include "sluice/runtime/storage/posix_file.h"
 
 namespace sluice {
 

@@ -1,11 +1,11 @@
-#include "io/transactional_log_writer.h"
+#include "sluice/io/transactional_log_writer.h"
 
 #include <random>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/storage/crash_point.h"
-#include "runtime/state/state_codec.h"
+#include "sluice/runtime/state/state_codec.h"
+#include "sluice/runtime/storage/crash_point.h"
 
 namespace sluice {
 namespace {

@@ -27,8 +27,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "io/log/log_topic.h"
-#include "io/log/record_batch.h"
+#include "sluice/io/log/log_topic.h"
+#include "sluice/io/log/record_batch.h"
 
 namespace sluice {
 

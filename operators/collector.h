@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/default_init_allocator.h"
+#include "sluice/runtime/default_init_allocator.h"
 
 namespace sluice {
 

@@ -5,8 +5,8 @@
 #include <cstddef>
 #include <utility>
 
-#include "runtime/batch_pool.h"
-#include "runtime/output.h"
+#include "sluice/runtime/batch_pool.h"
+#include "sluice/runtime/output.h"
 
 namespace sluice {
 

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/operator.h"
+#include "sluice/runtime/operator.h"
 
 namespace sluice {
 

@@ -3,9 +3,9 @@
 
 #include <utility>
 
-#include "operators/collector.h"
-#include "runtime/batch_pool.h"
-#include "runtime/operator.h"
+#include "sluice/operators/collector.h"
+#include "sluice/runtime/batch_pool.h"
+#include "sluice/runtime/operator.h"
 
 namespace sluice {
 

@@ -6,7 +6,7 @@
 #include <functional>
 #include <type_traits>
 
-#include "operators/collector.h"
+#include "sluice/operators/collector.h"
 
 namespace sluice {
 

@@ -13,12 +13,12 @@
 #include <utility>
 #include <vector>
 
-#include "operators/key_wakeups.h"
-#include "operators/require_event_time.h"
-#include "runtime/batch_pool.h"
-#include "runtime/event_time.h"
-#include "runtime/operator.h"
-#include "runtime/state/in_memory_state_backend.h"
+#include "sluice/operators/key_wakeups.h"
+#include "sluice/operators/require_event_time.h"
+#include "sluice/runtime/batch_pool.h"
+#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/operator.h"
+#include "sluice/runtime/state/in_memory_state_backend.h"
 
 namespace sluice {
 

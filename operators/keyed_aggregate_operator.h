@@ -7,11 +7,11 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "operators/emit_in_batches.h"
-#include "operators/function_concepts.h"
-#include "runtime/batch_pool.h"
-#include "runtime/operator.h"
-#include "runtime/state/hash_map_state_backend.h"
+#include "sluice/operators/emit_in_batches.h"
+#include "sluice/operators/function_concepts.h"
+#include "sluice/runtime/batch_pool.h"
+#include "sluice/runtime/operator.h"
+#include "sluice/runtime/state/hash_map_state_backend.h"
 
 namespace sluice {
 

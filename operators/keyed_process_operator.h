@@ -35,17 +35,17 @@
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
-#include "operators/event_time_timers.h"
-#include "operators/output_tag.h"
-#include "operators/require_event_time.h"
-#include "runtime/batch_pool.h"
-#include "runtime/event_time.h"
-#include "runtime/operator.h"
-#include "runtime/processing_clock.h"
-#include "runtime/state/in_memory_state_backend.h"
-#include "runtime/state/keyed_state_table.h"
-#include "runtime/state/state_fields.h"
-#include "runtime/state/state_ttl.h"
+#include "sluice/operators/event_time_timers.h"
+#include "sluice/operators/output_tag.h"
+#include "sluice/operators/require_event_time.h"
+#include "sluice/runtime/batch_pool.h"
+#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/operator.h"
+#include "sluice/runtime/processing_clock.h"
+#include "sluice/runtime/state/in_memory_state_backend.h"
+#include "sluice/runtime/state/keyed_state_table.h"
+#include "sluice/runtime/state/state_fields.h"
+#include "sluice/runtime/state/state_ttl.h"
 
 namespace sluice {
 

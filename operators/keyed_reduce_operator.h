@@ -8,10 +8,10 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "operators/emit_in_batches.h"
-#include "runtime/batch_pool.h"
-#include "runtime/operator.h"
-#include "runtime/state/hash_map_state_backend.h"
+#include "sluice/operators/emit_in_batches.h"
+#include "sluice/runtime/batch_pool.h"
+#include "sluice/runtime/operator.h"
+#include "sluice/runtime/state/hash_map_state_backend.h"
 
 namespace sluice {
 

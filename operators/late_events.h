@@ -4,8 +4,8 @@
 
 #include <cstdint>
 
-#include "runtime/batch_pool.h"
-#include "runtime/output.h"
+#include "sluice/runtime/batch_pool.h"
+#include "sluice/runtime/output.h"
 
 namespace sluice {
 

@@ -4,8 +4,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "runtime/batch_pool.h"
-#include "runtime/operator.h"
+#include "sluice/runtime/batch_pool.h"
+#include "sluice/runtime/operator.h"
 
 namespace sluice {
 

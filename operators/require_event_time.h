@@ -3,8 +3,8 @@
 #pragma once
 
 #include "absl/status/status.h"
-#include "runtime/batch.h"
-#include "runtime/operator_error.h"
+#include "sluice/runtime/batch.h"
+#include "sluice/runtime/operator_error.h"
 
 namespace sluice {
 

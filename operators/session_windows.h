@@ -16,9 +16,9 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "operators/time_window.h"
-#include "runtime/event_time.h"
-#include "runtime/operator_error.h"
+#include "sluice/operators/time_window.h"
+#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/operator_error.h"
 
 namespace sluice {
 

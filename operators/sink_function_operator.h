@@ -3,7 +3,7 @@
 
 #include <utility>
 
-#include "runtime/operator.h"
+#include "sluice/runtime/operator.h"
 
 namespace sluice {
 

@@ -37,18 +37,18 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "operators/late_events.h"
-#include "operators/require_event_time.h"
-#include "operators/sliced_windows.h"
-#include "operators/sliding_aggregator.h"
-#include "operators/time_window.h"
-#include "operators/window_pre_aggregate_operator.h"
-#include "runtime/batch_pool.h"
-#include "runtime/event_time.h"
-#include "runtime/operator.h"
-#include "runtime/operator_error.h"
-#include "runtime/state/in_memory_state_backend.h"
-#include "runtime/state/keyed_state_table.h"
+#include "sluice/operators/late_events.h"
+#include "sluice/operators/require_event_time.h"
+#include "sluice/operators/sliced_windows.h"
+#include "sluice/operators/sliding_aggregator.h"
+#include "sluice/operators/time_window.h"
+#include "sluice/operators/window_pre_aggregate_operator.h"
+#include "sluice/runtime/batch_pool.h"
+#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/operator.h"
+#include "sluice/runtime/operator_error.h"
+#include "sluice/runtime/state/in_memory_state_backend.h"
+#include "sluice/runtime/state/keyed_state_table.h"
 
 namespace sluice {
 

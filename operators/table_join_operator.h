@@ -30,14 +30,14 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "operators/key_wakeups.h"
-#include "operators/require_event_time.h"
-#include "runtime/batch_pool.h"
-#include "runtime/event_time.h"
-#include "runtime/operator.h"
-#include "runtime/state/in_memory_state_backend.h"
-#include "runtime/state/state_codec.h"
-#include "runtime/type_name.h"
+#include "sluice/operators/key_wakeups.h"
+#include "sluice/operators/require_event_time.h"
+#include "sluice/runtime/batch_pool.h"
+#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/operator.h"
+#include "sluice/runtime/state/in_memory_state_backend.h"
+#include "sluice/runtime/state/state_codec.h"
+#include "sluice/runtime/type_name.h"
 
 namespace sluice {
 

@@ -20,17 +20,17 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "operators/key_wakeups.h"
-#include "operators/late_events.h"
-#include "operators/require_event_time.h"
-#include "operators/time_window.h"
-#include "operators/window_assigners.h"
-#include "operators/window_trigger.h"
-#include "runtime/batch_pool.h"
-#include "runtime/event_time.h"
-#include "runtime/operator.h"
-#include "runtime/processing_clock.h"
-#include "runtime/state/in_memory_state_backend.h"
+#include "sluice/operators/key_wakeups.h"
+#include "sluice/operators/late_events.h"
+#include "sluice/operators/require_event_time.h"
+#include "sluice/operators/time_window.h"
+#include "sluice/operators/window_assigners.h"
+#include "sluice/operators/window_trigger.h"
+#include "sluice/runtime/batch_pool.h"
+#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/operator.h"
+#include "sluice/runtime/processing_clock.h"
+#include "sluice/runtime/state/in_memory_state_backend.h"
 
 namespace sluice {
 

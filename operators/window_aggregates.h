@@ -14,10 +14,10 @@
 #include <utility>
 #include <vector>
 
-#include "operators/function_concepts.h"
-#include "operators/hyper_log_log.h"
-#include "operators/kll_sketch.h"
-#include "runtime/stable_hash.h"
+#include "sluice/operators/function_concepts.h"
+#include "sluice/operators/hyper_log_log.h"
+#include "sluice/operators/kll_sketch.h"
+#include "sluice/runtime/stable_hash.h"
 
 namespace sluice::aggregates {
 

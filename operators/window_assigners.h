@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "operators/sliced_windows.h"
-#include "operators/time_window.h"
-#include "runtime/event_time.h"
-#include "runtime/operator_error.h"
+#include "sluice/operators/sliced_windows.h"
+#include "sluice/operators/time_window.h"
+#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/operator_error.h"
 
 namespace sluice {
 

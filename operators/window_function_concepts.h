@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "operators/time_window.h"
+#include "sluice/operators/time_window.h"
 
 namespace sluice {
 

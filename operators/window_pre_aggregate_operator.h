@@ -20,11 +20,11 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "operators/require_event_time.h"
-#include "operators/sliced_windows.h"
-#include "runtime/batch_pool.h"
-#include "runtime/operator.h"
-#include "runtime/operator_error.h"
+#include "sluice/operators/require_event_time.h"
+#include "sluice/operators/sliced_windows.h"
+#include "sluice/runtime/batch_pool.h"
+#include "sluice/runtime/operator.h"
+#include "sluice/runtime/operator_error.h"
 
 namespace sluice {
 

@@ -9,9 +9,9 @@
 // the task object is compiled here, uninstrumented, and the one edge TBB provides,
 // enqueue happens before run, is told to TSan with a release and an acquire on the
 // task's address. Everything the task then does runs in instrumented code.
-#include "runtime/arena_enqueue.h"
+#include "sluice/runtime/arena_enqueue.h"
 
-#include "runtime/scheduler.h"
+#include "sluice/runtime/scheduler.h"
 
 // SLUICE_TSAN_ANNOTATE, not __SANITIZE_THREAD__: this file is built without -fsanitize.
 #if defined(SLUICE_TSAN_ANNOTATE)

@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "runtime/default_init_allocator.h"
+#include "sluice/runtime/default_init_allocator.h"
 
 namespace sluice {
 
@@ -71,7 +71,7 @@ const Batch<T>& BatchAs(const BatchPtr& batch) {
 
 }  // namespace sluice
 
-#include "runtime/batch_pool.h"
+#include "sluice/runtime/batch_pool.h"
 
 namespace sluice {
 

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <vector>
 
-#include "runtime/batch.h"
+#include "sluice/runtime/batch.h"
 
 namespace sluice {
 

@@ -5,8 +5,8 @@
 
 #include <cstdint>
 
-#include "runtime/operator_context.h"
-#include "runtime/stable_hash.h"
+#include "sluice/runtime/operator_context.h"
+#include "sluice/runtime/stable_hash.h"
 
 namespace sluice {
 

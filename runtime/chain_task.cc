@@ -1,13 +1,13 @@
-#include "runtime/chain_task.h"
+#include "sluice/runtime/chain_task.h"
 
 #include <algorithm>
 #include <exception>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/event_time.h"
-#include "runtime/operator_error.h"
-#include "runtime/status_macros.h"
+#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/operator_error.h"
+#include "sluice/runtime/status_macros.h"
 
 namespace sluice {
 namespace {

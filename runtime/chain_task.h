@@ -14,15 +14,15 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "runtime/channel.h"
-#include "runtime/checkpoint/checkpoint_coordinator.h"
-#include "runtime/checkpoint/completed_checkpoint.h"
-#include "runtime/operator.h"
-#include "runtime/operator_metrics.h"
-#include "runtime/processing_clock.h"
-#include "runtime/scheduler.h"
-#include "runtime/source_pacer.h"
-#include "runtime/task.h"
+#include "sluice/runtime/channel.h"
+#include "sluice/runtime/checkpoint/checkpoint_coordinator.h"
+#include "sluice/runtime/checkpoint/completed_checkpoint.h"
+#include "sluice/runtime/operator.h"
+#include "sluice/runtime/operator_metrics.h"
+#include "sluice/runtime/processing_clock.h"
+#include "sluice/runtime/scheduler.h"
+#include "sluice/runtime/source_pacer.h"
+#include "sluice/runtime/task.h"
 
 namespace sluice {
 

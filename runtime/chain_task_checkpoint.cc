@@ -6,11 +6,11 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/chain_task.h"
-#include "runtime/event_time.h"
-#include "runtime/key_groups.h"
-#include "runtime/operator_error.h"
-#include "runtime/state/state_codec.h"
+#include "sluice/runtime/chain_task.h"
+#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/key_groups.h"
+#include "sluice/runtime/operator_error.h"
+#include "sluice/runtime/state/state_codec.h"
 
 namespace sluice {
 

@@ -1,6 +1,6 @@
-#include "runtime/channel.h"
+#include "sluice/runtime/channel.h"
 
-#include "runtime/task.h"
+#include "sluice/runtime/task.h"
 
 namespace sluice {
 

@@ -8,7 +8,7 @@
 #include <deque>
 #include <mutex>
 
-#include "runtime/element.h"
+#include "sluice/runtime/element.h"
 
 namespace sluice {
 

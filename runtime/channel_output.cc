@@ -1,4 +1,4 @@
-#include "runtime/channel_output.h"
+#include "sluice/runtime/channel_output.h"
 
 namespace sluice {
 

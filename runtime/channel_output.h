@@ -5,8 +5,8 @@
 
 #include <vector>
 
-#include "runtime/channel.h"
-#include "runtime/output.h"
+#include "sluice/runtime/channel.h"
+#include "sluice/runtime/output.h"
 
 namespace sluice {
 

@@ -8,7 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "runtime/operator.h"
+#include "sluice/runtime/operator.h"
 
 namespace sluice {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <utility>
 
-#include "runtime/batch.h"
+#include "sluice/runtime/batch.h"
 
 namespace sluice {
 

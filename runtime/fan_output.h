@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/output.h"
+#include "sluice/runtime/output.h"
 
 namespace sluice {
 

@@ -6,11 +6,11 @@
 #include <cstdint>
 #include <vector>
 
-#include "runtime/batch_pool.h"
-#include "runtime/channel_output.h"
-#include "runtime/key_groups.h"
-#include "runtime/operator_error.h"
-#include "runtime/stable_hash.h"
+#include "sluice/runtime/batch_pool.h"
+#include "sluice/runtime/channel_output.h"
+#include "sluice/runtime/key_groups.h"
+#include "sluice/runtime/operator_error.h"
+#include "sluice/runtime/stable_hash.h"
 
 namespace sluice {
 

@@ -1,8 +1,8 @@
-#include "runtime/manual_clock.h"
+#include "sluice/runtime/manual_clock.h"
 
 #include <algorithm>
 
-#include "runtime/task.h"
+#include "sluice/runtime/task.h"
 
 namespace sluice {
 

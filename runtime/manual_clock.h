@@ -8,7 +8,7 @@
 #include <mutex>
 #include <vector>
 
-#include "runtime/processing_clock.h"
+#include "sluice/runtime/processing_clock.h"
 
 namespace sluice {
 

@@ -8,11 +8,11 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "runtime/batch.h"
-#include "runtime/operator_context.h"
-#include "runtime/operator_error.h"
-#include "runtime/output.h"
-#include "runtime/state/keyed_state_backend.h"
+#include "sluice/runtime/batch.h"
+#include "sluice/runtime/operator_context.h"
+#include "sluice/runtime/operator_error.h"
+#include "sluice/runtime/output.h"
+#include "sluice/runtime/state/keyed_state_backend.h"
 
 namespace sluice {
 

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "runtime/operator_metrics.h"
-#include "runtime/processing_clock.h"
+#include "sluice/runtime/operator_metrics.h"
+#include "sluice/runtime/processing_clock.h"
 
 namespace sluice {
 

@@ -1,4 +1,4 @@
-#include "runtime/operator_metrics.h"
+#include "sluice/runtime/operator_metrics.h"
 
 #include <map>
 

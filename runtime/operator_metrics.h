@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/channel.h"
+#include "sluice/runtime/channel.h"
 
 namespace sluice {
 

@@ -2,8 +2,8 @@
 // or an exchange that writes to channels. Operators never call each other directly.
 #pragma once
 
-#include "runtime/batch.h"
-#include "runtime/element.h"
+#include "sluice/runtime/batch.h"
+#include "sluice/runtime/element.h"
 
 namespace sluice {
 

@@ -1,9 +1,9 @@
-#include "runtime/scheduler.h"
+#include "sluice/runtime/scheduler.h"
 
 #include <algorithm>
 
-#include "runtime/arena_enqueue.h"
-#include "runtime/task.h"
+#include "sluice/runtime/arena_enqueue.h"
+#include "sluice/runtime/task.h"
 
 namespace sluice {
 

@@ -9,9 +9,9 @@
 #include <chrono>
 #include <cstdint>
 
-#include "runtime/processing_clock.h"
-#include "runtime/saturating_time.h"
-#include "runtime/scheduler.h"
+#include "sluice/runtime/processing_clock.h"
+#include "sluice/runtime/saturating_time.h"
+#include "sluice/runtime/scheduler.h"
 
 namespace sluice {
 

@@ -1,6 +1,6 @@
-#include "runtime/task.h"
+#include "sluice/runtime/task.h"
 
-#include "runtime/scheduler.h"
+#include "sluice/runtime/scheduler.h"
 
 namespace sluice {
 

@@ -1,8 +1,8 @@
-#include "runtime/watermark_alignment.h"
+#include "sluice/runtime/watermark_alignment.h"
 
 #include <algorithm>
 
-#include "runtime/event_time.h"
+#include "sluice/runtime/event_time.h"
 
 namespace sluice {
 

@@ -1,7 +1,7 @@
 // Channel: order, capacity (data batches only), who it wakes and when, and a
 // producer and a consumer on two threads.
 
-#include "runtime/channel.h"
+#include "sluice/runtime/channel.h"
 
 #include <atomic>
 #include <chrono>
@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "runtime/element.h"
-#include "runtime/scheduler.h"
-#include "runtime/task.h"
+#include "sluice/runtime/element.h"
+#include "sluice/runtime/scheduler.h"
+#include "sluice/runtime/task.h"
 
 namespace sluice {
 namespace {

@@ -11,10 +11,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "runtime/checkpoint/checkpoint_completion_record.h"
-#include "runtime/checkpoint/checkpoint_storage.h"
-#include "tests/checkpoint_state_of.h"
-#include "tests/io/scratch_directory.h"
+#include "sluice/runtime/checkpoint/checkpoint_completion_record.h"
+#include "sluice/runtime/checkpoint/checkpoint_storage.h"
+#include "sluice/tests/checkpoint_state_of.h"
+#include "sluice/tests/io/scratch_directory.h"
 
 namespace sluice {
 namespace {

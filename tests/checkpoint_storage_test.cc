@@ -1,7 +1,7 @@
 // Checkpoint storage on the file system: what commits survives, what does not commit
 // does not exist, retention, and damage detected with a fallback to the checkpoint
 // before. A checkpoint kept in tests/data guards the format.
-#include "runtime/checkpoint/checkpoint_storage.h"
+#include "sluice/runtime/checkpoint/checkpoint_storage.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -12,9 +12,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "runtime/storage/posix_file.h"
-#include "tests/checkpoint_state_of.h"
-#include "tests/io/scratch_directory.h"
+#include "sluice/runtime/storage/posix_file.h"
+#include "sluice/tests/checkpoint_state_of.h"
+#include "sluice/tests/io/scratch_directory.h"
 
 namespace sluice {
 namespace {

@@ -1,7 +1,7 @@
 // BatchVector leaves trivial elements unwritten on growth but still runs
 // constructors and member initialisers, and explicit values are kept. (What an
 // unwritten element holds cannot be observed without undefined behaviour.)
-#include "runtime/default_init_allocator.h"
+#include "sluice/runtime/default_init_allocator.h"
 
 #include <gtest/gtest.h>
 

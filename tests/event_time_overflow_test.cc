@@ -10,13 +10,13 @@
 #include <variant>
 #include <vector>
 
-#include "engine/sluice.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "operators/table_join_operator.h"
-#include "tests/fake_processing_timers.h"
-#include "tests/operator_harness.h"
-#include "tests/status_matchers.h"
+#include "sluice/operators/table_join_operator.h"
+#include "sluice/sluice.h"
+#include "sluice/tests/fake_processing_timers.h"
+#include "sluice/tests/operator_harness.h"
+#include "sluice/tests/status_matchers.h"
 
 namespace sluice {
 namespace {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "runtime/processing_clock.h"
+#include "sluice/runtime/processing_clock.h"
 
 namespace sluice::testing {
 

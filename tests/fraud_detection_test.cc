@@ -5,15 +5,15 @@
 #include <tuple>
 #include <vector>
 
-#include "engine/sluice.h"
-#include "examples/fraud_detection/card_total_rule.h"
-#include "examples/fraud_detection/card_velocity_rule.h"
-#include "examples/fraud_detection/repeat_large_purchase_rule.h"
-#include "examples/fraud_detection/transaction.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/run_config.h"
-#include "tests/status_matchers.h"
+#include "sluice/examples/fraud_detection/card_total_rule.h"
+#include "sluice/examples/fraud_detection/card_velocity_rule.h"
+#include "sluice/examples/fraud_detection/repeat_large_purchase_rule.h"
+#include "sluice/examples/fraud_detection/transaction.h"
+#include "sluice/sluice.h"
+#include "sluice/tests/run_config.h"
+#include "sluice/tests/status_matchers.h"
 
 namespace fraud {
 namespace {

@@ -3,11 +3,11 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/planner.h"
-#include "engine/sluice.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/status_matchers.h"
+#include "sluice/engine/planner.h"
+#include "sluice/sluice.h"
+#include "sluice/tests/status_matchers.h"
 
 namespace sluice {
 namespace {

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/sluice.h"
+#include "sluice/sluice.h"
 
 namespace sluice::testing {
 

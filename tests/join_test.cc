@@ -9,16 +9,16 @@
 #include <utility>
 #include <vector>
 
-#include "engine/sluice.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "operators/interval_join_operator.h"
-#include "operators/table_join_operator.h"
-#include "runtime/operator_metrics.h"
-#include "runtime/stable_hash.h"
-#include "tests/operator_harness.h"
-#include "tests/run_config.h"
-#include "tests/status_matchers.h"
+#include "sluice/operators/interval_join_operator.h"
+#include "sluice/operators/table_join_operator.h"
+#include "sluice/runtime/operator_metrics.h"
+#include "sluice/runtime/stable_hash.h"
+#include "sluice/sluice.h"
+#include "sluice/tests/operator_harness.h"
+#include "sluice/tests/run_config.h"
+#include "sluice/tests/status_matchers.h"
 
 namespace sluice {
 namespace {

@@ -1,6 +1,6 @@
 // KeyHashOutput against a brute-force partition: every event reaches the channel of
 // the instance owning its key group, in input order, with its timestamp beside it.
-#include "runtime/key_hash_output.h"
+#include "sluice/runtime/key_hash_output.h"
 
 #include <gtest/gtest.h>
 

@@ -12,15 +12,15 @@
 #include <utility>
 #include <vector>
 
-#include "engine/sluice.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "runtime/manual_clock.h"
-#include "runtime/stable_hash.h"
-#include "tests/idle_after_source.h"
-#include "tests/operator_harness.h"
-#include "tests/run_config.h"
-#include "tests/status_matchers.h"
+#include "sluice/runtime/manual_clock.h"
+#include "sluice/runtime/stable_hash.h"
+#include "sluice/sluice.h"
+#include "sluice/tests/idle_after_source.h"
+#include "sluice/tests/operator_harness.h"
+#include "sluice/tests/run_config.h"
+#include "sluice/tests/status_matchers.h"
 
 namespace sluice {
 namespace {

@@ -15,17 +15,17 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "operators/keyed_process_operator.h"
-#include "runtime/key_groups.h"
-#include "runtime/operator_metrics.h"
-#include "runtime/stable_hash.h"
-#include "runtime/state/list_state.h"
-#include "runtime/state/map_state.h"
-#include "runtime/state/reducing_state.h"
-#include "runtime/state/value_state.h"
-#include "tests/fake_processing_timers.h"
-#include "tests/operator_harness.h"
-#include "tests/status_matchers.h"
+#include "sluice/operators/keyed_process_operator.h"
+#include "sluice/runtime/key_groups.h"
+#include "sluice/runtime/operator_metrics.h"
+#include "sluice/runtime/stable_hash.h"
+#include "sluice/runtime/state/list_state.h"
+#include "sluice/runtime/state/map_state.h"
+#include "sluice/runtime/state/reducing_state.h"
+#include "sluice/runtime/state/value_state.h"
+#include "sluice/tests/fake_processing_timers.h"
+#include "sluice/tests/operator_harness.h"
+#include "sluice/tests/status_matchers.h"
 
 namespace sluice {
 namespace {

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "runtime/batch_pool.h"
-#include "runtime/operator.h"
+#include "sluice/runtime/batch_pool.h"
+#include "sluice/runtime/operator.h"
 
 namespace sluice::testing {
 

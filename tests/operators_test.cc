@@ -5,13 +5,13 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "operators/filter_operator.h"
-#include "operators/flat_map_operator.h"
-#include "operators/keyed_aggregate_operator.h"
-#include "operators/keyed_reduce_operator.h"
-#include "operators/map_operator.h"
-#include "tests/operator_harness.h"
-#include "tests/status_matchers.h"
+#include "sluice/operators/filter_operator.h"
+#include "sluice/operators/flat_map_operator.h"
+#include "sluice/operators/keyed_aggregate_operator.h"
+#include "sluice/operators/keyed_reduce_operator.h"
+#include "sluice/operators/map_operator.h"
+#include "sluice/tests/operator_harness.h"
+#include "sluice/tests/status_matchers.h"
 
 namespace sluice {
 namespace {

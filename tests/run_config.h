@@ -7,8 +7,8 @@
 #include <utility>
 #include <vector>
 
-#include "engine/sluice.h"
 #include "gtest/gtest.h"
+#include "sluice/sluice.h"
 
 namespace sluice::testing {
 

@@ -15,13 +15,13 @@
 #include <utility>
 #include <vector>
 
-#include "engine/sluice.h"
 #include "gtest/gtest.h"
-#include "operators/hyper_log_log.h"
-#include "operators/kll_sketch.h"
-#include "runtime/stable_hash.h"
-#include "tests/run_config.h"
-#include "tests/status_matchers.h"
+#include "sluice/operators/hyper_log_log.h"
+#include "sluice/operators/kll_sketch.h"
+#include "sluice/runtime/stable_hash.h"
+#include "sluice/sluice.h"
+#include "sluice/tests/run_config.h"
+#include "sluice/tests/status_matchers.h"
 
 namespace sluice {
 namespace {

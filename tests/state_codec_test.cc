@@ -1,6 +1,6 @@
 // EncodeState/DecodeState round trips, checked against the original values, and
 // damaged input ending in a reported failure rather than a crash.
-#include "runtime/state/state_codec.h"
+#include "sluice/runtime/state/state_codec.h"
 
 #include <cstdint>
 #include <map>

@@ -10,15 +10,15 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "operators/window_aggregates.h"
-#include "runtime/operator_error.h"
-#include "runtime/state/aggregating_state.h"
-#include "runtime/state/list_state.h"
-#include "runtime/state/map_state.h"
-#include "runtime/state/reducing_state.h"
-#include "runtime/state/state_codec.h"
-#include "runtime/state/state_fields.h"
-#include "runtime/state/value_state.h"
+#include "sluice/operators/window_aggregates.h"
+#include "sluice/runtime/operator_error.h"
+#include "sluice/runtime/state/aggregating_state.h"
+#include "sluice/runtime/state/list_state.h"
+#include "sluice/runtime/state/map_state.h"
+#include "sluice/runtime/state/reducing_state.h"
+#include "sluice/runtime/state/state_codec.h"
+#include "sluice/runtime/state/state_fields.h"
+#include "sluice/runtime/state/value_state.h"
 
 namespace sluice {
 namespace {

@@ -11,17 +11,17 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "engine/sluice.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "operators/triggered_window_operator.h"
-#include "runtime/operator_metrics.h"
-#include "runtime/stable_hash.h"
-#include "tests/brute_force_sessions.h"
-#include "tests/fake_processing_timers.h"
-#include "tests/operator_harness.h"
-#include "tests/run_config.h"
-#include "tests/status_matchers.h"
+#include "sluice/operators/triggered_window_operator.h"
+#include "sluice/runtime/operator_metrics.h"
+#include "sluice/runtime/stable_hash.h"
+#include "sluice/sluice.h"
+#include "sluice/tests/brute_force_sessions.h"
+#include "sluice/tests/fake_processing_timers.h"
+#include "sluice/tests/operator_harness.h"
+#include "sluice/tests/run_config.h"
+#include "sluice/tests/status_matchers.h"
 
 namespace sluice {
 namespace {

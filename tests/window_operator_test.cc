@@ -10,13 +10,13 @@
 #include <variant>
 #include <vector>
 
-#include "engine/sluice.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/brute_force_sessions.h"
-#include "tests/operator_harness.h"
-#include "tests/run_config.h"
-#include "tests/status_matchers.h"
+#include "sluice/sluice.h"
+#include "sluice/tests/brute_force_sessions.h"
+#include "sluice/tests/operator_harness.h"
+#include "sluice/tests/run_config.h"
+#include "sluice/tests/status_matchers.h"
 
 namespace sluice {
 namespace {

@@ -13,11 +13,11 @@
 #include <utility>
 #include <vector>
 
-#include "engine/sluice.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/run_config.h"
-#include "tests/status_matchers.h"
+#include "sluice/sluice.h"
+#include "sluice/tests/run_config.h"
+#include "sluice/tests/status_matchers.h"
 
 namespace sluice {
 namespace {

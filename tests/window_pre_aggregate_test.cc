@@ -11,10 +11,10 @@
 #include <variant>
 #include <vector>
 
-#include "engine/sluice.h"
 #include "gtest/gtest.h"
-#include "operators/window_pre_aggregate_operator.h"
-#include "tests/operator_harness.h"
+#include "sluice/operators/window_pre_aggregate_operator.h"
+#include "sluice/sluice.h"
+#include "sluice/tests/operator_harness.h"
 
 namespace sluice {
 namespace {

@@ -8,13 +8,13 @@
 #include <tuple>
 #include <vector>
 
-#include "engine/sluice.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "runtime/stable_hash.h"
-#include "tests/brute_force_sessions.h"
-#include "tests/run_config.h"
-#include "tests/status_matchers.h"
+#include "sluice/runtime/stable_hash.h"
+#include "sluice/sluice.h"
+#include "sluice/tests/brute_force_sessions.h"
+#include "sluice/tests/run_config.h"
+#include "sluice/tests/status_matchers.h"
 
 namespace sluice {
 namespace {

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <string>
 
-#include "engine/sluice.h"
+#include "sluice/sluice.h"
 
 struct Trip {
   std::string zone;

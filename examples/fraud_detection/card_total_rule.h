@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "examples/fraud_detection/transaction.h"
+#include "sluice/examples/fraud_detection/transaction.h"
 
 namespace fraud {
 

@@ -6,9 +6,9 @@
 #include <chrono>
 #include <cstdint>
 
-#include "engine/sluice.h"
-#include "examples/fraud_detection/card_total_rule.h"
-#include "examples/fraud_detection/transaction.h"
+#include "sluice/examples/fraud_detection/card_total_rule.h"
+#include "sluice/examples/fraud_detection/transaction.h"
+#include "sluice/sluice.h"
 
 namespace fraud {
 

@@ -17,12 +17,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
-#include "engine/sluice.h"
-#include "examples/fraud_detection/card_total_rule.h"
-#include "examples/fraud_detection/card_velocity_rule.h"
-#include "examples/fraud_detection/repeat_large_purchase_rule.h"
-#include "examples/fraud_detection/transaction.h"
-#include "examples/fraud_detection/transaction_log.h"
+#include "sluice/examples/fraud_detection/card_total_rule.h"
+#include "sluice/examples/fraud_detection/card_velocity_rule.h"
+#include "sluice/examples/fraud_detection/repeat_large_purchase_rule.h"
+#include "sluice/examples/fraud_detection/transaction.h"
+#include "sluice/examples/fraud_detection/transaction_log.h"
+#include "sluice/sluice.h"
 
 ABSL_FLAG(uint64_t, transactions, 20'000'000, "Transactions to generate (0: unbounded).");
 ABSL_FLAG(uint64_t, cards, 20'000, "Distinct cards in the generated stream.");

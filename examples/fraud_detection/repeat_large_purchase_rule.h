@@ -8,9 +8,9 @@
 #include <tuple>
 #include <utility>
 
-#include "engine/sluice.h"
-#include "examples/fraud_detection/card_total_rule.h"
-#include "examples/fraud_detection/transaction.h"
+#include "sluice/examples/fraud_detection/card_total_rule.h"
+#include "sluice/examples/fraud_detection/transaction.h"
+#include "sluice/sluice.h"
 
 namespace fraud {
 

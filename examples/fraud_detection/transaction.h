@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "runtime/stable_hash.h"
+#include "sluice/runtime/stable_hash.h"
 
 namespace fraud {
 

@@ -12,9 +12,9 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "engine/sluice.h"
-#include "examples/fraud_detection/transaction.h"
-#include "io/log/log_topic.h"
+#include "sluice/examples/fraud_detection/transaction.h"
+#include "sluice/io/log/log_topic.h"
+#include "sluice/sluice.h"
 
 namespace fraud {
 

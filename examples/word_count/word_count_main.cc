@@ -10,7 +10,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "engine/sluice.h"
+#include "sluice/sluice.h"
 
 ABSL_FLAG(std::string, input, "", "Text file, directory or glob pattern to read.");
 ABSL_FLAG(std::string, output, "word_counts.csv", "CSV file for the final counts.");

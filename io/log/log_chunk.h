@@ -7,8 +7,8 @@
 #include <memory>
 #include <vector>
 
-#include "io/log/offset_range.h"
-#include "io/log/record_batch.h"
+#include "sluice/io/log/offset_range.h"
+#include "sluice/io/log/record_batch.h"
 
 namespace sluice::log {
 

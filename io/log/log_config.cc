@@ -1,7 +1,7 @@
-#include "io/log/log_config.h"
+#include "sluice/io/log/log_config.h"
 
 #include "absl/strings/str_cat.h"
-#include "io/log/log_segment.h"
+#include "sluice/io/log/log_segment.h"
 
 namespace sluice::log {
 

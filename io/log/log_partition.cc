@@ -1,4 +1,4 @@
-#include "io/log/log_partition.h"
+#include "sluice/io/log/log_partition.h"
 
 #include <algorithm>
 #include <cstring>
@@ -10,7 +10,7 @@
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
-#include "runtime/status_macros.h"
+#include "sluice/runtime/status_macros.h"
 
 namespace sluice::log {
 namespace {

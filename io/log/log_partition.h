@@ -24,13 +24,13 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "io/log/log_chunk.h"
-#include "io/log/log_config.h"
-#include "io/log/log_problem.h"
-#include "io/log/log_segment.h"
-#include "io/log/partition_meta.h"
-#include "io/log/producer_table.h"
-#include "io/log/record_batch.h"
+#include "sluice/io/log/log_chunk.h"
+#include "sluice/io/log/log_config.h"
+#include "sluice/io/log/log_problem.h"
+#include "sluice/io/log/log_segment.h"
+#include "sluice/io/log/partition_meta.h"
+#include "sluice/io/log/producer_table.h"
+#include "sluice/io/log/record_batch.h"
 
 namespace sluice::log {
 

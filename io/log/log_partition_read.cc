@@ -4,9 +4,9 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "io/log/log_partition.h"
-#include "io/log/segment_scanner.h"
-#include "runtime/status_macros.h"
+#include "sluice/io/log/log_partition.h"
+#include "sluice/io/log/segment_scanner.h"
+#include "sluice/runtime/status_macros.h"
 
 namespace sluice::log {
 namespace {

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "io/log/offset_range.h"
+#include "sluice/io/log/offset_range.h"
 
 namespace sluice::log {
 

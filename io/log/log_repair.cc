@@ -1,17 +1,17 @@
-#include "io/log/log_repair.h"
+#include "sluice/io/log/log_repair.h"
 
 #include <algorithm>
 #include <filesystem>
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
-#include "io/log/log_partition.h"
-#include "io/log/log_segment.h"
-#include "io/log/log_topic.h"
-#include "io/log/producer_table.h"
-#include "io/log/segment_salvage.h"
-#include "runtime/status_macros.h"
-#include "runtime/storage/posix_file.h"
+#include "sluice/io/log/log_partition.h"
+#include "sluice/io/log/log_segment.h"
+#include "sluice/io/log/log_topic.h"
+#include "sluice/io/log/producer_table.h"
+#include "sluice/io/log/segment_salvage.h"
+#include "sluice/runtime/status_macros.h"
+#include "sluice/runtime/storage/posix_file.h"
 
 namespace sluice::log {
 namespace {

@@ -18,9 +18,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "io/log/log_config.h"
-#include "io/log/offset_range.h"
-#include "io/log/partition_meta.h"
+#include "sluice/io/log/log_config.h"
+#include "sluice/io/log/offset_range.h"
+#include "sluice/io/log/partition_meta.h"
 
 namespace sluice::log {
 

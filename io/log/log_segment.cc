@@ -1,4 +1,4 @@
-#include "io/log/log_segment.h"
+#include "sluice/io/log/log_segment.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -11,8 +11,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "io/log/record_batch.h"
-#include "runtime/status_macros.h"
+#include "sluice/io/log/record_batch.h"
+#include "sluice/runtime/status_macros.h"
 
 namespace sluice::log {
 namespace {

@@ -19,10 +19,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "io/log/offset_range.h"
-#include "io/log/segment_scanner.h"
-#include "runtime/storage/file_mapping.h"
-#include "runtime/storage/posix_file.h"
+#include "sluice/io/log/offset_range.h"
+#include "sluice/io/log/segment_scanner.h"
+#include "sluice/runtime/storage/file_mapping.h"
+#include "sluice/runtime/storage/posix_file.h"
 
 namespace sluice::log {
 

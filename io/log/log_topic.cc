@@ -1,4 +1,4 @@
-#include "io/log/log_topic.h"
+#include "sluice/io/log/log_topic.h"
 
 #include <algorithm>
 #include <charconv>
@@ -10,11 +10,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "flatbuffers/flatbuffers.h"
-#include "io/log/log_topic_generated.h"
-#include "runtime/stable_hash.h"
-#include "runtime/status_macros.h"
-#include "runtime/storage/crc32c.h"
-#include "runtime/storage/posix_file.h"
+#include "sluice/io/log/log_topic_generated.h"
+#include "sluice/runtime/stable_hash.h"
+#include "sluice/runtime/status_macros.h"
+#include "sluice/runtime/storage/crc32c.h"
+#include "sluice/runtime/storage/posix_file.h"
 
 namespace sluice::log {
 namespace {

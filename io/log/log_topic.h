@@ -10,8 +10,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "io/log/log_config.h"
-#include "io/log/log_partition.h"
+#include "sluice/io/log/log_config.h"
+#include "sluice/io/log/log_partition.h"
 
 namespace sluice::log {
 

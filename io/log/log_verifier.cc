@@ -1,4 +1,4 @@
-#include "io/log/log_verifier.h"
+#include "sluice/io/log/log_verifier.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -6,11 +6,11 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
-#include "io/log/log_partition.h"
-#include "io/log/log_topic.h"
-#include "io/log/partition_meta.h"
-#include "io/log/segment_salvage.h"
-#include "runtime/status_macros.h"
+#include "sluice/io/log/log_partition.h"
+#include "sluice/io/log/log_topic.h"
+#include "sluice/io/log/partition_meta.h"
+#include "sluice/io/log/segment_salvage.h"
+#include "sluice/runtime/status_macros.h"
 
 namespace sluice::log {
 namespace {

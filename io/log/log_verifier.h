@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "io/log/log_config.h"
-#include "io/log/log_problem.h"
-#include "io/log/offset_range.h"
+#include "sluice/io/log/log_config.h"
+#include "sluice/io/log/log_problem.h"
+#include "sluice/io/log/offset_range.h"
 
 namespace sluice::log {
 

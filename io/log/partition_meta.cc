@@ -1,13 +1,13 @@
-#include "io/log/partition_meta.h"
+#include "sluice/io/log/partition_meta.h"
 
 #include <algorithm>
 #include <filesystem>
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
-#include "io/log/fixed_width.h"
-#include "runtime/storage/crc32c.h"
-#include "runtime/storage/posix_file.h"
+#include "sluice/io/log/fixed_width.h"
+#include "sluice/runtime/storage/crc32c.h"
+#include "sluice/runtime/storage/posix_file.h"
 
 namespace sluice::log {
 namespace {

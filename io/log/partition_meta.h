@@ -18,8 +18,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "io/log/log_config.h"
-#include "io/log/offset_range.h"
+#include "sluice/io/log/log_config.h"
+#include "sluice/io/log/offset_range.h"
 
 namespace sluice::log {
 

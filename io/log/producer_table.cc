@@ -1,4 +1,4 @@
-#include "io/log/producer_table.h"
+#include "sluice/io/log/producer_table.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -7,9 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "io/log/fixed_width.h"
-#include "runtime/storage/crc32c.h"
-#include "runtime/storage/posix_file.h"
+#include "sluice/io/log/fixed_width.h"
+#include "sluice/runtime/storage/crc32c.h"
+#include "sluice/runtime/storage/posix_file.h"
 
 namespace sluice::log {
 namespace {

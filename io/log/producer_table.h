@@ -16,7 +16,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "io/log/record_batch.h"
+#include "sluice/io/log/record_batch.h"
 
 namespace sluice::log {
 

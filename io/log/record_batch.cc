@@ -1,4 +1,4 @@
-#include "io/log/record_batch.h"
+#include "sluice/io/log/record_batch.h"
 
 #include <algorithm>
 #include <bit>
@@ -7,8 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "flatbuffers/flatbuffers.h"
-#include "io/log/log_record_generated.h"
-#include "runtime/storage/crc32c.h"
+#include "sluice/io/log/log_record_generated.h"
+#include "sluice/runtime/storage/crc32c.h"
 
 namespace sluice::log {
 namespace {

@@ -1,4 +1,4 @@
-#include "io/log/segment_salvage.h"
+#include "sluice/io/log/segment_salvage.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -6,10 +6,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "io/log/log_segment.h"
-#include "runtime/status_macros.h"
-#include "runtime/storage/aligned_buffer.h"
-#include "runtime/storage/posix_file.h"
+#include "sluice/io/log/log_segment.h"
+#include "sluice/runtime/status_macros.h"
+#include "sluice/runtime/storage/aligned_buffer.h"
+#include "sluice/runtime/storage/posix_file.h"
 
 namespace sluice::log {
 namespace {

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "io/log/offset_range.h"
+#include "sluice/io/log/offset_range.h"
 
 namespace sluice::log {
 

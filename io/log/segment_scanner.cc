@@ -1,11 +1,11 @@
-#include "io/log/segment_scanner.h"
+#include "sluice/io/log/segment_scanner.h"
 
 #include <algorithm>
 #include <cstring>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/status_macros.h"
+#include "sluice/runtime/status_macros.h"
 
 namespace sluice::log {
 namespace {

@@ -16,10 +16,10 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
-#include "io/log/offset_range.h"
-#include "io/log/record_batch.h"
-#include "runtime/storage/aligned_buffer.h"
-#include "runtime/storage/posix_file.h"
+#include "sluice/io/log/offset_range.h"
+#include "sluice/io/log/record_batch.h"
+#include "sluice/runtime/storage/aligned_buffer.h"
+#include "sluice/runtime/storage/posix_file.h"
 
 namespace sluice::log {
 

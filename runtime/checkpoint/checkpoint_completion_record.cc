@@ -1,12 +1,12 @@
 // The newest complete checkpoint's id, as one line of text and a CRC-32C trailer.
-#include "runtime/checkpoint/checkpoint_completion_record.h"
+#include "sluice/runtime/checkpoint/checkpoint_completion_record.h"
 
 #include <charconv>
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/storage/crc32c.h"
-#include "runtime/storage/posix_file.h"
+#include "sluice/runtime/storage/crc32c.h"
+#include "sluice/runtime/storage/posix_file.h"
 
 namespace sluice {
 namespace {

@@ -1,10 +1,10 @@
-#include "runtime/checkpoint/checkpoint_coordinator.h"
+#include "sluice/runtime/checkpoint/checkpoint_coordinator.h"
 
 #include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/storage/crash_point.h"
+#include "sluice/runtime/storage/crash_point.h"
 
 namespace sluice {
 

@@ -21,8 +21,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "runtime/checkpoint/checkpoint_storage.h"
-#include "runtime/checkpoint/task_snapshot.h"
+#include "sluice/runtime/checkpoint/checkpoint_storage.h"
+#include "sluice/runtime/checkpoint/task_snapshot.h"
 
 namespace sluice {
 

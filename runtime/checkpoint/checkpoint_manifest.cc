@@ -1,11 +1,11 @@
-#include "runtime/checkpoint/checkpoint_manifest.h"
+#include "sluice/runtime/checkpoint/checkpoint_manifest.h"
 
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "flatbuffers/flatbuffers.h"
-#include "runtime/checkpoint/checkpoint_manifest_generated.h"
-#include "runtime/storage/crc32c.h"
+#include "sluice/runtime/checkpoint/checkpoint_manifest_generated.h"
+#include "sluice/runtime/storage/crc32c.h"
 
 namespace sluice {
 namespace {

@@ -1,4 +1,4 @@
-#include "runtime/checkpoint/checkpoint_storage.h"
+#include "sluice/runtime/checkpoint/checkpoint_storage.h"
 
 #include <algorithm>
 #include <charconv>
@@ -9,8 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "runtime/checkpoint/checkpoint_completion_record.h"
-#include "runtime/storage/posix_file.h"
+#include "sluice/runtime/checkpoint/checkpoint_completion_record.h"
+#include "sluice/runtime/storage/posix_file.h"
 
 namespace sluice {
 namespace {

@@ -25,8 +25,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "runtime/checkpoint/checkpoint_writer.h"
-#include "runtime/checkpoint/completed_checkpoint.h"
+#include "sluice/runtime/checkpoint/checkpoint_writer.h"
+#include "sluice/runtime/checkpoint/completed_checkpoint.h"
 
 namespace sluice {
 

@@ -1,13 +1,13 @@
-#include "runtime/checkpoint/checkpoint_writer.h"
+#include "sluice/runtime/checkpoint/checkpoint_writer.h"
 
 #include <chrono>
 #include <filesystem>
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/storage/crash_point.h"
-#include "runtime/storage/crc32c.h"
-#include "runtime/storage/posix_file.h"
+#include "sluice/runtime/storage/crash_point.h"
+#include "sluice/runtime/storage/crc32c.h"
+#include "sluice/runtime/storage/posix_file.h"
 
 namespace sluice {
 

@@ -13,7 +13,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
-#include "runtime/checkpoint/checkpoint_manifest.h"
+#include "sluice/runtime/checkpoint/checkpoint_manifest.h"
 
 namespace sluice {
 

@@ -1,8 +1,8 @@
-#include "runtime/checkpoint/completed_checkpoint.h"
+#include "sluice/runtime/checkpoint/completed_checkpoint.h"
 
 #include "absl/strings/str_cat.h"
-#include "runtime/storage/crc32c.h"
-#include "runtime/storage/posix_file.h"
+#include "sluice/runtime/storage/crc32c.h"
+#include "sluice/runtime/storage/posix_file.h"
 
 namespace sluice {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "runtime/checkpoint/checkpoint_manifest.h"
+#include "sluice/runtime/checkpoint/checkpoint_manifest.h"
 
 namespace sluice {
 

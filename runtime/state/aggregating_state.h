@@ -11,9 +11,9 @@
 #include <type_traits>
 #include <utility>
 
-#include "runtime/state/state_codec.h"
-#include "runtime/state/state_ttl.h"
-#include "runtime/state/value_state.h"
+#include "sluice/runtime/state/state_codec.h"
+#include "sluice/runtime/state/state_ttl.h"
+#include "sluice/runtime/state/value_state.h"
 
 namespace sluice {
 

@@ -12,10 +12,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "runtime/key_groups.h"
-#include "runtime/state/key_group_codec.h"
-#include "runtime/state/keyed_state_backend.h"
-#include "runtime/type_name.h"
+#include "sluice/runtime/key_groups.h"
+#include "sluice/runtime/state/key_group_codec.h"
+#include "sluice/runtime/state/keyed_state_backend.h"
+#include "sluice/runtime/type_name.h"
 
 namespace sluice {
 

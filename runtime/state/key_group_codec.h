@@ -13,11 +13,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "runtime/key_groups.h"
-#include "runtime/stable_hash.h"
-#include "runtime/state/key_group_snapshot.h"
-#include "runtime/state/state_codec.h"
-#include "runtime/type_name.h"
+#include "sluice/runtime/key_groups.h"
+#include "sluice/runtime/stable_hash.h"
+#include "sluice/runtime/state/key_group_snapshot.h"
+#include "sluice/runtime/state/state_codec.h"
+#include "sluice/runtime/type_name.h"
 
 namespace sluice {
 

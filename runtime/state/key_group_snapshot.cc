@@ -1,10 +1,10 @@
-#include "runtime/state/key_group_snapshot.h"
+#include "sluice/runtime/state/key_group_snapshot.h"
 
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "flatbuffers/flatbuffers.h"
-#include "runtime/state/key_group_snapshot_generated.h"
+#include "sluice/runtime/state/key_group_snapshot_generated.h"
 
 namespace sluice {
 

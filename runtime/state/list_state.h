@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "absl/types/span.h"
-#include "runtime/state/state_codec.h"
-#include "runtime/state/state_ttl.h"
+#include "sluice/runtime/state/state_codec.h"
+#include "sluice/runtime/state/state_ttl.h"
 
 namespace sluice {
 

@@ -11,8 +11,8 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "runtime/state/state_codec.h"
-#include "runtime/state/state_ttl.h"
+#include "sluice/runtime/state/state_codec.h"
+#include "sluice/runtime/state/state_ttl.h"
 
 namespace sluice {
 

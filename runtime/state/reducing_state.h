@@ -8,9 +8,9 @@
 
 #include <utility>
 
-#include "runtime/state/state_codec.h"
-#include "runtime/state/state_ttl.h"
-#include "runtime/state/value_state.h"
+#include "sluice/runtime/state/state_codec.h"
+#include "sluice/runtime/state/state_ttl.h"
+#include "sluice/runtime/state/value_state.h"
 
 namespace sluice {
 

@@ -11,7 +11,7 @@
 #include <tuple>
 #include <type_traits>
 
-#include "runtime/state/state_ttl.h"
+#include "sluice/runtime/state/state_ttl.h"
 
 namespace sluice {
 

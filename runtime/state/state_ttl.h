@@ -17,8 +17,8 @@
 #include <stdexcept>
 
 #include "absl/status/status.h"
-#include "runtime/event_time.h"
-#include "runtime/operator_error.h"
+#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/operator_error.h"
 
 namespace sluice {
 

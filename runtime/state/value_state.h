@@ -10,8 +10,8 @@
 #include <cstdint>
 #include <utility>
 
-#include "runtime/state/state_codec.h"
-#include "runtime/state/state_ttl.h"
+#include "sluice/runtime/state/state_codec.h"
+#include "sluice/runtime/state/state_ttl.h"
 
 namespace sluice {
 

@@ -1,4 +1,4 @@
-#include "runtime/storage/crash_point.h"
+#include "sluice/runtime/storage/crash_point.h"
 
 #include <signal.h>
 #include <unistd.h>

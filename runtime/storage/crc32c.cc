@@ -1,4 +1,4 @@
-#include "runtime/storage/crc32c.h"
+#include "sluice/runtime/storage/crc32c.h"
 
 #include <isa-l/crc.h>
 

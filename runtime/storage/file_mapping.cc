@@ -1,4 +1,4 @@
-#include "runtime/storage/file_mapping.h"
+#include "sluice/runtime/storage/file_mapping.h"
 
 #include <sys/mman.h>
 

@@ -1,4 +1,4 @@
-#include "runtime/storage/posix_file.h"
+#include "sluice/runtime/storage/posix_file.h"
 
 #include <fcntl.h>
 #include <linux/falloc.h>
@@ -15,7 +15,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/storage/crash_point.h"
+#include "sluice/runtime/storage/crash_point.h"
 
 namespace sluice {
 namespace {

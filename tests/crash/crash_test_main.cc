@@ -6,7 +6,8 @@
 // computed here: nothing lost, nothing twice.
 //
 // With --crash_points it also crashes the job once at each step of a checkpoint's
-// and the sink's commit (runtime/storage/crash_point.h) and checks the same after a restart.
+// and the sink's commit (runtime/storage/crash_point.h) and checks the same after a
+// restart.
 //
 //   sluice_crash_test --work=/tmp/crash --kills=50 --records_per_partition=400000
 #include <signal.h>
@@ -30,8 +31,8 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "engine/sluice.h"
-#include "io/log/log_topic.h"
+#include "sluice/io/log/log_topic.h"
+#include "sluice/sluice.h"
 
 ABSL_FLAG(std::string, work, "",
           "Directory for the topic, outputs and checkpoints "

@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <string>
 
-#include "runtime/checkpoint/checkpoint_manifest.h"
-#include "runtime/storage/crc32c.h"
-#include "tests/fuzz/invariant.h"
+#include "sluice/runtime/checkpoint/checkpoint_manifest.h"
+#include "sluice/runtime/storage/crc32c.h"
+#include "sluice/tests/fuzz/invariant.h"
 
 namespace {
 

@@ -10,10 +10,10 @@
 #include <tuple>
 #include <vector>
 
-#include "engine/job_layout.h"
-#include "runtime/state/key_group_codec.h"
-#include "tests/fuzz/fuzz_types.h"
-#include "tests/fuzz/invariant.h"
+#include "sluice/engine/job_layout.h"
+#include "sluice/runtime/state/key_group_codec.h"
+#include "sluice/tests/fuzz/fuzz_types.h"
+#include "sluice/tests/fuzz/invariant.h"
 
 namespace {
 

@@ -10,12 +10,12 @@
 #include <string_view>
 #include <vector>
 
-#include "io/csv_escaping.h"
-#include "io/csv_parser.h"
-#include "io/csv_record_decoder.h"
-#include "io/record_reader.h"
-#include "tests/fuzz/fuzz_types.h"
-#include "tests/fuzz/invariant.h"
+#include "sluice/io/csv_escaping.h"
+#include "sluice/io/csv_parser.h"
+#include "sluice/io/csv_record_decoder.h"
+#include "sluice/io/record_reader.h"
+#include "sluice/tests/fuzz/fuzz_types.h"
+#include "sluice/tests/fuzz/invariant.h"
 
 namespace sluice::fuzz {
 namespace {

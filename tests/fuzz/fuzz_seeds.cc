@@ -9,11 +9,11 @@
 #include <tuple>
 #include <vector>
 
-#include "engine/job_layout.h"
-#include "io/log/record_batch.h"
-#include "runtime/checkpoint/checkpoint_manifest.h"
-#include "runtime/state/key_group_codec.h"
-#include "tests/fuzz/fuzz_types.h"
+#include "sluice/engine/job_layout.h"
+#include "sluice/io/log/record_batch.h"
+#include "sluice/runtime/checkpoint/checkpoint_manifest.h"
+#include "sluice/runtime/state/key_group_codec.h"
+#include "sluice/tests/fuzz/fuzz_types.h"
 
 namespace {
 

@@ -10,10 +10,10 @@
 #include <string>
 #include <string_view>
 
-#include "io/json_object_reader.h"
-#include "io/json_record_decoder.h"
-#include "tests/fuzz/fuzz_types.h"
-#include "tests/fuzz/invariant.h"
+#include "sluice/io/json_object_reader.h"
+#include "sluice/io/json_record_decoder.h"
+#include "sluice/tests/fuzz/fuzz_types.h"
+#include "sluice/tests/fuzz/invariant.h"
 
 namespace sluice::fuzz {
 namespace {

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "io/log/record_batch.h"
-#include "tests/fuzz/invariant.h"
+#include "sluice/io/log/record_batch.h"
+#include "sluice/tests/fuzz/invariant.h"
 
 namespace {
 

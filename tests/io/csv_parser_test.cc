@@ -1,6 +1,6 @@
 // CsvParser and AppendCsvField: the CSV dialect, checked on hand-written records and
 // on a round trip of awkward random strings.
-#include "io/csv_parser.h"
+#include "sluice/io/csv_parser.h"
 
 #include <random>
 #include <string>
@@ -9,8 +9,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "io/csv_escaping.h"
-#include "tests/status_matchers.h"
+#include "sluice/io/csv_escaping.h"
+#include "sluice/tests/status_matchers.h"
 
 namespace sluice {
 namespace {

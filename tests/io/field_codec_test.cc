@@ -1,5 +1,5 @@
 // The strict value parsing every CSV and JSON field goes through.
-#include "io/field_codec.h"
+#include "sluice/io/field_codec.h"
 
 #include <cstdint>
 #include <limits>
@@ -7,7 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/status_matchers.h"
+#include "sluice/tests/status_matchers.h"
 
 namespace sluice {
 namespace {

@@ -1,6 +1,6 @@
 // InputFileSet: resolving files, directories and globs, and dealing whole files out
 // to parallel readers, checked against brute-force properties.
-#include "io/input_file_set.h"
+#include "sluice/io/input_file_set.h"
 
 #include <algorithm>
 #include <map>
@@ -10,8 +10,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/io/scratch_directory.h"
-#include "tests/status_matchers.h"
+#include "sluice/tests/io/scratch_directory.h"
+#include "sluice/tests/status_matchers.h"
 
 namespace sluice {
 namespace {

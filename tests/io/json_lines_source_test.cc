@@ -1,18 +1,18 @@
 // JsonLinesSource end to end: fields by name from several files, by 1 or 2 readers
 // with re-cut batches, against values the test generated itself.
-#include "io/json_lines_source.h"
+#include "sluice/io/json_lines_source.h"
 
 #include <cstdint>
 #include <ostream>
 #include <string>
 #include <vector>
 
-#include "engine/sluice.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/io/scratch_directory.h"
-#include "tests/run_config.h"
-#include "tests/status_matchers.h"
+#include "sluice/sluice.h"
+#include "sluice/tests/io/scratch_directory.h"
+#include "sluice/tests/run_config.h"
+#include "sluice/tests/status_matchers.h"
 
 namespace sluice {
 namespace {

@@ -1,6 +1,6 @@
 // LineFollower against files changed the ways logs change: appends in pieces,
 // rotation by rename, truncation in place, and resuming from a saved position.
-#include "io/line_follower.h"
+#include "sluice/io/line_follower.h"
 
 #include <chrono>
 #include <filesystem>
@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "engine/sluice.h"
 #include "gtest/gtest.h"
-#include "tests/io/scratch_directory.h"
-#include "tests/run_config.h"
+#include "sluice/sluice.h"
+#include "sluice/tests/io/scratch_directory.h"
+#include "sluice/tests/run_config.h"
 
 namespace sluice {
 namespace {

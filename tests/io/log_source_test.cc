@@ -11,13 +11,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "engine/sluice.h"
 #include "gtest/gtest.h"
-#include "io/log/log_repair.h"
-#include "io/log/log_topic.h"
-#include "tests/io/scratch_directory.h"
-#include "tests/log/segment_layout.h"
-#include "tests/run_config.h"
+#include "sluice/io/log/log_repair.h"
+#include "sluice/io/log/log_topic.h"
+#include "sluice/sluice.h"
+#include "sluice/tests/io/scratch_directory.h"
+#include "sluice/tests/log/segment_layout.h"
+#include "sluice/tests/run_config.h"
 
 namespace sluice {
 namespace {

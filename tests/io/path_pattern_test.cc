@@ -1,5 +1,5 @@
 // PathPattern against glob(3)'s matching rules on a small tree, worked out by hand.
-#include "io/path_pattern.h"
+#include "sluice/io/path_pattern.h"
 
 #include <filesystem>
 #include <string>
@@ -7,7 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/io/scratch_directory.h"
+#include "sluice/tests/io/scratch_directory.h"
 
 namespace sluice {
 namespace {

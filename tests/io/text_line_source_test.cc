@@ -1,6 +1,6 @@
 // TextLineSource end to end: files, directories and globs read by 1 or 2 parallel readers
 // with re-cut batches; every line exactly once, whatever the line endings.
-#include "io/text_line_source.h"
+#include "sluice/io/text_line_source.h"
 
 #include <unistd.h>
 
@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "engine/sluice.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/io/scratch_directory.h"
-#include "tests/run_config.h"
-#include "tests/status_matchers.h"
+#include "sluice/sluice.h"
+#include "sluice/tests/io/scratch_directory.h"
+#include "sluice/tests/run_config.h"
+#include "sluice/tests/status_matchers.h"
 
 namespace sluice {
 namespace {

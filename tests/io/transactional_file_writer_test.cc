@@ -1,6 +1,6 @@
 // The exactly-once file writer's steps, and crashes between them: what a reader of
 // the directory sees is always whole committed files, each line exactly once.
-#include "io/transactional_file_writer.h"
+#include "sluice/io/transactional_file_writer.h"
 
 #include <algorithm>
 #include <chrono>
@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "tests/io/scratch_directory.h"
+#include "sluice/tests/io/scratch_directory.h"
 
 namespace sluice {
 namespace {

@@ -2,7 +2,7 @@
 // completes, a commit takes only the checkpoints it was told of, and a restore
 // appends a checkpoint's transactions again without adding anything twice, however
 // much of them reached the log before a crash.
-#include "io/transactional_log_writer.h"
+#include "sluice/io/transactional_log_writer.h"
 
 #include <map>
 #include <string>
@@ -11,9 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "io/log/log_topic.h"
-#include "runtime/state/state_codec.h"
-#include "tests/io/scratch_directory.h"
+#include "sluice/io/log/log_topic.h"
+#include "sluice/runtime/state/state_codec.h"
+#include "sluice/tests/io/scratch_directory.h"
 
 namespace sluice {
 namespace {

@@ -17,14 +17,14 @@
 #include <thread>
 #include <vector>
 
-#include "engine/sluice.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "io/input_file_set.h"
-#include "io/record_reader.h"
-#include "tests/io/scratch_directory.h"
-#include "tests/run_config.h"
-#include "tests/status_matchers.h"
+#include "sluice/io/input_file_set.h"
+#include "sluice/io/record_reader.h"
+#include "sluice/sluice.h"
+#include "sluice/tests/io/scratch_directory.h"
+#include "sluice/tests/run_config.h"
+#include "sluice/tests/status_matchers.h"
 
 namespace sluice {
 namespace {

@@ -11,11 +11,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
-#include "io/log/log_repair.h"
-#include "io/log/log_topic.h"
-#include "io/log/log_verifier.h"
-#include "tests/io/scratch_directory.h"
-#include "tests/log/log_test_records.h"
+#include "sluice/io/log/log_repair.h"
+#include "sluice/io/log/log_topic.h"
+#include "sluice/io/log/log_verifier.h"
+#include "sluice/tests/io/scratch_directory.h"
+#include "sluice/tests/log/log_test_records.h"
 
 namespace sluice::log::testing {
 

@@ -7,11 +7,11 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "io/log/log_partition.h"
-#include "io/log/producer_table.h"
-#include "io/log/record_batch.h"
-#include "tests/io/scratch_directory.h"
-#include "tests/log/log_test_records.h"
+#include "sluice/io/log/log_partition.h"
+#include "sluice/io/log/producer_table.h"
+#include "sluice/io/log/record_batch.h"
+#include "sluice/tests/io/scratch_directory.h"
+#include "sluice/tests/log/log_test_records.h"
 
 namespace sluice::log {
 namespace {

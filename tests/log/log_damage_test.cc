@@ -21,12 +21,12 @@
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/io/scratch_directory.h"
-#include "tests/log/damaged_topic_test.h"
-#include "tests/log/log_test_records.h"
-#include "tests/log/offset_probe.h"
-#include "tests/log/segment_layout.h"
-#include "tests/status_matchers.h"
+#include "sluice/tests/io/scratch_directory.h"
+#include "sluice/tests/log/damaged_topic_test.h"
+#include "sluice/tests/log/log_test_records.h"
+#include "sluice/tests/log/offset_probe.h"
+#include "sluice/tests/log/segment_layout.h"
+#include "sluice/tests/status_matchers.h"
 
 namespace sluice::log {
 namespace {

@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "io/log/log_partition.h"
-#include "tests/io/scratch_directory.h"
-#include "tests/log/log_test_records.h"
+#include "sluice/io/log/log_partition.h"
+#include "sluice/tests/io/scratch_directory.h"
+#include "sluice/tests/log/log_test_records.h"
 
 namespace sluice::log {
 namespace {

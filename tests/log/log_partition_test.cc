@@ -1,4 +1,4 @@
-#include "io/log/log_partition.h"
+#include "sluice/io/log/log_partition.h"
 
 #include <filesystem>
 #include <random>
@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "tests/io/scratch_directory.h"
-#include "tests/log/log_test_records.h"
+#include "sluice/tests/io/scratch_directory.h"
+#include "sluice/tests/log/log_test_records.h"
 
 namespace sluice::log {
 namespace {

@@ -10,8 +10,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "io/log/log_partition.h"
-#include "io/log/record_batch.h"
+#include "sluice/io/log/log_partition.h"
+#include "sluice/io/log/record_batch.h"
 
 namespace sluice::log::testing {
 

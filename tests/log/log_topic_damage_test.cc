@@ -10,12 +10,12 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "io/log/partition_meta.h"
-#include "io/log/producer_table.h"
-#include "tests/log/damaged_topic_test.h"
-#include "tests/log/offset_probe.h"
-#include "tests/log/segment_layout.h"
-#include "tests/status_matchers.h"
+#include "sluice/io/log/partition_meta.h"
+#include "sluice/io/log/producer_table.h"
+#include "sluice/tests/log/damaged_topic_test.h"
+#include "sluice/tests/log/offset_probe.h"
+#include "sluice/tests/log/segment_layout.h"
+#include "sluice/tests/status_matchers.h"
 
 namespace sluice::log {
 namespace {

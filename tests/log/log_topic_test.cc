@@ -1,12 +1,12 @@
-#include "io/log/log_topic.h"
+#include "sluice/io/log/log_topic.h"
 
 #include <filesystem>
 #include <set>
 #include <string>
 
 #include "gtest/gtest.h"
-#include "tests/io/scratch_directory.h"
-#include "tests/log/log_test_records.h"
+#include "sluice/tests/io/scratch_directory.h"
+#include "sluice/tests/log/log_test_records.h"
 
 namespace sluice::log {
 namespace {

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "io/log/log_partition.h"
-#include "tests/log/log_test_records.h"
+#include "sluice/io/log/log_partition.h"
+#include "sluice/tests/log/log_test_records.h"
 
 namespace sluice::log::testing {
 

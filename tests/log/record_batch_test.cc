@@ -1,13 +1,13 @@
-#include "io/log/record_batch.h"
+#include "sluice/io/log/record_batch.h"
 
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "runtime/storage/aligned_buffer.h"
-#include "runtime/storage/crc32c.h"
-#include "tests/log/log_test_records.h"
+#include "sluice/runtime/storage/aligned_buffer.h"
+#include "sluice/runtime/storage/crc32c.h"
+#include "sluice/tests/log/log_test_records.h"
 
 namespace sluice::log {
 namespace {

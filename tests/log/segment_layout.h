@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/io/scratch_directory.h"
+#include "sluice/tests/io/scratch_directory.h"
 
 namespace sluice::log::testing {
 

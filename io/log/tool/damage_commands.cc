@@ -1,10 +1,10 @@
-#include "io/log/tool/damage_commands.h"
+#include "sluice/io/log/tool/damage_commands.h"
 
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "io/log/log_verifier.h"
+#include "sluice/io/log/log_verifier.h"
 
 namespace sluice::log {
 namespace {

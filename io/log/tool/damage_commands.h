@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "io/log/log_problem.h"
-#include "io/log/log_repair.h"
-#include "io/log/offset_range.h"
+#include "sluice/io/log/log_problem.h"
+#include "sluice/io/log/log_repair.h"
+#include "sluice/io/log/offset_range.h"
 
 namespace sluice::log {
 

@@ -18,10 +18,10 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "io/log/log_repair.h"
-#include "io/log/log_topic.h"
-#include "io/log/record_batch.h"
-#include "io/log/tool/damage_commands.h"
+#include "sluice/io/log/log_repair.h"
+#include "sluice/io/log/log_topic.h"
+#include "sluice/io/log/record_batch.h"
+#include "sluice/io/log/tool/damage_commands.h"
 
 ABSL_FLAG(std::string, dir, "", "the log's root directory (required)");
 ABSL_FLAG(std::string, topic, "", "the topic (required except for describe and verify)");

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 
-#include "engine/sluice.h"
+#include "sluice/sluice.h"
 
 int main() {
   std::atomic<uint64_t> count{0};
