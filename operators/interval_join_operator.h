@@ -9,11 +9,13 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "sluice/operators/key_wakeups.h"
+#include "sluice/operators/keyed_join_operator.h"
 #include "sluice/operators/require_event_time.h"
 #include "sluice/runtime/batch_pool.h"
 #include "sluice/runtime/event_time.h"
@@ -22,71 +24,60 @@
 
 namespace sluice {
 
+// The entry of a key: both sides' buffered elements.
+template <class K, class A, class B>
+struct IntervalJoinEntry {
+  std::vector<std::pair<int64_t, A>> left;   // (timestamp, element)
+  std::vector<std::pair<int64_t, B>> right;  // (timestamp, element)
+  typename KeyWakeups<K>::Slot wakeup;
+  bool empty() const { return left.empty() && right.empty(); }
+  auto Fields() { return std::tie(left, right); }
+};
+
 template <class K, class A, class B, class KeyA, class KeyB, class F>
-class IntervalJoinOperator final : public Operator {
+class IntervalJoinOperator final
+    : public KeyedJoinOperator<
+          IntervalJoinOperator<K, A, B, KeyA, KeyB, F>, K, KeyA, KeyB,
+          IntervalJoinEntry<K, A, B>,
+          std::decay_t<std::invoke_result_t<const F&, const A&, const B&>>> {
  public:
   using R = std::decay_t<std::invoke_result_t<const F&, const A&, const B&>>;
 
   IntervalJoinOperator(KeyA key_a, KeyB key_b, int64_t lower, int64_t upper, F fn)
-      : key_a_(std::move(key_a)),
-        key_b_(std::move(key_b)),
+      : Base(std::move(key_a), std::move(key_b)),
         lower_(lower),
         upper_(upper),
         fn_(std::move(fn)) {}
 
-  absl::Status Open(const OperatorContext& context) override {
-    metrics_ = context.metrics;
-    state_.set_key_group_count(context.max_key_groups);
-    state_.set_on_restore([this](const K& key, Entry& entry) {
-      entry.wakeup = {};
-      ScheduleCleanup(key, entry);
-    });
-    return absl::OkStatus();
-  }
-
-  KeyedStateBackend* keyed_state() override { return &state_; }
-
-  void ProcessBatch(int port, BatchPtr batch, Output& out) override {
-    BatchPtr results = AcquireBatch<R>();
-    Batch<R>& joined = BatchAs<R>(results);
-    if (port == 0) {
-      Take</*kLeft=*/true>(batch, joined);
-    } else {
-      Take</*kLeft=*/false>(batch, joined);
-    }
-    keys().MaybeSweep();
-    out.Emit(std::move(results));
-    if (metrics_ != nullptr) metrics_->SetStateEntries(keys().live());
-  }
-
-  void ProcessWatermark(int64_t watermark, Output& out) override {
-    if (watermark <= watermark_) return;
-    watermark_ = watermark;
-    wakeups_.PopDue(watermark_, keys(), [&](typename Table::iterator it) {
-      Entry& entry = it->second;
-      std::erase_if(entry.left,
-                    [&](const auto& a) { return LeftExpiry(a.first) <= watermark_; });
-      std::erase_if(entry.right,
-                    [&](const auto& b) { return RightExpiry(b.first) <= watermark_; });
-      ScheduleCleanup(it->first, entry);
-      if (entry.empty()) keys().Emptied(it);
-    });
-    keys().MaybeSweep();
-    if (metrics_ != nullptr) metrics_->SetStateEntries(keys().live());
-    out.EmitControl(ElementKind::kWatermark, watermark);
-  }
-
  private:
-  struct Entry {
-    std::vector<std::pair<int64_t, A>> left;   // (timestamp, element)
-    std::vector<std::pair<int64_t, B>> right;  // (timestamp, element)
-    typename KeyWakeups<K>::Slot wakeup;
-    bool empty() const { return left.empty() && right.empty(); }
-    auto Fields() { return std::tie(left, right); }
-  };
-  using Table = typename InMemoryStateBackend<K, Entry>::Table;
+  using Entry = IntervalJoinEntry<K, A, B>;
+  using Base = KeyedJoinOperator<IntervalJoinOperator, K, KeyA, KeyB, Entry, R>;
+  using Table = typename Base::Table;
+  using Base::keys;
+  using Base::wakeups_;
+  using Base::watermark_;
+  friend Base;
 
-  Table& keys() { return state_.table(); }
+  void Take(int port, const BatchPtr& batch, Batch<R>& joined) {
+    if (port == 0) {
+      TakeSide</*kLeft=*/true>(batch, joined);
+    } else {
+      TakeSide</*kLeft=*/false>(batch, joined);
+    }
+  }
+
+  // Drops the elements that can no longer match.
+  void OnWakeup(typename Table::iterator it, Batch<R>&) {
+    Entry& entry = it->second;
+    std::erase_if(entry.left,
+                  [&](const auto& a) { return LeftExpiry(a.first) <= watermark_; });
+    std::erase_if(entry.right,
+                  [&](const auto& b) { return RightExpiry(b.first) <= watermark_; });
+    ScheduleCleanup(it->first, entry);
+    if (entry.empty()) keys().Emptied(it);
+  }
+
+  void Restored(const K& key, Entry& entry) { ScheduleCleanup(key, entry); }
 
   // When an element can no longer match anything still to come (saturating: one that
   // can match until the end of input is kept until then).
@@ -94,7 +85,7 @@ class IntervalJoinOperator final : public Operator {
   int64_t RightExpiry(int64_t ts) const { return SaturatingSub(ts, lower_); }
 
   template <bool kLeft>
-  void Take(const BatchPtr& batch, Batch<R>& joined) {
+  void TakeSide(const BatchPtr& batch, Batch<R>& joined) {
     using T = std::conditional_t<kLeft, A, B>;
     const Batch<T>& in = BatchAs<T>(batch);
     RequireEventTime(in);
@@ -106,7 +97,7 @@ class IntervalJoinOperator final : public Operator {
         continue;
       }
       const T& item = in.items[i];
-      auto it = keys().FindOrCreate(KeyOf<kLeft>(item));
+      auto it = keys().FindOrCreate(this->template KeyOf<kLeft>(item));
       Entry& entry = it->second;
       if constexpr (kLeft) {
         MatchLeft(item, ts, entry, joined);
@@ -116,16 +107,7 @@ class IntervalJoinOperator final : public Operator {
         wakeups_.Schedule(it->first, RightExpiry(ts), entry.wakeup);
       }
     }
-    if (late > 0 && metrics_ != nullptr) metrics_->late_records.Add(late);
-  }
-
-  template <bool kLeft, class T>
-  K KeyOf(const T& item) const {
-    if constexpr (kLeft) {
-      return key_a_(item);
-    } else {
-      return key_b_(item);
-    }
+    this->CountLate(late);
   }
 
   // The partner's timestamp range is computed once per element, exactly (in 128
@@ -162,15 +144,9 @@ class IntervalJoinOperator final : public Operator {
     wakeups_.Schedule(key, next, entry.wakeup);
   }
 
-  KeyA key_a_;
-  KeyB key_b_;
   int64_t lower_;
   int64_t upper_;
   F fn_;
-  OperatorMetrics* metrics_ = nullptr;
-  int64_t watermark_ = kMinWatermark;
-  InMemoryStateBackend<K, Entry> state_;
-  KeyWakeups<K> wakeups_;
 };
 
 }  // namespace sluice

@@ -31,6 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "sluice/operators/key_wakeups.h"
+#include "sluice/operators/keyed_join_operator.h"
 #include "sluice/operators/require_event_time.h"
 #include "sluice/runtime/batch_pool.h"
 #include "sluice/runtime/event_time.h"
@@ -46,23 +47,41 @@ struct TableJoinOptions {
   bool broadcast = false;  // the table edge is broadcast (JoinBroadcastTable)
 };
 
+// A key's events waiting for the watermark and its rows still visible to them.
+template <class K, class A, class B>
+struct TableJoinEntry {
+  struct Row {
+    int64_t timestamp = 0;
+    bool deleted = false;
+    B value{};
+    auto Fields() { return std::tie(timestamp, deleted, value); }
+  };
+  std::vector<std::pair<int64_t, A>> waiting;  // events not yet joined
+  std::vector<Row> rows;                       // by timestamp, arrival order on ties
+  typename KeyWakeups<K>::Slot wakeup;
+  bool empty() const { return waiting.empty() && rows.empty(); }
+  auto Fields() { return std::tie(waiting, rows); }
+};
+
 template <class K, class A, class B, class KeyA, class KeyB, class IsDelete, class F>
-class TableJoinOperator final : public Operator {
+class TableJoinOperator final
+    : public KeyedJoinOperator<
+          TableJoinOperator<K, A, B, KeyA, KeyB, IsDelete, F>, K, KeyA, KeyB,
+          TableJoinEntry<K, A, B>,
+          std::decay_t<std::invoke_result_t<const F&, const A&, const B*>>> {
  public:
   using R = std::decay_t<std::invoke_result_t<const F&, const A&, const B*>>;
 
   TableJoinOperator(KeyA key_a, KeyB key_b, IsDelete is_delete, TableJoinOptions options,
                     F fn)
-      : key_a_(std::move(key_a)),
-        key_b_(std::move(key_b)),
+      : Base(std::move(key_a), std::move(key_b)),
         is_delete_(std::move(is_delete)),
         options_(options),
         fn_(std::move(fn)) {}
 
   absl::Status Open(const OperatorContext& context) override {
-    metrics_ = context.metrics;
-    state_.set_key_group_count(context.max_key_groups);
-    state_.set_on_restore([this](const K& key, Entry& entry) { Restored(key, entry); });
+    absl::Status opened = Base::Open(context);
+    if (!opened.ok()) return opened;
     if (options_.broadcast && context.restored_states != nullptr) {
       return RestoreBroadcast(*context.restored_states, context.instance,
                               context.parallelism);
@@ -73,7 +92,7 @@ class TableJoinOperator final : public Operator {
   // The keyed variant's state, by key group; the broadcast variant has none (see
   // SnapshotState).
   KeyedStateBackend* keyed_state() override {
-    return options_.broadcast ? nullptr : &state_;
+    return options_.broadcast ? nullptr : &this->state_;
   }
 
   // The broadcast variant: its watermark and every key's waiting events and rows, as
@@ -102,47 +121,25 @@ class TableJoinOperator final : public Operator {
     }
   }
 
-  void ProcessBatch(int port, BatchPtr batch, Output& out) override {
-    BatchPtr results = AcquireBatch<R>();
+ private:
+  using Entry = TableJoinEntry<K, A, B>;
+  using Row = typename Entry::Row;
+  using Base = KeyedJoinOperator<TableJoinOperator, K, KeyA, KeyB, Entry, R>;
+  using Table = typename Base::Table;
+  using Base::keys;
+  using Base::wakeups_;
+  using Base::watermark_;
+  friend Base;
+
+  // Events wait for the watermark (or join at once when late); rows are kept.
+  void Take(int port, const BatchPtr& batch, Batch<R>& joined) {
     if (port == 0) {
-      TakeEvents(BatchAs<A>(batch), BatchAs<R>(results));
+      TakeEvents(BatchAs<A>(batch), joined);
     } else {
       TakeRows(BatchAs<B>(batch));
     }
-    out.Emit(std::move(results));
-    if (metrics_ != nullptr) metrics_->SetStateEntries(keys().live());
   }
 
-  void ProcessWatermark(int64_t watermark, Output& out) override {
-    if (watermark <= watermark_) return;
-    watermark_ = watermark;
-    BatchPtr results = AcquireBatch<R>();
-    Batch<R>& joined = BatchAs<R>(results);
-    wakeups_.PopDue(watermark_, keys(),
-                    [&](typename Table::iterator it) { Advance(it, joined); });
-    keys().MaybeSweep();
-    out.Emit(std::move(results));
-    if (metrics_ != nullptr) metrics_->SetStateEntries(keys().live());
-    out.EmitControl(ElementKind::kWatermark, watermark);
-  }
-
- private:
-  struct Row {
-    int64_t timestamp = 0;
-    bool deleted = false;
-    B value{};
-    auto Fields() { return std::tie(timestamp, deleted, value); }
-  };
-  struct Entry {
-    std::vector<std::pair<int64_t, A>> waiting;  // events not yet joined
-    std::vector<Row> rows;                       // by timestamp, arrival order on ties
-    typename KeyWakeups<K>::Slot wakeup;
-    bool empty() const { return waiting.empty() && rows.empty(); }
-    auto Fields() { return std::tie(waiting, rows); }
-  };
-  using Table = typename InMemoryStateBackend<K, Entry>::Table;
-
-  Table& keys() { return state_.table(); }
   static constexpr bool kEncodable = StateEncodable<K> && StateEncodable<Entry>;
 
   // One old instance's snapshot of the broadcast variant.
@@ -162,7 +159,7 @@ class TableJoinOperator final : public Operator {
   }
 
   void Restored(const K& key, Entry& entry) {
-    entry.wakeup = {};
+    entry.wakeup = {};  // also called by RestoreBroadcast
     std::stable_sort(
         entry.rows.begin(), entry.rows.end(),
         [](const Row& x, const Row& y) { return x.timestamp < y.timestamp; });
@@ -227,7 +224,7 @@ class TableJoinOperator final : public Operator {
       const int64_t ts = in.timestamps[i];
       if (ts <= watermark_) {
         ++late;
-        auto found = keys().find(key_a_(in.items[i]));
+        auto found = keys().find(this->template KeyOf<true>(in.items[i]));
         if (found == keys().end()) {
           joined.items.push_back(fn_(in.items[i], nullptr));
           joined.timestamps.push_back(ts);
@@ -236,19 +233,19 @@ class TableJoinOperator final : public Operator {
         }
         continue;
       }
-      auto it = keys().FindOrCreate(key_a_(in.items[i]));
+      auto it = keys().FindOrCreate(this->template KeyOf<true>(in.items[i]));
       Entry& entry = it->second;
       entry.waiting.emplace_back(ts, in.items[i]);
       wakeups_.Schedule(it->first, ts, entry.wakeup);
     }
-    if (late > 0 && metrics_ != nullptr) metrics_->late_records.Add(late);
+    this->CountLate(late);
   }
 
   void TakeRows(const Batch<B>& in) {
     RequireEventTime(in);
     for (size_t i = 0; i < in.items.size(); ++i) {
       const int64_t ts = in.timestamps[i];
-      auto it = keys().FindOrCreate(key_b_(in.items[i]));
+      auto it = keys().FindOrCreate(this->template KeyOf<false>(in.items[i]));
       Entry& entry = it->second;
       auto at =
           std::upper_bound(entry.rows.begin(), entry.rows.end(), ts,
@@ -281,7 +278,7 @@ class TableJoinOperator final : public Operator {
 
   // The watermark reached the key's wake-up: join the events it passed, then drop
   // the rows no later event can see.
-  void Advance(typename Table::iterator it, Batch<R>& joined) {
+  void OnWakeup(typename Table::iterator it, Batch<R>& joined) {
     const K& key = it->first;
     Entry& entry = it->second;
     auto& waiting = entry.waiting;
@@ -337,15 +334,9 @@ class TableJoinOperator final : public Operator {
     }
   }
 
-  KeyA key_a_;
-  KeyB key_b_;
   IsDelete is_delete_;
   TableJoinOptions options_;
   F fn_;
-  OperatorMetrics* metrics_ = nullptr;
-  int64_t watermark_ = kMinWatermark;
-  InMemoryStateBackend<K, Entry> state_;
-  KeyWakeups<K> wakeups_;
 };
 
 }  // namespace sluice

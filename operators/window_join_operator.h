@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "sluice/operators/key_wakeups.h"
+#include "sluice/operators/keyed_join_operator.h"
 #include "sluice/operators/require_event_time.h"
 #include "sluice/operators/sliced_windows.h"
 #include "sluice/runtime/batch_pool.h"
@@ -25,81 +26,60 @@
 
 namespace sluice {
 
-template <class K, class A, class B, class KeyA, class KeyB, class F>
-class WindowJoinOperator final : public Operator {
- public:
-  using R = std::decay_t<std::invoke_result_t<const F&, const A&, const B&>>;
-
-  WindowJoinOperator(KeyA key_a, KeyB key_b, SlicedWindows windows, F fn)
-      : key_a_(std::move(key_a)),
-        key_b_(std::move(key_b)),
-        windows_(windows),
-        fn_(std::move(fn)) {}
-
-  absl::Status Open(const OperatorContext& context) override {
-    metrics_ = context.metrics;
-    state_.set_key_group_count(context.max_key_groups);
-    state_.set_on_restore([this](const K& key, Entry& entry) {
-      entry.wakeup = {};
-      for (const Pane& pane : entry.panes) {
-        wakeups_.Schedule(key, pane.end - 1, entry.wakeup);
-      }
-    });
-    return absl::OkStatus();
-  }
-
-  KeyedStateBackend* keyed_state() override { return &state_; }
-
-  void ProcessBatch(int port, BatchPtr batch, Output&) override {
-    if (port == 0) {
-      Take</*kLeft=*/true>(batch);
-    } else {
-      Take</*kLeft=*/false>(batch);
-    }
-    if (metrics_ != nullptr) metrics_->SetStateEntries(keys().live());
-  }
-
-  void ProcessWatermark(int64_t watermark, Output& out) override {
-    if (watermark <= watermark_) return;
-    watermark_ = watermark;
-    BatchPtr results = AcquireBatch<R>();
-    Batch<R>& joined = BatchAs<R>(results);
-    wakeups_.PopDue(watermark_, keys(),
-                    [&](typename Table::iterator it) { FireDue(it, joined); });
-    keys().MaybeSweep();
-    out.Emit(std::move(results));
-    if (metrics_ != nullptr) metrics_->SetStateEntries(keys().live());
-    out.EmitControl(ElementKind::kWatermark, watermark);
-  }
-
- private:
+// A key's open windows, each with both sides' elements.
+template <class K, class A, class B>
+struct WindowJoinEntry {
   struct Pane {
     int64_t end = 0;
     std::vector<A> left;
     std::vector<B> right;
     auto Fields() { return std::tie(end, left, right); }
   };
-  struct Entry {
-    std::vector<Pane> panes;  // open windows, few per key
-    typename KeyWakeups<K>::Slot wakeup;
-    bool empty() const { return panes.empty(); }
-    auto Fields() { return std::tie(panes); }
-  };
-  using Table = typename InMemoryStateBackend<K, Entry>::Table;
+  std::vector<Pane> panes;  // open windows, few per key
+  typename KeyWakeups<K>::Slot wakeup;
+  bool empty() const { return panes.empty(); }
+  auto Fields() { return std::tie(panes); }
+};
 
-  Table& keys() { return state_.table(); }
+template <class K, class A, class B, class KeyA, class KeyB, class F>
+class WindowJoinOperator final
+    : public KeyedJoinOperator<
+          WindowJoinOperator<K, A, B, KeyA, KeyB, F>, K, KeyA, KeyB,
+          WindowJoinEntry<K, A, B>,
+          std::decay_t<std::invoke_result_t<const F&, const A&, const B&>>> {
+ public:
+  using R = std::decay_t<std::invoke_result_t<const F&, const A&, const B&>>;
 
-  template <bool kLeft, class T>
-  K KeyOf(const T& item) const {
-    if constexpr (kLeft) {
-      return key_a_(item);
+  WindowJoinOperator(KeyA key_a, KeyB key_b, SlicedWindows windows, F fn)
+      : Base(std::move(key_a), std::move(key_b)), windows_(windows), fn_(std::move(fn)) {}
+
+ private:
+  using Entry = WindowJoinEntry<K, A, B>;
+  using Pane = typename Entry::Pane;
+  using Base = KeyedJoinOperator<WindowJoinOperator, K, KeyA, KeyB, Entry, R>;
+  using Table = typename Base::Table;
+  using Base::keys;
+  using Base::wakeups_;
+  using Base::watermark_;
+  friend Base;
+
+  // Buffers the elements in their windows; nothing is joined before a window fires.
+  void Take(int port, const BatchPtr& batch, Batch<R>&) {
+    if (port == 0) {
+      TakeSide</*kLeft=*/true>(batch);
     } else {
-      return key_b_(item);
+      TakeSide</*kLeft=*/false>(batch);
+    }
+  }
+
+  void Restored(const K& key, Entry& entry) {
+    for (const Pane& pane : entry.panes) {
+      wakeups_.Schedule(key, pane.end - 1, entry.wakeup);
     }
   }
 
   template <bool kLeft>
-  void Take(const BatchPtr& batch) {
+  void TakeSide(const BatchPtr& batch) {
     using T = std::conditional_t<kLeft, A, B>;
     const Batch<T>& in = BatchAs<T>(batch);
     RequireEventTime(in);
@@ -115,7 +95,7 @@ class WindowJoinOperator final : public Operator {
         continue;
       }
       const T& item = in.items[i];
-      auto it = keys().FindOrCreate(KeyOf<kLeft>(item));
+      auto it = keys().FindOrCreate(this->template KeyOf<kLeft>(item));
       Entry& entry = it->second;
       int64_t end = windows_.FirstEnd(slice);
       do {
@@ -129,7 +109,7 @@ class WindowJoinOperator final : public Operator {
         wakeups_.Schedule(it->first, end - 1, entry.wakeup);
       } while (windows_.StepEnd(end, last_end));
     }
-    if (late > 0 && metrics_ != nullptr) metrics_->late_records.Add(late);
+    this->CountLate(late);
   }
 
   static Pane& PaneFor(Entry& entry, int64_t end) {
@@ -142,7 +122,7 @@ class WindowJoinOperator final : public Operator {
   }
 
   // Fires the key's windows that ended by the watermark, and drops them.
-  void FireDue(typename Table::iterator it, Batch<R>& joined) {
+  void OnWakeup(typename Table::iterator it, Batch<R>& joined) {
     const K& key = it->first;
     Entry& entry = it->second;
     std::sort(entry.panes.begin(), entry.panes.end(),
@@ -167,14 +147,8 @@ class WindowJoinOperator final : public Operator {
     }
   }
 
-  KeyA key_a_;
-  KeyB key_b_;
   SlicedWindows windows_;
   F fn_;
-  OperatorMetrics* metrics_ = nullptr;
-  int64_t watermark_ = kMinWatermark;
-  InMemoryStateBackend<K, Entry> state_;
-  KeyWakeups<K> wakeups_;
 };
 
 }  // namespace sluice
