@@ -23,6 +23,7 @@
 #include "sluice/operators/late_events.h"
 #include "sluice/operators/require_event_time.h"
 #include "sluice/operators/session_lane.h"
+#include "sluice/operators/session_merge.h"
 #include "sluice/operators/session_windows.h"
 #include "sluice/operators/time_window.h"
 #include "sluice/runtime/batch_pool.h"
@@ -308,31 +309,17 @@ class SessionWindowOperator final : public Operator {
       Arm(key, state);
       return;
     }
-    Session merged{timestamp, end, aggregate_.CreateAccumulator()};
-    aggregate_.Add(merged.acc, item);
-    // Sessions overlapping [t, t + gap) form one contiguous run in start order. Merely
-    // touching windows stay apart: a session [s, e) is then complete once the
-    // watermark reaches e - 1, whenever the next event comes.
-    auto first =
-        std::lower_bound(sessions.begin(), sessions.end(), merged.start,
-                         [](const Session& s, int64_t start) { return s.end <= start; });
-    auto last = first;
-    while (last != sessions.end() && last->start < merged.end) ++last;
-    if (first != last) {
-      // Merge in start order, the new event's window in its place.
-      Acc acc = aggregate_.CreateAccumulator();
-      bool added = false;
-      for (auto it = first; it != last; ++it) {
-        if (!added && merged.start < it->start) {
-          aggregate_.Merge(acc, merged.acc);
-          added = true;
-        }
-        aggregate_.Merge(acc, it->acc);
-      }
-      if (!added) aggregate_.Merge(acc, merged.acc);
-      merged = Session{std::min(first->start, merged.start),
-                       std::max((last - 1)->end, merged.end), std::move(acc)};
-    }
+    auto window_of = [](const Session& s) { return TimeWindow{s.start, s.end}; };
+    auto acc_of = [](const Session& s) -> const Acc& { return s.acc; };
+    const SessionMerge merge =
+        FindSessionMerge(sessions, TimeWindow{timestamp, end}, window_of);
+    Acc added = aggregate_.CreateAccumulator();
+    aggregate_.Add(added, item);
+    Session merged{merge.merged.start, merge.merged.end,
+                   MergeSessionAccumulators(aggregate_, sessions, merge, timestamp,
+                                            std::move(added), window_of, acc_of)};
+    auto first = sessions.begin() + static_cast<ptrdiff_t>(merge.first);
+    auto last = sessions.begin() + static_cast<ptrdiff_t>(merge.last);
     if (Late(merged.end)) {
       if (metrics_ != nullptr) metrics_->late_records.Add(1);
       late_.Add(item, timestamp);

@@ -23,6 +23,7 @@
 #include "sluice/operators/key_wakeups.h"
 #include "sluice/operators/late_events.h"
 #include "sluice/operators/require_event_time.h"
+#include "sluice/operators/session_merge.h"
 #include "sluice/operators/time_window.h"
 #include "sluice/operators/window_assigners.h"
 #include "sluice/operators/window_trigger.h"
@@ -173,44 +174,37 @@ class TriggeredWindowOperator final : public Operator {
     return added;
   }
 
-  // Merging windows (sessions): the element's window merges with every window of the
-  // key it overlaps (touching is not overlapping) into one pane, whose counts are the
-  // sum of theirs; accumulators merge in start order, then the element is
-  // added (last, as in-order elements are). The element is late when the merged window is
-  // past its lateness; the windows it touched then stay as they were.
+  // Merging windows (sessions, operators/session_merge.h): the element's window
+  // merges with every window of the key it overlaps into one pane, whose counts are
+  // the sum of theirs. The element is late when the merged window is past its
+  // lateness; the windows it touched then stay as they were.
   bool AddMerging(const T& element, int64_t ts, TimeWindow w) {
+    auto window_of = [](const Pane& pane) { return pane.window; };
+    auto acc_of = [](const Pane& pane) -> const Acc& { return pane.acc; };
     const K key = key_fn_(element);
     auto it = keys().find(key);
-    size_t first = 0;
-    size_t last = 0;
-    if (it != keys().end()) {
-      const std::vector<Pane>& panes = it->second.panes;  // by start, disjoint
-      while (first < panes.size() && panes[first].window.end <= w.start) ++first;
-      last = first;
-      while (last < panes.size() && panes[last].window.start < w.end) ++last;
-      if (first != last) {
-        w.start = std::min(w.start, panes[first].window.start);
-        w.end = std::max(w.end, panes[last - 1].window.end);
-      }
-    }
-    if (CleanupTime(w) <= watermark_) return false;
+    SessionMerge merge{0, 0, w};
+    if (it != keys().end()) merge = FindSessionMerge(it->second.panes, w, window_of);
+    if (CleanupTime(merge.merged) <= watermark_) return false;
     // (A key emptied but not yet swept is found too; FindOrCreate counts it live.)
     if (it == keys().end() || it->second.empty()) it = keys().FindOrCreate(key);
     std::vector<Pane>& panes = it->second.panes;
-    if (first == last) {
-      Pane& pane = *panes.emplace(panes.begin() + first);
-      pane.window = w;
-      pane.acc = aggregate_.CreateAccumulator();
-    }
+    Acc added = aggregate_.CreateAccumulator();
+    aggregate_.Add(added, element);
+    Acc acc = MergeSessionAccumulators(aggregate_, panes, merge, w.start,
+                                       std::move(added), window_of, acc_of);
+    const size_t first = merge.first;
+    const size_t last = merge.last;
+    if (!merge.merges()) panes.emplace(panes.begin() + first);
     Pane& pane = panes[first];
     // A merge that leaves a fired window's end where it was has fired on time already
     // (this holds below the watermark too: a restore at another parallelism can
     // lower it).
-    bool fired = pane.fired && pane.window.end == w.end;
-    pane.window = w;
+    bool fired = merge.merges() && pane.fired && pane.window.end == merge.merged.end;
+    pane.window = merge.merged;
+    pane.acc = std::move(acc);
     for (size_t i = first + 1; i < last; ++i) {
-      fired = fired || (panes[i].fired && panes[i].window.end == w.end);
-      aggregate_.Merge(pane.acc, panes[i].acc);
+      fired = fired || (panes[i].fired && panes[i].window.end == merge.merged.end);
       pane.pending += panes[i].pending;
       pane.total += panes[i].total;
       pane.max_timestamp = std::max(pane.max_timestamp, panes[i].max_timestamp);
@@ -218,8 +212,7 @@ class TriggeredWindowOperator final : public Operator {
     if (last > first + 1) panes.erase(panes.begin() + first + 1, panes.begin() + last);
     // A merged window that grew past the watermark fires on time later; one that
     // did not fires late now.
-    pane.fired = fired || w.max_timestamp() <= watermark_;
-    aggregate_.Add(pane.acc, element);
+    pane.fired = fired || merge.merged.max_timestamp() <= watermark_;
     Added(it, pane, ts);
     return true;
   }
