@@ -161,11 +161,8 @@ ChainTask::ChainTask(std::string name, TaskEnvironment env,
       stages_(std::move(stages)),
       inputs_(std::move(inputs)),
       tail_(std::move(tail)),
-      input_watermarks_(inputs_.size(), kMinWatermark),
-      input_ended_(inputs_.size(), false),
-      input_idle_(inputs_.size(), false),
-      watermark_(kMinWatermark),
-      input_blocked_(inputs_.size(), false) {
+      gate_(inputs_.size()),
+      aligner_(inputs_.size()) {
   OperatorMetrics* previous = source_ ? source_->metrics : nullptr;
   for (size_t i = 0; i <= stages_.size(); ++i) {
     links_.push_back(std::make_unique<Link>(this, i, previous));
@@ -316,7 +313,7 @@ void ChainTask::ApplyRestoredWatermarks() {
   for (size_t i = 0; i < stages_.size(); ++i) {
     const std::optional<int64_t> restored = restored_watermarks_[i];
     if (!restored || *restored <= StageWatermark(i)) continue;
-    if (i == 0) watermark_ = std::max(watermark_, *restored);
+    if (i == 0) gate_.Restore(*restored);
     links_[i]->EmitControl(ElementKind::kWatermark, *restored);
   }
   restored_watermarks_.clear();
@@ -363,111 +360,66 @@ TaskState ChainTask::RunOperators(Clock::time_point deadline) {
   for (int i = 0; i < kQuantumElements; ++i) {
     if (!tail_->HasRoom()) return Park(TaskState::kBlockedOnOutput);
     Element element;
-    size_t input = LaggingInput();
+    size_t input = gate_.Lagging(aligner_.blocked_inputs());
     bool found = input < inputs_.size() && inputs_[input]->Pop(&element);
     for (size_t tried = 0; tried < inputs_.size() && !found; ++tried) {
       input = next_input_;
       next_input_ = (next_input_ + 1) % inputs_.size();
-      found = !InputBlocked(input) && inputs_[input]->Pop(&element);
+      found = !aligner_.blocked(input) && inputs_[input]->Pop(&element);
     }
     if (!found) return TaskState::kBlockedOnInput;
     if (element.is_data()) {
       head.Deliver(inputs_[input]->port(), std::move(element.batch));
     } else {
       HandleControl(input, element);
-      if (inputs_ended_ == inputs_.size()) return FinishChain();
+      if (gate_.all_ended()) return FinishChain();
     }
     if (Clock::now() >= deadline) break;
   }
   return TaskState::kYield;
 }
 
-// Several producers run at their own pace; if the consumer took from whichever input
-// has data, one producer could run seconds of event time ahead of another. Each
-// producer's stream is in order, but interleaved so far apart they become one badly
-// out-of-order stream: sessions split and merge, timers arrive out of order, and
-// state waits longer for the combined watermark. So the input furthest behind goes
-// first when it has data.
-size_t ChainTask::LaggingInput() const {
-  if (inputs_.size() < 2) return inputs_.size();
-  size_t lagging = inputs_.size();
-  int64_t lowest = kMaxWatermark;
-  int64_t highest = kMinWatermark;
-  for (size_t i = 0; i < inputs_.size(); ++i) {
-    if (input_ended_[i] || input_idle_[i] || InputBlocked(i)) continue;
-    if (input_watermarks_[i] < lowest) {
-      lowest = input_watermarks_[i];
-      lagging = i;
-    }
-    highest = std::max(highest, input_watermarks_[i]);
-  }
-  return lowest < highest ? lagging : inputs_.size();  // all level: round robin
-}
-
 void ChainTask::HandleControl(size_t input, const Element& element) {
   switch (element.kind) {
-    case ElementKind::kEndOfInput:
-      if (!input_ended_[input]) {
-        input_ended_[input] = true;
-        ++inputs_ended_;
-        // An ended input no longer holds back event time.
-        input_watermarks_[input] = kMaxWatermark;
-        CompleteAlignmentIfDone();  // an ended input has nothing left to align
+    case ElementKind::kEndOfInput: {
+      const bool ended_now = !gate_.ended(input);
+      InputGate::Forward forward = gate_.OnEnd(input);
+      if (ended_now) {
+        // An ended input has nothing left to align.
+        if (std::optional<int64_t> id = aligner_.OnInputEnded(gate_)) StartSnapshot(*id);
       }
-      break;
+      ForwardEventTime(forward);
+      return;
+    }
     case ElementKind::kWatermark:
-      input_watermarks_[input] = std::max(input_watermarks_[input], element.value);
-      break;
+      ForwardEventTime(gate_.OnWatermark(input, element.value));
+      return;
     case ElementKind::kIdleness:
-      input_idle_[input] = element.value != 0;
-      break;
+      ForwardEventTime(gate_.OnIdleness(input, element.value != 0));
+      return;
     case ElementKind::kBarrier:
-      OnBarrier(input, element.value);
+      if (std::optional<int64_t> id = aligner_.OnBarrier(input, element.value, gate_)) {
+        StartSnapshot(*id);
+      }
       return;
     default:
       links_[0]->EmitControl(element.kind, element.value);
       return;
   }
-  if (inputs_ended_ == inputs_.size()) return;  // FinishChain sends +infinity
-  // The minimum over the inputs still expected to move event time: ended inputs
-  // are done, idle ones are not waited for.
-  int64_t combined = kMaxWatermark;
-  bool any_active = false;
-  bool any_idle = false;
-  for (size_t i = 0; i < inputs_.size(); ++i) {
-    if (input_ended_[i]) continue;
-    if (input_idle_[i]) {
-      any_idle = true;
-      continue;
-    }
-    any_active = true;
-    combined = std::min(combined, input_watermarks_[i]);
-  }
-  if (!any_active) {
-    // Every live input is idle: so is this task, until one of them wakes up.
-    if (any_idle && !idle_) {
-      idle_ = true;
-      links_[0]->EmitControl(ElementKind::kIdleness, 1);
-    }
-    return;
-  }
-  if (idle_) {
-    idle_ = false;
-    links_[0]->EmitControl(ElementKind::kIdleness, 0);
-  }
-  if (combined > watermark_) {
-    watermark_ = combined;
-    links_[0]->EmitControl(ElementKind::kWatermark, combined);
-  }
+}
+
+void ChainTask::ForwardEventTime(const InputGate::Forward& forward) {
+  if (forward.idle) links_[0]->EmitControl(ElementKind::kIdleness, *forward.idle ? 1 : 0);
+  if (forward.watermark)
+    links_[0]->EmitControl(ElementKind::kWatermark, *forward.watermark);
 }
 
 TaskState ChainTask::FinishChain() {
   // End-of-input advances event time to +infinity before Finish, so every window
   // fires and every event-time timer runs: over bounded input the same dataflow is a
   // batch job.
-  if (watermark_ < kMaxWatermark) {
-    watermark_ = kMaxWatermark;
-    links_[0]->EmitControl(ElementKind::kWatermark, kMaxWatermark);
+  if (std::optional<int64_t> end = gate_.Finish()) {
+    links_[0]->EmitControl(ElementKind::kWatermark, *end);
   }
   for (size_t i = 0; i < stages_.size(); ++i) {
     current_stage_ = static_cast<int>(i);

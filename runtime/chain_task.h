@@ -14,9 +14,11 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "sluice/runtime/barrier_aligner.h"
 #include "sluice/runtime/channel.h"
 #include "sluice/runtime/checkpoint/checkpoint_coordinator.h"
 #include "sluice/runtime/checkpoint/completed_checkpoint.h"
+#include "sluice/runtime/input_gate.h"
 #include "sluice/runtime/operator.h"
 #include "sluice/runtime/operator_metrics.h"
 #include "sluice/runtime/processing_clock.h"
@@ -90,14 +92,11 @@ class ChainTask final : public Task, public CheckpointParticipant {
   TaskState Step();
   TaskState RunSource(std::chrono::steady_clock::time_point deadline);
   TaskState RunOperators(std::chrono::steady_clock::time_point deadline);
-  // The live input with the lowest watermark, or inputs_.size() when all are level.
-  size_t LaggingInput() const;
   void HandleControl(size_t input, const Element& element);
-  // Checkpoints: barrier alignment over the inputs, and the snapshot the barrier
-  // takes as it passes each stage (stage == stages_.size(): past the last one).
-  void OnBarrier(size_t input, int64_t id);
-  void CompleteAlignmentIfDone();
-  bool InputBlocked(size_t input) const { return input_blocked_[input]; }
+  void ForwardEventTime(const InputGate::Forward& forward);
+  // Checkpoints: once the barrier aligned over the inputs (aligner_), the snapshot
+  // it takes as it passes each stage (stage == stages_.size(): past the last one).
+  void StartSnapshot(int64_t id);
   void InjectBarrierIfRequested();
   void AddSourceState();
   void SnapshotStage(size_t stage, int64_t id, Output& next);
@@ -123,12 +122,8 @@ class ChainTask final : public Task, public CheckpointParticipant {
   std::unique_ptr<Output> tail_;
   std::vector<std::unique_ptr<Link>> links_;  // links_[i] feeds stages_[i]
   Output* head_ = nullptr;                    // where the source or input goes
-  std::vector<int64_t> input_watermarks_;
-  std::vector<bool> input_ended_;
-  std::vector<bool> input_idle_;
-  bool idle_ = false;  // this task told its consumers that its event time is idle
-  size_t inputs_ended_ = 0;
-  int64_t watermark_;
+  InputGate gate_;                            // event time over the inputs
+  BarrierAligner aligner_;                    // checkpoint barriers over the inputs
   size_t next_input_ = 0;
   uint32_t source_calls_ = 0;
   int current_stage_ = -1;  // -1: the source; used to name the operator that threw
@@ -141,10 +136,6 @@ class ChainTask final : public Task, public CheckpointParticipant {
   // Checkpoints.
   std::atomic<int64_t> requested_barrier_{0};  // sources: the newest barrier asked for
   int64_t injected_barrier_ = 0;
-  int64_t aligning_ = 0;             // the barrier being aligned (0: none yet)
-  int64_t completed_ = 0;            // the newest barrier passed on
-  std::vector<bool> input_blocked_;  // its barrier came: hold until all did
-  Clock::time_point alignment_start_;
   TaskSnapshot snapshot_;  // filled as the barrier passes the stages
   Clock::time_point snapshot_started_;
   std::vector<std::optional<int64_t>> restored_watermarks_;  // by stage

@@ -45,35 +45,15 @@ void ChainTask::AddSourceState() {
   }
 }
 
-// Exactly-once alignment: once an input delivered the barrier, nothing more is read
-// from it until every other input delivered it too, so the snapshot holds exactly
-// the elements before the barrier on every input.
-void ChainTask::OnBarrier(size_t input, int64_t id) {
-  if (id <= completed_) return;  // of a checkpoint given up and overtaken
-  if (id > aligning_) {
-    // A newer checkpoint: an alignment still open belongs to one given up.
-    aligning_ = id;
-    std::fill(input_blocked_.begin(), input_blocked_.end(), false);
-    alignment_start_ = Clock::now();
-  }
-  if (id < aligning_) return;
-  input_blocked_[input] = true;
-  CompleteAlignmentIfDone();
-}
-
-void ChainTask::CompleteAlignmentIfDone() {
-  if (aligning_ <= completed_) return;
-  for (size_t i = 0; i < inputs_.size(); ++i) {
-    if (!input_blocked_[i] && !input_ended_[i]) return;
-  }
-  completed_ = aligning_;
-  std::fill(input_blocked_.begin(), input_blocked_.end(), false);
+// Every input delivered barrier `id` (aligner_): the snapshot starts at the chain's
+// head.
+void ChainTask::StartSnapshot(int64_t id) {
   snapshot_ = TaskSnapshot();
   snapshot_started_ = Clock::now();
-  snapshot_.alignment_nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                  snapshot_started_ - alignment_start_)
-                                  .count();
-  head_->EmitControl(ElementKind::kBarrier, completed_);
+  snapshot_.alignment_nanos =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(aligner_.last_alignment())
+          .count();
+  head_->EmitControl(ElementKind::kBarrier, id);
 }
 
 void ChainTask::SnapshotStage(size_t stage, int64_t id, Output& next) {
