@@ -10,16 +10,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "sluice/engine/job_layout.h"
+#include "sluice/engine/job_restore.h"
 #include "sluice/engine/planner.h"
-#include "sluice/engine/starting_point.h"
 #include "sluice/runtime/chain_task.h"
 #include "sluice/runtime/checkpoint/checkpoint_coordinator.h"
 #include "sluice/runtime/checkpoint/checkpoint_storage.h"
-#include "sluice/runtime/checkpoint/completed_checkpoint.h"
-#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/checkpoint/task_snapshot.h"
 #include "sluice/runtime/fan_output.h"
 #include "sluice/runtime/scheduler_clock.h"
-#include "sluice/runtime/state/state_codec.h"
 #include "sluice/runtime/status_macros.h"
 #include "sluice/runtime/watermark_alignment.h"
 
@@ -117,15 +115,16 @@ class Job::Impl {
   }
   void CreateChannels();
   std::unique_ptr<Output> CreateTail(const PlannedChain& chain, int instance);
+  // Start's steps, in order.
   absl::Status Launch();
+  void CreateScheduler();
+  void CreateMetrics();
+  absl::Status CreateCoordinator();
+  absl::Status CreateTasks();
+  void ConnectChannels(const std::vector<std::vector<ChainTask*>>& task_of);
+  absl::Status OpenTasks();
+  void RunTasks();
   static absl::Status CheckCheckpointOptions(const CheckpointOptions& options);
-  // Loads the checkpoint or savepoint to restore from (none: a fresh start) and
-  // gathers each operator's state by node.
-  absl::Status LoadRestoredState();
-  // The event time instance `instance` of operator `node` goes on from: what that
-  // instance had reached in the restored checkpoint, or at another parallelism the
-  // lowest any instance had (nullopt: none recorded).
-  absl::StatusOr<std::optional<int64_t>> RestoredWatermark(int node, int instance) const;
   // The checkpoint of a job whose tasks all finished: it records the sinks' last
   // pending files, so a crash during the final commit loses nothing.
   absl::Status TakeFinalCheckpoint();
@@ -142,8 +141,7 @@ class Job::Impl {
   // Checkpoints (options_.checkpoints.dir set) and the state restored.
   std::unique_ptr<CheckpointStorage> checkpoint_storage_;
   std::unique_ptr<CheckpointCoordinator> coordinator_;
-  std::optional<CompletedCheckpoint> restored_;
-  std::vector<std::vector<std::string>> restored_states_;  // [node][old instance]
+  std::optional<JobRestore> restore_;  // set when the job restores
   std::atomic<bool> stopped_with_savepoint_{false};
   mutable std::mutex metrics_mutex_;  // guards metrics_ while Start() fills it
 
@@ -236,7 +234,7 @@ absl::StatusOr<std::unique_ptr<ChainTask>> Job::Impl::CreateTask(int chain_index
     try {
       OperatorContext context = ContextFor(node_id, instance);
       context.metrics = metrics;
-      if (restored_) context.restored_states = &restored_states_[node_id];
+      if (restore_) context.restored_states = restore_->states_of(node_id);
       if (node.make_source) {
         source = ChainTask::SourceStage{node.make_source(), context, metrics, node_id};
         if (coordinator_ && !source->op->SupportsCheckpoints()) {
@@ -289,6 +287,19 @@ absl::Status Job::Impl::Start() {
 }
 
 absl::Status Job::Impl::Launch() {
+  CreateScheduler();
+  CreateMetrics();
+  SLUICE_ASSIGN_OR_RETURN(restore_, JobRestore::Load(options_.checkpoints, graph_, plan_,
+                                                     options_.max_key_groups));
+  SLUICE_RETURN_IF_ERROR(CreateCoordinator());
+  CreateChannels();
+  SLUICE_RETURN_IF_ERROR(CreateTasks());
+  SLUICE_RETURN_IF_ERROR(OpenTasks());
+  RunTasks();
+  return absl::OkStatus();
+}
+
+void Job::Impl::CreateScheduler() {
   int threads = options_.threads > 0
                     ? options_.threads
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -298,9 +309,11 @@ absl::Status Job::Impl::Launch() {
   });
   clock_ = options_.clock ? options_.clock
                           : std::make_shared<SchedulerClock>(scheduler_.get());
+}
 
+void Job::Impl::CreateMetrics() {
   metrics_of_node_.resize(graph_.size());
-  std::unique_lock<std::mutex> metrics_lock(metrics_mutex_);
+  std::lock_guard<std::mutex> metrics_lock(metrics_mutex_);
   for (const PlannedChain& chain : plan_.chains) {
     for (int node_id : chain.nodes) {
       for (int i = 0; i < chain.parallelism; ++i) {
@@ -310,28 +323,33 @@ absl::Status Job::Impl::Launch() {
       }
     }
   }
-  metrics_lock.unlock();
-  SLUICE_RETURN_IF_ERROR(LoadRestoredState());
-  if (!options_.checkpoints.dir.empty()) {
-    SLUICE_ASSIGN_OR_RETURN(
-        checkpoint_storage_,
-        CheckpointStorage::Open(options_.checkpoints.dir, options_.checkpoints.retain));
-    SLUICE_ASSIGN_OR_RETURN(int64_t last_id, checkpoint_storage_->HighestId());
-    if (restored_) last_id = std::max(last_id, restored_->id());
-    coordinator_ = std::make_unique<CheckpointCoordinator>(
-        checkpoint_storage_.get(),
-        CheckpointCoordinator::Options{options_.checkpoints.interval,
-                                       options_.checkpoints.timeout},
-        last_id, [this](absl::Status status) { Fail(std::move(status)); },
-        [](std::string_view message) {
-          std::fprintf(stderr, "sluice: %.*s\n", static_cast<int>(message.size()),
-                       message.data());
-        });
-    coordinator_->AddFixedBlob(
-        StateNames::kJobLayout,
-        JobLayout::Of(graph_, plan_, options_.max_key_groups).Encode());
-  }
-  CreateChannels();
+}
+
+// With a checkpoint directory: its storage and the coordinator, numbering on from the
+// highest checkpoint there or restored.
+absl::Status Job::Impl::CreateCoordinator() {
+  if (options_.checkpoints.dir.empty()) return absl::OkStatus();
+  SLUICE_ASSIGN_OR_RETURN(
+      checkpoint_storage_,
+      CheckpointStorage::Open(options_.checkpoints.dir, options_.checkpoints.retain));
+  SLUICE_ASSIGN_OR_RETURN(int64_t last_id, checkpoint_storage_->HighestId());
+  if (restore_) last_id = std::max(last_id, restore_->checkpoint().id());
+  coordinator_ = std::make_unique<CheckpointCoordinator>(
+      checkpoint_storage_.get(),
+      CheckpointCoordinator::Options{options_.checkpoints.interval,
+                                     options_.checkpoints.timeout},
+      last_id, [this](absl::Status status) { Fail(std::move(status)); },
+      [](std::string_view message) {
+        std::fprintf(stderr, "sluice: %.*s\n", static_cast<int>(message.size()),
+                     message.data());
+      });
+  coordinator_->AddFixedBlob(
+      StateNames::kJobLayout,
+      JobLayout::Of(graph_, plan_, options_.max_key_groups).Encode());
+  return absl::OkStatus();
+}
+
+absl::Status Job::Impl::CreateTasks() {
   std::vector<std::vector<ChainTask*>> task_of(plan_.chains.size());
   for (size_t c = 0; c < plan_.chains.size(); ++c) {
     for (int i = 0; i < plan_.chains[c].parallelism; ++i) {
@@ -346,6 +364,12 @@ absl::Status Job::Impl::Launch() {
       task_of[c].push_back(tasks_.back().get());
     }
   }
+  ConnectChannels(task_of);
+  return absl::OkStatus();
+}
+
+// Tells each channel which task produces into it and which consumes it.
+void Job::Impl::ConnectChannels(const std::vector<std::vector<ChainTask*>>& task_of) {
   for (size_t e = 0; e < plan_.exchanges.size(); ++e) {
     const PlannedExchange& exchange = plan_.exchanges[e];
     int producers = plan_.chains[exchange.producer_chain].parallelism;
@@ -359,19 +383,20 @@ absl::Status Job::Impl::Launch() {
       }
     }
   }
+}
+
+absl::Status Job::Impl::OpenTasks() {
   for (auto& task : tasks_) SLUICE_RETURN_IF_ERROR(task->Open());
-  if (restored_) {
-    for (size_t t = 0; t < tasks_.size(); ++t) {
-      SLUICE_RETURN_IF_ERROR(tasks_[t]->RestoreKeyedState(*restored_));
-      const std::vector<int>& nodes = plan_.chains[task_chain_[t]].nodes;
-      const size_t first_stage = task_is_source_[t] ? 1 : 0;
-      for (size_t i = first_stage; i < nodes.size(); ++i) {
-        SLUICE_ASSIGN_OR_RETURN(std::optional<int64_t> watermark,
-                                RestoredWatermark(nodes[i], task_instance_[t]));
-        if (watermark) tasks_[t]->SetRestoredWatermark(i - first_stage, *watermark);
-      }
-    }
+  if (!restore_) return absl::OkStatus();
+  for (size_t t = 0; t < tasks_.size(); ++t) {
+    SLUICE_RETURN_IF_ERROR(restore_->RestoreTask(*tasks_[t],
+                                                 plan_.chains[task_chain_[t]].nodes,
+                                                 task_is_source_[t], task_instance_[t]));
   }
+  return absl::OkStatus();
+}
+
+void Job::Impl::RunTasks() {
   if (coordinator_) {
     std::vector<CheckpointParticipant*> participants;
     std::vector<bool> is_source;
@@ -386,7 +411,6 @@ absl::Status Job::Impl::Launch() {
   // Every task runs once: sources start producing, the others park on their inputs.
   for (auto& task : tasks_) task->Wake();
   if (coordinator_) coordinator_->Start();
-  return absl::OkStatus();
 }
 
 absl::Status Job::Impl::CheckCheckpointOptions(const CheckpointOptions& options) {
@@ -410,68 +434,6 @@ absl::Status Job::Impl::CheckCheckpointOptions(const CheckpointOptions& options)
                      options.timeout.count(), " ms"));
   }
   return absl::OkStatus();
-}
-
-absl::Status Job::Impl::LoadRestoredState() {
-  SLUICE_ASSIGN_OR_RETURN(std::optional<CompletedCheckpoint> checkpoint,
-                          StartingPoint::Choose(options_.checkpoints, graph_));
-  if (!checkpoint) return absl::OkStatus();
-  const std::string where = absl::StrCat(
-      checkpoint->savepoint() ? "savepoint " : "checkpoint ", checkpoint->dir());
-  SLUICE_ASSIGN_OR_RETURN(std::string layout_bytes,
-                          checkpoint->Read(StateNames::kJobLayout));
-  SLUICE_ASSIGN_OR_RETURN(JobLayout layout, JobLayout::Decode(layout_bytes, where));
-  SLUICE_RETURN_IF_ERROR(layout.CheckRestorableInto(
-      JobLayout::Of(graph_, plan_, options_.max_key_groups), where));
-  restored_states_.assign(graph_.size(), {});
-  for (int node = 0; node < graph_.size(); ++node) {
-    for (int i = 0; i < layout.nodes[node].parallelism; ++i) {
-      const std::string name = StateNames::Operator(node, i);
-      std::string bytes;
-      if (checkpoint->Has(name)) {
-        SLUICE_ASSIGN_OR_RETURN(bytes, checkpoint->Read(name));
-      }
-      restored_states_[node].push_back(std::move(bytes));
-    }
-  }
-  std::fprintf(stderr, "sluice: restoring from %s (id %lld)\n", where.c_str(),
-               static_cast<long long>(checkpoint->id()));
-  restored_ = std::move(*checkpoint);
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::optional<int64_t>> Job::Impl::RestoredWatermark(int node,
-                                                                    int instance) const {
-  const size_t old_parallelism = restored_states_[node].size();
-  auto read = [&](size_t i) -> absl::StatusOr<std::optional<int64_t>> {
-    const std::string name = StateNames::Watermark(node, static_cast<int>(i));
-    if (!restored_->Has(name)) return std::nullopt;  // it had seen no watermark
-    SLUICE_ASSIGN_OR_RETURN(std::string bytes, restored_->Read(name));
-    int64_t watermark = 0;
-    StateReader reader(bytes);
-    DecodeState(reader, watermark);
-    if (reader.failed() || !reader.done()) {
-      return absl::DataLossError(
-          absl::StrCat("checkpoint ", restored_->dir(), ": ", name, " is damaged"));
-    }
-    // +infinity is the end of a finished input, not event time reached: records
-    // appended to the log since must not all be late.
-    if (watermark == kMaxWatermark) return std::nullopt;
-    return watermark;
-  };
-  // At the same parallelism each instance goes on from its own (instances can differ:
-  // forward edges, idle inputs); rescaled, from the lowest, so nothing on time then
-  // becomes late.
-  if (old_parallelism == static_cast<size_t>(plan_.node_parallelism[node])) {
-    return read(static_cast<size_t>(instance));
-  }
-  std::optional<int64_t> lowest;
-  for (size_t i = 0; i < old_parallelism; ++i) {
-    SLUICE_ASSIGN_OR_RETURN(std::optional<int64_t> watermark, read(i));
-    if (!watermark) return std::nullopt;
-    lowest = std::min(lowest.value_or(*watermark), *watermark);
-  }
-  return lowest;
 }
 
 absl::Status Job::Impl::TakeFinalCheckpoint() {
