@@ -19,7 +19,7 @@
 #include <string>
 #include <utility>
 
-#include "sluice/io/record_schema.h"
+#include "sluice/io/records/record_schema.h"
 #include "sluice/operators/time_window.h"
 
 namespace sluice {

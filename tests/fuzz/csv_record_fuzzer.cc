@@ -10,10 +10,10 @@
 #include <string_view>
 #include <vector>
 
-#include "sluice/io/csv_escaping.h"
-#include "sluice/io/csv_parser.h"
-#include "sluice/io/csv_record_decoder.h"
-#include "sluice/io/record_reader.h"
+#include "sluice/io/file/record_reader.h"
+#include "sluice/io/records/csv_escaping.h"
+#include "sluice/io/records/csv_parser.h"
+#include "sluice/io/records/csv_record_decoder.h"
 #include "sluice/tests/fuzz/fuzz_types.h"
 #include "sluice/tests/fuzz/invariant.h"
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <tuple>
 
-#include "sluice/io/record_schema.h"
+#include "sluice/io/records/record_schema.h"
 
 namespace sluice::fuzz {
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "sluice/io/json_object_reader.h"
-#include "sluice/io/json_record_decoder.h"
+#include "sluice/io/records/json_object_reader.h"
+#include "sluice/io/records/json_record_decoder.h"
 #include "sluice/tests/fuzz/fuzz_types.h"
 #include "sluice/tests/fuzz/invariant.h"
 

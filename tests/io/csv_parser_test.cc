@@ -1,6 +1,6 @@
 // CsvParser and AppendCsvField: the CSV dialect, checked on hand-written records and
 // on a round trip of awkward random strings.
-#include "sluice/io/csv_parser.h"
+#include "sluice/io/records/csv_parser.h"
 
 #include <random>
 #include <string>
@@ -9,7 +9,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "sluice/io/csv_escaping.h"
+#include "sluice/io/records/csv_escaping.h"
 #include "sluice/tests/status_matchers.h"
 
 namespace sluice {

@@ -1,7 +1,7 @@
 // CsvSource end to end: typed decoding of quoted, multi-line and CRLF records from
 // several files, by 1 or 2 readers with re-cut batches, against values the test
 // generated itself.
-#include "sluice/io/csv_source.h"
+#include "sluice/io/file/csv_source.h"
 
 #include <cstdint>
 #include <ostream>

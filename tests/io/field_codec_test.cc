@@ -1,5 +1,5 @@
 // The strict value parsing every CSV and JSON field goes through.
-#include "sluice/io/field_codec.h"
+#include "sluice/io/records/field_codec.h"
 
 #include <cstdint>
 #include <limits>

@@ -1,6 +1,6 @@
 // InputFileSet: resolving files, directories and globs, and dealing whole files out
 // to parallel readers, checked against brute-force properties.
-#include "sluice/io/input_file_set.h"
+#include "sluice/io/file/input_file_set.h"
 
 #include <algorithm>
 #include <map>

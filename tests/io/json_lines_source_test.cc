@@ -1,6 +1,6 @@
 // JsonLinesSource end to end: fields by name from several files, by 1 or 2 readers
 // with re-cut batches, against values the test generated itself.
-#include "sluice/io/json_lines_source.h"
+#include "sluice/io/file/json_lines_source.h"
 
 #include <cstdint>
 #include <ostream>

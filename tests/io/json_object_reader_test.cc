@@ -1,6 +1,6 @@
 // JsonObjectReader on well-formed and damaged objects, and AppendJsonString, checked
 // by escaping random strings and reading them back.
-#include "sluice/io/json_object_reader.h"
+#include "sluice/io/records/json_object_reader.h"
 
 #include <random>
 #include <string>
@@ -8,7 +8,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "sluice/io/json_string.h"
+#include "sluice/io/records/json_string.h"
 #include "sluice/tests/status_matchers.h"
 
 namespace sluice {

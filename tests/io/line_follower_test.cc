@@ -1,6 +1,6 @@
 // LineFollower against files changed the ways logs change: appends in pieces,
 // rotation by rename, truncation in place, and resuming from a saved position.
-#include "sluice/io/line_follower.h"
+#include "sluice/io/file/line_follower.h"
 
 #include <chrono>
 #include <filesystem>

@@ -1,5 +1,5 @@
 // PathPattern against glob(3)'s matching rules on a small tree, worked out by hand.
-#include "sluice/io/path_pattern.h"
+#include "sluice/io/file/path_pattern.h"
 
 #include <filesystem>
 #include <string>

@@ -1,6 +1,6 @@
 // TextLineSource end to end: files, directories and globs read by 1 or 2 parallel readers
 // with re-cut batches; every line exactly once, whatever the line endings.
-#include "sluice/io/text_line_source.h"
+#include "sluice/io/file/text_line_source.h"
 
 #include <unistd.h>
 

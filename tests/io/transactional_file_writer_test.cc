@@ -1,6 +1,6 @@
 // The exactly-once file writer's steps, and crashes between them: what a reader of
 // the directory sees is always whole committed files, each line exactly once.
-#include "sluice/io/transactional_file_writer.h"
+#include "sluice/io/file/transactional_file_writer.h"
 
 #include <algorithm>
 #include <chrono>

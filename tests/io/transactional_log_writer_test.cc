@@ -2,7 +2,7 @@
 // completes, a commit takes only the checkpoints it was told of, and a restore
 // appends a checkpoint's transactions again without adding anything twice, however
 // much of them reached the log before a crash.
-#include "sluice/io/transactional_log_writer.h"
+#include "sluice/io/log/transactional_log_writer.h"
 
 #include <map>
 #include <string>

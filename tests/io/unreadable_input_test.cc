@@ -19,8 +19,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "sluice/io/input_file_set.h"
-#include "sluice/io/record_reader.h"
+#include "sluice/io/file/input_file_set.h"
+#include "sluice/io/file/record_reader.h"
 #include "sluice/sluice.h"
 #include "sluice/tests/io/scratch_directory.h"
 #include "sluice/tests/run_config.h"
