@@ -23,4 +23,11 @@ void AppendCsvField(std::string_view value, char delimiter, std::string* out) {
   out->push_back('"');
 }
 
+absl::Status CheckCsvDelimiter(char delimiter) {
+  if (delimiter == '"' || delimiter == '\n' || delimiter == '\r') {
+    return absl::InvalidArgumentError("a CSV delimiter cannot be a quote or line break");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace sluice
