@@ -1,7 +1,7 @@
 // left.KeyBy(ka).IntervalJoin(right.KeyBy(kb)).Between(lower, upper).Apply(fn):
 // fn(const A&, const B&) -> R for every pair of the same key with
 // a.timestamp + lower <= b.timestamp <= a.timestamp + upper. See
-// operators/interval_join_operator.h.
+// operators/joins/interval_join_operator.h.
 #pragma once
 
 #include <chrono>
@@ -14,8 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "sluice/engine/stream.h"
 #include "sluice/engine/two_input_node.h"
-#include "sluice/operators/interval_join_operator.h"
-#include "sluice/runtime/event_time.h"
+#include "sluice/operators/joins/interval_join_operator.h"
+#include "sluice/runtime/event_time/event_time.h"
 
 namespace sluice {
 

@@ -16,10 +16,10 @@
 #include "sluice/runtime/checkpoint/checkpoint_coordinator.h"
 #include "sluice/runtime/checkpoint/checkpoint_storage.h"
 #include "sluice/runtime/checkpoint/task_snapshot.h"
+#include "sluice/runtime/event_time/watermark_alignment.h"
 #include "sluice/runtime/fan_output.h"
 #include "sluice/runtime/scheduler_clock.h"
 #include "sluice/runtime/status_macros.h"
-#include "sluice/runtime/watermark_alignment.h"
 
 namespace sluice {
 

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "sluice/engine/job_layout.h"
 #include "sluice/engine/starting_point.h"
-#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/event_time/event_time.h"
 #include "sluice/runtime/state/state_codec.h"
 #include "sluice/runtime/status_macros.h"
 

@@ -94,7 +94,7 @@ class KeyedStream {
   }
   // GlobalWindows() (one window per key, fired by its Trigger and at end of input),
   // or a custom assigner: any class with AssignWindows(const T&, int64_t timestamp,
-  // std::vector<TimeWindow>&) const (operators/window_assigners.h).
+  // std::vector<TimeWindow>&) const (operators/windows/window_assigners.h).
   template <class W>
   requires WindowAssigner<W, T> WindowedStream<K, T, KeyFn, W> Window(W assigner)
   const { return WindowedStream<K, T, KeyFn, W>(input_, KeyedEdge(), key_fn_, assigner); }

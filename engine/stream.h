@@ -23,11 +23,11 @@
 #include "sluice/operators/sink_function_operator.h"
 #include "sluice/operators/timestamp_assigner_operator.h"
 #include "sluice/operators/union_operator.h"
-#include "sluice/operators/window_function_concepts.h"
+#include "sluice/operators/windows/window_function_concepts.h"
 #include "sluice/runtime/connector_spec.h"
+#include "sluice/runtime/event_time/watermark_strategy.h"
 #include "sluice/runtime/stable_hash.h"
 #include "sluice/runtime/type_name.h"
-#include "sluice/runtime/watermark_strategy.h"
 
 namespace sluice {
 
@@ -112,7 +112,7 @@ class Stream {
   }
 
   // Gives every event the timestamp ts_fn(const T&) (milliseconds, see
-  // runtime/event_time.h) and the stream a watermark: WatermarkStrategy::
+  // runtime/event_time/event_time.h) and the stream a watermark: WatermarkStrategy::
   // BoundedOutOfOrderness(bound), WatermarkStrategy::Monotonous(), or a factory
   // returning std::unique_ptr<WatermarkGenerator<T>> (one per parallel instance).
   template <class F, class Strategy>

@@ -1,6 +1,6 @@
 // Stream-table enrichment: each event joined with the row of its key valid at the
 // event's timestamp, from a changelog stream of rows (see
-// operators/table_join_operator.h).
+// operators/joins/table_join_operator.h).
 //
 //   events.KeyBy(ka).JoinTable(rows.KeyBy(kb)).Apply(fn)           // by key
 //   events.KeyBy(ka).JoinBroadcastTable(rows.KeyBy(kb)).Apply(fn)  // table copied to
@@ -18,8 +18,8 @@
 #include "absl/status/status.h"
 #include "sluice/engine/stream.h"
 #include "sluice/engine/two_input_node.h"
-#include "sluice/operators/table_join_operator.h"
-#include "sluice/runtime/event_time.h"
+#include "sluice/operators/joins/table_join_operator.h"
+#include "sluice/runtime/event_time/event_time.h"
 
 namespace sluice {
 

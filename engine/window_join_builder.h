@@ -1,6 +1,6 @@
 // left.KeyBy(ka).Join(right.KeyBy(kb)).Window(TumblingWindows(...)).Apply(fn):
 // fn(const A&, const B&) -> R for every pair of the same key in the same window,
-// when the window fires. See operators/window_join_operator.h.
+// when the window fires. See operators/joins/window_join_operator.h.
 #pragma once
 
 #include <memory>
@@ -11,8 +11,8 @@
 #include "absl/status/status.h"
 #include "sluice/engine/stream.h"
 #include "sluice/engine/two_input_node.h"
-#include "sluice/operators/sliced_windows.h"
-#include "sluice/operators/window_join_operator.h"
+#include "sluice/operators/joins/window_join_operator.h"
+#include "sluice/operators/windows/sliced_windows.h"
 
 namespace sluice {
 

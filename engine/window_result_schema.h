@@ -20,7 +20,7 @@
 #include <utility>
 
 #include "sluice/io/records/record_schema.h"
-#include "sluice/operators/time_window.h"
+#include "sluice/operators/windows/time_window.h"
 
 namespace sluice {
 

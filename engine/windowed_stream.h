@@ -29,19 +29,19 @@
 #include "absl/strings/str_cat.h"
 #include "sluice/engine/stream.h"
 #include "sluice/engine/stream_with_side_outputs.h"
+#include "sluice/operators/aggregates.h"
 #include "sluice/operators/function_concepts.h"
 #include "sluice/operators/output_tag.h"
-#include "sluice/operators/session_window_operator.h"
-#include "sluice/operators/session_windows.h"
-#include "sluice/operators/sliced_window_operator.h"
-#include "sluice/operators/sliced_windows.h"
-#include "sluice/operators/triggered_window_operator.h"
-#include "sluice/operators/window_aggregates.h"
-#include "sluice/operators/window_assigners.h"
-#include "sluice/operators/window_function_concepts.h"
-#include "sluice/operators/window_pre_aggregate_operator.h"
-#include "sluice/operators/window_trigger.h"
-#include "sluice/runtime/event_time.h"
+#include "sluice/operators/windows/session_window_operator.h"
+#include "sluice/operators/windows/session_windows.h"
+#include "sluice/operators/windows/sliced_window_operator.h"
+#include "sluice/operators/windows/sliced_windows.h"
+#include "sluice/operators/windows/triggered_window_operator.h"
+#include "sluice/operators/windows/window_assigners.h"
+#include "sluice/operators/windows/window_function_concepts.h"
+#include "sluice/operators/windows/window_pre_aggregate_operator.h"
+#include "sluice/operators/windows/window_trigger.h"
+#include "sluice/runtime/event_time/event_time.h"
 #include "sluice/runtime/key_hash_output.h"
 #include "sluice/runtime/type_name.h"
 
@@ -83,7 +83,8 @@ class WindowedStream {
   }
 
   // When windows emit (early, count and processing-time firings) and whether each
-  // firing keeps or discards what the window held. See operators/window_trigger.h.
+  // firing keeps or discards what the window held. See
+  // operators/windows/window_trigger.h.
   auto Trigger(WindowTrigger trigger) const {
     auto copy = Retyped<true, LateTags>();
     copy.trigger_ = trigger;
@@ -114,7 +115,7 @@ class WindowedStream {
   // An incremental aggregate, the same contract as KeyedStream::Aggregate
   // (operators/function_concepts.h) with Merge required: CreateAccumulator(),
   // Add(Acc&, const T&), Merge(Acc& earlier, const Acc& later), and Result(const Acc&)
-  // or Result(const K&, const Acc&). See operators/window_aggregates.h for the
+  // or Result(const K&, const Acc&). See operators/aggregates.h for the
   // built-in ones.
   template <class A>
   auto Aggregate(A aggregate) const {

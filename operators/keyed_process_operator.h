@@ -35,11 +35,11 @@
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
-#include "sluice/operators/event_time_timers.h"
 #include "sluice/operators/output_tag.h"
 #include "sluice/operators/require_event_time.h"
+#include "sluice/operators/structures/event_time_timers.h"
 #include "sluice/runtime/batch_pool.h"
-#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/event_time/event_time.h"
 #include "sluice/runtime/operator.h"
 #include "sluice/runtime/processing_clock.h"
 #include "sluice/runtime/state/in_memory_state_backend.h"

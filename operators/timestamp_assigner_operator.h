@@ -16,12 +16,12 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/event_time/event_time.h"
+#include "sluice/runtime/event_time/watermark_alignment.h"
+#include "sluice/runtime/event_time/watermark_strategy.h"
 #include "sluice/runtime/operator.h"
 #include "sluice/runtime/processing_clock.h"
 #include "sluice/runtime/source_pacer.h"
-#include "sluice/runtime/watermark_alignment.h"
-#include "sluice/runtime/watermark_strategy.h"
 
 namespace sluice {
 

@@ -11,7 +11,7 @@
 #include <optional>
 #include <vector>
 
-#include "sluice/runtime/input_gate.h"
+#include "sluice/runtime/event_time/input_gate.h"
 
 namespace sluice {
 

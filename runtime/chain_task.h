@@ -18,7 +18,7 @@
 #include "sluice/runtime/channel.h"
 #include "sluice/runtime/checkpoint/checkpoint_coordinator.h"
 #include "sluice/runtime/checkpoint/completed_checkpoint.h"
-#include "sluice/runtime/input_gate.h"
+#include "sluice/runtime/event_time/input_gate.h"
 #include "sluice/runtime/operator.h"
 #include "sluice/runtime/operator_metrics.h"
 #include "sluice/runtime/processing_clock.h"

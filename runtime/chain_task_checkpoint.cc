@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "sluice/runtime/chain_task.h"
-#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/event_time/event_time.h"
 #include "sluice/runtime/key_groups.h"
 #include "sluice/runtime/operator_error.h"
 #include "sluice/runtime/state/state_codec.h"

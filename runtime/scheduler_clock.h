@@ -9,8 +9,8 @@
 #include <chrono>
 #include <cstdint>
 
+#include "sluice/runtime/event_time/saturating_time.h"
 #include "sluice/runtime/processing_clock.h"
-#include "sluice/runtime/saturating_time.h"
 #include "sluice/runtime/scheduler.h"
 
 namespace sluice {

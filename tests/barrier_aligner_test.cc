@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "gtest/gtest.h"
-#include "sluice/runtime/input_gate.h"
+#include "sluice/runtime/event_time/input_gate.h"
 
 namespace sluice {
 namespace {

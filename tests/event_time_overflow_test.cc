@@ -12,7 +12,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "sluice/operators/table_join_operator.h"
+#include "sluice/operators/joins/table_join_operator.h"
 #include "sluice/sluice.h"
 #include "sluice/tests/fake_processing_timers.h"
 #include "sluice/tests/operator_harness.h"

@@ -1,7 +1,7 @@
 // EventTimeTimers (FIFO runs + radix heap) against a brute-force sorted multiset:
 // random, nearly sorted and interleaved timers, adds during popping, and timers
 // behind the last watermark.
-#include "sluice/operators/event_time_timers.h"
+#include "sluice/operators/structures/event_time_timers.h"
 
 #include <algorithm>
 #include <cstdint>

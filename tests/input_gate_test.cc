@@ -1,13 +1,13 @@
 // InputGate: the task's event time from its inputs' watermarks, ends and idleness,
 // against hand-worked sequences, and which input goes first when they are not level.
-#include "sluice/runtime/input_gate.h"
+#include "sluice/runtime/event_time/input_gate.h"
 
 #include <cstdint>
 #include <optional>
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/event_time/event_time.h"
 
 namespace sluice {
 namespace {

@@ -11,8 +11,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "sluice/operators/interval_join_operator.h"
-#include "sluice/operators/table_join_operator.h"
+#include "sluice/operators/joins/interval_join_operator.h"
+#include "sluice/operators/joins/table_join_operator.h"
 #include "sluice/runtime/operator_metrics.h"
 #include "sluice/runtime/stable_hash.h"
 #include "sluice/sluice.h"

@@ -1,7 +1,7 @@
 // OrderedRuns against a brute-force model (a map from sequence number to the live
 // entries): interleaved in-order streams with entries taken out at random, popped by
 // PopDue and by PopFront, over enough entries that every ring wraps and grows.
-#include "sluice/operators/ordered_runs.h"
+#include "sluice/operators/structures/ordered_runs.h"
 
 #include <algorithm>
 #include <cstdint>

@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "sluice/operators/hyper_log_log.h"
-#include "sluice/operators/kll_sketch.h"
+#include "sluice/operators/structures/hyper_log_log.h"
+#include "sluice/operators/structures/kll_sketch.h"
 #include "sluice/runtime/stable_hash.h"
 #include "sluice/sluice.h"
 #include "sluice/tests/run_config.h"

@@ -1,7 +1,7 @@
 // SlidingAggregator against a brute-force fold of the slices it holds, with an
 // order-sensitive aggregate (string concatenation), over random pushes, evictions,
 // late changes and late insertions.
-#include "sluice/operators/sliding_aggregator.h"
+#include "sluice/operators/structures/sliding_aggregator.h"
 
 #include <cstdint>
 #include <deque>

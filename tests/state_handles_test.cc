@@ -10,7 +10,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "sluice/operators/window_aggregates.h"
+#include "sluice/operators/aggregates.h"
 #include "sluice/runtime/operator_error.h"
 #include "sluice/runtime/state/aggregating_state.h"
 #include "sluice/runtime/state/list_state.h"

@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "sluice/operators/triggered_window_operator.h"
+#include "sluice/operators/windows/triggered_window_operator.h"
 #include "sluice/runtime/operator_metrics.h"
 #include "sluice/runtime/stable_hash.h"
 #include "sluice/sluice.h"

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "sluice/operators/window_pre_aggregate_operator.h"
+#include "sluice/operators/windows/window_pre_aggregate_operator.h"
 #include "sluice/sluice.h"
 #include "sluice/tests/operator_harness.h"
 

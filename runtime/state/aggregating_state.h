@@ -1,5 +1,5 @@
 // One accumulator per key that each Add updates through an aggregate object (the
-// window aggregates of operators/window_aggregates.h fit: CreateAccumulator(),
+// window aggregates of operators/aggregates.h fit: CreateAccumulator(),
 // Add(Acc&, const In&), Result(const Acc&) -> R); optionally with a time to live
 // (refreshed by each Add).
 //

@@ -17,7 +17,7 @@
 #include <stdexcept>
 
 #include "absl/status/status.h"
-#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/event_time/event_time.h"
 #include "sluice/runtime/operator_error.h"
 
 namespace sluice {

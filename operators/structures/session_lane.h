@@ -12,7 +12,7 @@
 #include <utility>
 
 #include "absl/base/attributes.h"
-#include "sluice/operators/ordered_runs.h"
+#include "sluice/operators/structures/ordered_runs.h"
 
 namespace sluice {
 

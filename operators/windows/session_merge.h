@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <utility>
 
-#include "sluice/operators/time_window.h"
+#include "sluice/operators/windows/time_window.h"
 
 namespace sluice {
 

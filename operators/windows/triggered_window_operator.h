@@ -20,15 +20,15 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "sluice/operators/key_wakeups.h"
-#include "sluice/operators/late_events.h"
 #include "sluice/operators/require_event_time.h"
-#include "sluice/operators/session_merge.h"
-#include "sluice/operators/time_window.h"
-#include "sluice/operators/window_assigners.h"
-#include "sluice/operators/window_trigger.h"
+#include "sluice/operators/structures/key_wakeups.h"
+#include "sluice/operators/windows/late_events.h"
+#include "sluice/operators/windows/session_merge.h"
+#include "sluice/operators/windows/time_window.h"
+#include "sluice/operators/windows/window_assigners.h"
+#include "sluice/operators/windows/window_trigger.h"
 #include "sluice/runtime/batch_pool.h"
-#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/event_time/event_time.h"
 #include "sluice/runtime/operator.h"
 #include "sluice/runtime/processing_clock.h"
 #include "sluice/runtime/state/in_memory_state_backend.h"
@@ -174,7 +174,7 @@ class TriggeredWindowOperator final : public Operator {
     return added;
   }
 
-  // Merging windows (sessions, operators/session_merge.h): the element's window
+  // Merging windows (sessions, operators/windows/session_merge.h): the element's window
   // merges with every window of the key it overlaps into one pane, whose counts are
   // the sum of theirs. The element is late when the merged window is past its
   // lateness; the windows it touched then stay as they were.

@@ -8,11 +8,12 @@
 #include <utility>
 #include <vector>
 
-#include "sluice/operators/time_window.h"
+#include "sluice/operators/windows/time_window.h"
 
 namespace sluice {
 
-// ts_fn(const T&) -> an integer timestamp (milliseconds, see runtime/event_time.h).
+// ts_fn(const T&) -> an integer timestamp (milliseconds, see
+// runtime/event_time/event_time.h).
 template <class F, class T>
 concept TimestampFunction = std::invocable<const F&, const T&> &&
     std::convertible_to<std::invoke_result_t<const F&, const T&>, int64_t>;

@@ -13,8 +13,8 @@
 #include <cstdint>
 #include <utility>
 
-#include "sluice/operators/ordered_runs.h"
-#include "sluice/operators/radix_timer_heap.h"
+#include "sluice/operators/structures/ordered_runs.h"
+#include "sluice/operators/structures/radix_timer_heap.h"
 
 namespace sluice {
 

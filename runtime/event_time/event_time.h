@@ -15,7 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "sluice/runtime/saturating_time.h"
+#include "sluice/runtime/event_time/saturating_time.h"
 
 namespace sluice {
 

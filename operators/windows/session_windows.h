@@ -16,8 +16,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "sluice/operators/time_window.h"
-#include "sluice/runtime/event_time.h"
+#include "sluice/operators/windows/time_window.h"
+#include "sluice/runtime/event_time/event_time.h"
 #include "sluice/runtime/operator_error.h"
 
 namespace sluice {

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "sluice/operators/function_concepts.h"
-#include "sluice/operators/hyper_log_log.h"
-#include "sluice/operators/kll_sketch.h"
+#include "sluice/operators/structures/hyper_log_log.h"
+#include "sluice/operators/structures/kll_sketch.h"
 #include "sluice/runtime/stable_hash.h"
 
 namespace sluice::aggregates {

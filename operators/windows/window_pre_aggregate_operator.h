@@ -21,7 +21,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "sluice/operators/require_event_time.h"
-#include "sluice/operators/sliced_windows.h"
+#include "sluice/operators/windows/sliced_windows.h"
 #include "sluice/runtime/batch_pool.h"
 #include "sluice/runtime/operator.h"
 #include "sluice/runtime/operator_error.h"

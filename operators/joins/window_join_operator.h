@@ -14,12 +14,12 @@
 #include <utility>
 #include <vector>
 
-#include "sluice/operators/key_wakeups.h"
-#include "sluice/operators/keyed_join_operator.h"
+#include "sluice/operators/joins/keyed_join_operator.h"
 #include "sluice/operators/require_event_time.h"
-#include "sluice/operators/sliced_windows.h"
+#include "sluice/operators/structures/key_wakeups.h"
+#include "sluice/operators/windows/sliced_windows.h"
 #include "sluice/runtime/batch_pool.h"
-#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/event_time/event_time.h"
 #include "sluice/runtime/operator.h"
 #include "sluice/runtime/operator_error.h"
 #include "sluice/runtime/state/in_memory_state_backend.h"

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "sluice/operators/sliced_windows.h"
-#include "sluice/operators/time_window.h"
-#include "sluice/runtime/event_time.h"
+#include "sluice/operators/windows/sliced_windows.h"
+#include "sluice/operators/windows/time_window.h"
+#include "sluice/runtime/event_time/event_time.h"
 #include "sluice/runtime/operator_error.h"
 
 namespace sluice {

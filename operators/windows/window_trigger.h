@@ -20,7 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/event_time/event_time.h"
 
 namespace sluice {
 

@@ -11,7 +11,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "sluice/operators/event_time_timers.h"
+#include "sluice/operators/structures/event_time_timers.h"
 
 namespace sluice {
 

@@ -1,5 +1,5 @@
 // The late events a window operator gathers while processing a batch, sent to its
-// side output 1 (WindowedStream::LateDataSideOutput) at the end of the batch.
+// side output 1 (WindowedStream::SideOutputLateData) at the end of the batch.
 #pragma once
 
 #include <cstdint>

@@ -14,9 +14,9 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "sluice/operators/key_wakeups.h"
+#include "sluice/operators/structures/key_wakeups.h"
 #include "sluice/runtime/batch_pool.h"
-#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/event_time/event_time.h"
 #include "sluice/runtime/operator.h"
 #include "sluice/runtime/state/in_memory_state_backend.h"
 

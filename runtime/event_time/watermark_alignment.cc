@@ -1,8 +1,8 @@
-#include "sluice/runtime/watermark_alignment.h"
+#include "sluice/runtime/event_time/watermark_alignment.h"
 
 #include <algorithm>
 
-#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/event_time/event_time.h"
 
 namespace sluice {
 

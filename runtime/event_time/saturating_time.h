@@ -1,9 +1,10 @@
 // Saturating arithmetic on times in int64 milliseconds (event time, and the processing
 // clock): a sum or difference past either end of int64 stops at that end instead of
-// wrapping around. Event time's ends are its watermarks (runtime/event_time.h), so a
-// saturated time reads as "before every event" or "at the end of input": a window kept
-// for an allowed lateness of INT64_MAX after its end is kept until the end of input,
-// and a wake-up an INT64_MAX timeout from now never comes.
+// wrapping around. Event time's ends are its watermarks
+// (runtime/event_time/event_time.h), so a saturated time reads as "before every event" or
+// "at the end of input": a window kept for an allowed lateness of INT64_MAX after its end
+// is kept until the end of input, and a wake-up an INT64_MAX timeout from now never
+// comes.
 #pragma once
 
 #include <cstdint>

@@ -1,8 +1,8 @@
-#include "sluice/runtime/input_gate.h"
+#include "sluice/runtime/event_time/input_gate.h"
 
 #include <algorithm>
 
-#include "sluice/runtime/event_time.h"
+#include "sluice/runtime/event_time/event_time.h"
 
 namespace sluice {
 
