@@ -37,6 +37,14 @@ class CsvSource final : public FileSource<CsvSource<T>, T> {
     copy.format_.header_line = has_header;
     return copy;
   }
+  // No quoted field holds a line break, so every line is one record: large files
+  // are then cut into byte ranges that parallel readers share. A quoted field that
+  // does break a line is then a bad record (an unterminated quote).
+  [[nodiscard]] CsvSource SingleLineRecords(bool single_line = true) const {
+    CsvSource copy = *this;
+    copy.format_.quoted_line_breaks = !single_line;
+    return copy;
+  }
   [[nodiscard]] CsvSource Delimiter(char delimiter) const {
     CsvSource copy = *this;
     copy.format_.delimiter = delimiter;

@@ -45,7 +45,12 @@ class FileSourceReader final : public SourceOperator {
     SLUICE_RETURN_IF_ERROR(policy_.CheckNotAnInput(files, location_));
     SLUICE_RETURN_IF_ERROR(policy_.Attach());
     attached_ = true;
-    std::vector<InputFile> share = files.ShareOf(context.instance, context.parallelism);
+    // Large files are cut into byte ranges for parallel readers, unless a record can
+    // span lines or each file is a split with its own watermark.
+    FileSplitting splitting;
+    splitting.enabled = !format_.quoted_line_breaks && !reading_.overlapping;
+    std::vector<InputFile> share =
+        files.ShareOf(context.instance, context.parallelism, splitting);
     if (!reading_.overlapping) return OpenSplit(-1, std::move(share));
     // Every file is checked now, so an unreadable one fails the job when it starts.
     SLUICE_RETURN_IF_ERROR(RecordReader(format_).Open(share));

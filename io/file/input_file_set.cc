@@ -171,25 +171,64 @@ bool InputFileSet::Covers(const std::string& path) const {
   return false;
 }
 
-std::vector<InputFile> InputFileSet::ShareOf(int instance, int parallelism) const {
+namespace {
+
+// Cuts each regular file larger than a reader's fair share into equal byte ranges
+// of about that share (at least `min_range_bytes` each).
+std::vector<InputFile> CutIntoRanges(const std::vector<InputFile>& files, int parallelism,
+                                     const FileSplitting& splitting) {
+  uint64_t total = 0;
+  for (const InputFile& file : files) total += file.size;
+  const uint64_t fair = std::max<uint64_t>(
+      1, (total + static_cast<uint64_t>(parallelism) - 1) / parallelism);
+  std::vector<InputFile> pieces;
+  for (const InputFile& file : files) {
+    const uint64_t by_share = (file.size + fair - 1) / fair;
+    const uint64_t by_minimum =
+        file.size / std::max<uint64_t>(1, splitting.min_range_bytes);
+    const uint64_t count =
+        std::min({by_share, by_minimum, static_cast<uint64_t>(parallelism)});
+    if (!file.regular || count < 2) {
+      pieces.push_back(file);
+      continue;
+    }
+    for (uint64_t k = 0; k < count; ++k) {
+      InputFile piece = file;
+      piece.begin = file.size * k / count;
+      piece.end = k + 1 == count ? std::numeric_limits<uint64_t>::max()
+                                 : file.size * (k + 1) / count;
+      piece.size = (k + 1 == count ? file.size : piece.end) - piece.begin;
+      pieces.push_back(std::move(piece));
+    }
+  }
+  return pieces;
+}
+
+}  // namespace
+
+std::vector<InputFile> InputFileSet::ShareOf(int instance, int parallelism,
+                                             FileSplitting splitting) const {
   if (parallelism <= 1) return files_;
-  std::vector<size_t> order(files_.size());
+  const std::vector<InputFile> pieces =
+      splitting.enabled ? CutIntoRanges(files_, parallelism, splitting) : files_;
+  std::vector<size_t> order(pieces.size());
   std::iota(order.begin(), order.end(), 0);
-  // Ties broken by path (the index) so every reader sees the same order.
+  // Ties broken by path and range (the order of `pieces`) so every reader sees the
+  // same order.
   std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return files_[a].size > files_[b].size; });
-  // Load is (bytes, files): the file count spreads empty or tiny files too.
+                   [&](size_t a, size_t b) { return pieces[a].size > pieces[b].size; });
+  // Load is (bytes, pieces): the piece count spreads empty or tiny files too.
   std::vector<std::pair<uint64_t, size_t>> load(parallelism);
-  std::vector<bool> mine(files_.size(), false);
+  std::vector<bool> mine(pieces.size(), false);
   for (size_t index : order) {
     auto lightest = std::min_element(load.begin(), load.end());
-    lightest->first += files_[index].size;
+    lightest->first += pieces[index].size;
     ++lightest->second;
     mine[index] = lightest - load.begin() == instance;
   }
   std::vector<InputFile> share;
-  for (size_t i = 0; i < files_.size(); ++i) {
-    if (mine[i]) share.push_back(files_[i]);
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    if (mine[i]) share.push_back(pieces[i]);
   }
   return share;
 }

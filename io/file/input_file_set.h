@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,19 @@ struct InputFile {
   // Identity of the file (stat), to recognise it under another name.
   dev_t device = 0;
   ino_t inode = 0;
+  // The byte range of the file to read: the lines that start in [begin, end). A
+  // large file is cut into ranges that parallel readers share (ShareOf).
+  uint64_t begin = 0;
+  uint64_t end = std::numeric_limits<uint64_t>::max();
+  bool whole() const { return begin == 0 && end == std::numeric_limits<uint64_t>::max(); }
+};
+
+// How ShareOf may cut files into byte ranges.
+struct FileSplitting {
+  bool enabled = false;  // only for formats whose records never span lines
+  // No range is smaller than this: a reader's start-up (finding its first line,
+  // counting the lines before it) stays small next to its share.
+  uint64_t min_range_bytes = 1 << 20;
 };
 
 class InputFileSet {
@@ -46,11 +60,14 @@ class InputFileSet {
   // must never be read back as input, such as a dead-letter file.
   bool Covers(const std::string& path) const;
 
-  // The files parallel reader `instance` of `parallelism` reads, sorted by path. Whole
-  // files are dealt out largest first, each to the reader with the fewest bytes so
-  // far, so the shares differ by at most about one file. Every reader
-  // computes the same assignment on its own, without talking to the others.
-  std::vector<InputFile> ShareOf(int instance, int parallelism) const;
+  // The files parallel reader `instance` of `parallelism` reads, sorted by path and
+  // range. Files (or, with `splitting`, byte ranges of files larger than a reader's
+  // fair share of bytes, each at least `min_range_bytes`) are dealt out largest
+  // first, each to the reader with the fewest bytes so far, so the shares differ by
+  // at most about one piece. Every reader computes the same assignment on its own,
+  // without talking to the others.
+  std::vector<InputFile> ShareOf(int instance, int parallelism,
+                                 FileSplitting splitting = {}) const;
 
  private:
   enum class Kind { kFile, kDirectory, kPattern };

@@ -50,9 +50,11 @@ absl::StatusOr<bool> RecordReader::Next(TextRecord* record) {
     if (!file_open_) {
       if (next_file_ >= files_.size()) return false;
       current_file_ = next_file_++;
-      SLUICE_RETURN_IF_ERROR(lines_.Open(files_[current_file_].path));
+      const InputFile& file = files_[current_file_];
+      SLUICE_RETURN_IF_ERROR(lines_.Open(file.path, file.begin, file.end));
       file_open_ = true;
-      awaiting_header_ = format_.header_line;
+      // A file's header is its first line, in its first range only.
+      awaiting_header_ = format_.header_line && file.begin == 0;
     }
     Line line;
     SLUICE_ASSIGN_OR_RETURN(bool more, NextLineInFile(&line));

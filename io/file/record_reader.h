@@ -1,5 +1,6 @@
-// Turns the lines of a file source's files into records: skips header and blank
-// lines, joins CSV records whose quoted fields span lines, and flags invalid UTF-8.
+// Turns the lines of a file source's files (or byte ranges of them) into records:
+// skips header and blank lines, joins CSV records whose quoted fields span lines, and
+// flags invalid UTF-8.
 #pragma once
 
 #include <cstdint>
@@ -21,8 +22,10 @@ struct RecordFormat {
   // blank lines are skipped); Next returns it marked `header`.
   bool header_line = false;
   bool skip_blank_lines = false;
-  bool quoted_line_breaks = false;  // CSV: a quoted field may continue on the next line
-  char delimiter = ',';             // for finding those quoted fields
+  // CSV: a quoted field may continue on the next line. Files are then never cut into
+  // byte ranges: a range could start inside such a field.
+  bool quoted_line_breaks = false;
+  char delimiter = ',';  // for finding those quoted fields
 };
 
 struct TextRecord {

@@ -1,8 +1,11 @@
-// InputFileSet: resolving files, directories and globs, and dealing whole files out
-// to parallel readers, checked against brute-force properties.
+// InputFileSet: resolving files, directories and globs, and dealing files (or byte
+// ranges of large files) out to parallel readers, checked against hand-worked
+// shares and brute-force properties.
 #include "sluice/io/file/input_file_set.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <map>
 #include <random>
 #include <string>
@@ -120,6 +123,75 @@ TEST(InputFileSetTest, EmptyFilesAreSpreadToo) {
   SLUICE_ASSERT_OK(files);
   EXPECT_EQ(files->ShareOf(0, 2).size(), 2u);
   EXPECT_EQ(files->ShareOf(1, 2).size(), 2u);
+}
+
+TEST(InputFileSetTest, ALargeFileIsCutIntoRangesForParallelReaders) {
+  ScratchDirectory dir;
+  std::string big = dir.Write("big.jsonl", std::string(10 << 20, 'x'));
+  std::string small = dir.Write("small.jsonl", std::string(100, 'y'));
+  absl::StatusOr<InputFileSet> files = InputFileSet::Resolve(dir.path());
+  SLUICE_ASSERT_OK(files);
+  FileSplitting splitting;
+  splitting.enabled = true;
+  // Fair share (10 MiB + 100) / 2: the big file in two halves; the small file goes
+  // to the reader the halves left lighter (a tie: the first).
+  std::vector<InputFile> first = files->ShareOf(0, 2, splitting);
+  std::vector<InputFile> second = files->ShareOf(1, 2, splitting);
+  ASSERT_EQ(first.size(), 2u);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(first[0].path, big);
+  EXPECT_EQ(first[0].begin, 0u);
+  EXPECT_EQ(first[0].end, 5u << 20);
+  EXPECT_EQ(first[1].path, small);
+  EXPECT_TRUE(first[1].whole());
+  EXPECT_EQ(second[0].path, big);
+  EXPECT_EQ(second[0].begin, 5u << 20);
+  EXPECT_EQ(second[0].end, std::numeric_limits<uint64_t>::max());
+  // Without splitting, or below the minimum range, files stay whole.
+  EXPECT_EQ(files->ShareOf(1, 2).size(), 1u);
+  EXPECT_TRUE(files->ShareOf(1, 2)[0].whole());
+  splitting.min_range_bytes = 6 << 20;
+  EXPECT_TRUE(files->ShareOf(0, 2, splitting)[0].whole());
+}
+
+// Every byte of every file is in exactly one range of one reader, and ranges are
+// at least the minimum, whatever the sizes and parallelism.
+TEST(InputFileSetTest, RangesCoverEveryFileOnce) {
+  std::mt19937 random(23);
+  for (int round = 0; round < 10; ++round) {
+    ScratchDirectory dir;
+    std::map<std::string, uint64_t> sizes;
+    const int count = 1 + static_cast<int>(random() % 5);
+    for (int i = 0; i < count; ++i) {
+      uint64_t size = random() % 3 == 0 ? random() % 100 : random() % 300000;
+      sizes[dir.Write("f" + std::to_string(i), std::string(size, 'x'))] = size;
+    }
+    absl::StatusOr<InputFileSet> files = InputFileSet::Resolve(dir.path());
+    SLUICE_ASSERT_OK(files);
+    FileSplitting splitting{true, 10000};
+    for (int parallelism : {2, 3, 7}) {
+      std::map<std::string, std::vector<std::pair<uint64_t, uint64_t>>> ranges;
+      for (int instance = 0; instance < parallelism; ++instance) {
+        for (const InputFile& piece : files->ShareOf(instance, parallelism, splitting)) {
+          uint64_t end = std::min<uint64_t>(piece.end, sizes.at(piece.path));
+          if (!piece.whole()) {
+            EXPECT_GE(end - piece.begin, 10000u) << piece.path;
+          }
+          ranges[piece.path].push_back({piece.begin, end});
+        }
+      }
+      ASSERT_EQ(ranges.size(), sizes.size());
+      for (auto& [path, pieces] : ranges) {
+        std::sort(pieces.begin(), pieces.end());
+        uint64_t covered = 0;
+        for (const auto& [begin, end] : pieces) {
+          EXPECT_EQ(begin, covered) << path << " at parallelism " << parallelism;
+          covered = end;
+        }
+        EXPECT_EQ(covered, sizes.at(path)) << path;
+      }
+    }
+  }
 }
 
 }  // namespace
