@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
+#include "sluice/benchmarks/baseline_and_engine.h"
 #include "sluice/benchmarks/benchmark_event.h"
 #include "sluice/benchmarks/checksum_sink.h"
 #include "sluice/benchmarks/process_cpu_timer.h"
@@ -167,15 +168,8 @@ void BM_ChannelHandoffEngine(benchmark::State& state) {
 }
 
 const bool kRegistered = [] {
-  benchmark::RegisterBenchmark("channel_handoff/baseline", BM_ChannelHandoffBaseline)
-      ->Unit(benchmark::kMillisecond)
-      ->UseRealTime();
-  benchmark::RegisterBenchmark("channel_handoff/engine", BM_ChannelHandoffEngine)
-      ->ArgName("threads")
-      ->Arg(1)
-      ->Arg(2)
-      ->Unit(benchmark::kMillisecond)
-      ->UseRealTime();
+  RegisterBaselineAndEngine("channel_handoff", BM_ChannelHandoffBaseline,
+                            BM_ChannelHandoffEngine);
   return true;
 }();
 

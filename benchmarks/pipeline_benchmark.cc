@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
+#include "sluice/benchmarks/baseline_and_engine.h"
 #include "sluice/benchmarks/benchmark_event.h"
 #include "sluice/benchmarks/checksum_sink.h"
 #include "sluice/benchmarks/process_cpu_timer.h"
@@ -114,23 +115,10 @@ void BM_PipelineEngine(benchmark::State& state, PipelineCase c) {
   cpu_timer.Report(state, state.iterations() * c.events);
 }
 
-void RegisterPipeline(const PipelineCase& c) {
-  benchmark::RegisterBenchmark(absl::StrCat(c.name, "/baseline").c_str(),
-                               BM_PipelineBaseline, c)
-      ->Unit(benchmark::kMillisecond)
-      ->UseRealTime();
-  benchmark::RegisterBenchmark(absl::StrCat(c.name, "/engine").c_str(), BM_PipelineEngine,
-                               c)
-      ->ArgName("threads")
-      ->Arg(1)
-      ->Arg(2)
-      ->Unit(benchmark::kMillisecond)
-      ->UseRealTime();
-}
-
 const bool kRegistered = [] {
-  RegisterPipeline(kSmallKeySpace);
-  RegisterPipeline(kLargeKeySpace);
+  for (const PipelineCase& c : {kSmallKeySpace, kLargeKeySpace}) {
+    RegisterBaselineAndEngine(c.name, BM_PipelineBaseline, BM_PipelineEngine, c);
+  }
   return true;
 }();
 

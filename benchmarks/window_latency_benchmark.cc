@@ -22,6 +22,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "benchmark/benchmark.h"
+#include "sluice/benchmarks/baseline_and_engine.h"
 #include "sluice/benchmarks/timed_event.h"
 #include "sluice/sluice.h"
 
@@ -213,17 +214,10 @@ void BM_LatencyBaseline(benchmark::State& state) {
 }
 
 const bool kRegistered = [] {
-  benchmark::RegisterBenchmark("window_latency/baseline", BM_LatencyBaseline)
-      ->Unit(benchmark::kMillisecond)
-      ->UseRealTime()
-      ->Iterations(3);
-  benchmark::RegisterBenchmark("window_latency/engine", BM_LatencyEngine)
-      ->ArgName("threads")
-      ->Arg(1)
-      ->Arg(2)
-      ->Unit(benchmark::kMillisecond)
-      ->UseRealTime()
-      ->Iterations(3);
+  BaselineAndEngine runs =
+      RegisterBaselineAndEngine("window_latency", BM_LatencyBaseline, BM_LatencyEngine);
+  runs.baseline->Iterations(3);
+  runs.engine->Iterations(3);
   return true;
 }();
 
