@@ -310,17 +310,9 @@ class SessionWindowOperator final : public Operator {
       return;
     }
     auto window_of = [](const Session& s) { return TimeWindow{s.start, s.end}; };
-    auto acc_of = [](const Session& s) -> const Acc& { return s.acc; };
     const SessionMerge merge =
         FindSessionMerge(sessions, TimeWindow{timestamp, end}, window_of);
-    Acc added = aggregate_.CreateAccumulator();
-    aggregate_.Add(added, item);
-    Session merged{merge.merged.start, merge.merged.end,
-                   MergeSessionAccumulators(aggregate_, sessions, merge, timestamp,
-                                            std::move(added), window_of, acc_of)};
-    auto first = sessions.begin() + static_cast<ptrdiff_t>(merge.first);
-    auto last = sessions.begin() + static_cast<ptrdiff_t>(merge.last);
-    if (Late(merged.end)) {
+    if (Late(merge.merged.end)) {
       if (metrics_ != nullptr) metrics_->late_records.Add(1);
       late_.Add(item, timestamp);
       if (sessions.empty()) {
@@ -329,6 +321,13 @@ class SessionWindowOperator final : public Operator {
       }
       return;  // the sessions it touched are left as they were
     }
+    Session merged{merge.merged.start, merge.merged.end,
+                   MergeSessionAccumulators(
+                       aggregate_, sessions, merge, timestamp, window_of,
+                       [](Session& s) -> Acc& { return s.acc; },
+                       [&](Acc& acc) { aggregate_.Add(acc, item); })};
+    auto first = sessions.begin() + static_cast<ptrdiff_t>(merge.first);
+    auto last = sessions.begin() + static_cast<ptrdiff_t>(merge.last);
     auto at = sessions.erase(first, last);
     at = sessions.insert(at, std::move(merged));
     if (at->end - 1 <= watermark_) {

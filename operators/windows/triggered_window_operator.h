@@ -180,7 +180,7 @@ class TriggeredWindowOperator final : public Operator {
   // lateness; the windows it touched then stay as they were.
   bool AddMerging(const T& element, int64_t ts, TimeWindow w) {
     auto window_of = [](const Pane& pane) { return pane.window; };
-    auto acc_of = [](const Pane& pane) -> const Acc& { return pane.acc; };
+    auto acc_of = [](Pane& pane) -> Acc& { return pane.acc; };
     const K key = key_fn_(element);
     auto it = keys().find(key);
     SessionMerge merge{0, 0, w};
@@ -189,10 +189,9 @@ class TriggeredWindowOperator final : public Operator {
     // (A key emptied but not yet swept is found too; FindOrCreate counts it live.)
     if (it == keys().end() || it->second.empty()) it = keys().FindOrCreate(key);
     std::vector<Pane>& panes = it->second.panes;
-    Acc added = aggregate_.CreateAccumulator();
-    aggregate_.Add(added, element);
-    Acc acc = MergeSessionAccumulators(aggregate_, panes, merge, w.start,
-                                       std::move(added), window_of, acc_of);
+    Acc acc =
+        MergeSessionAccumulators(aggregate_, panes, merge, w.start, window_of, acc_of,
+                                 [&](Acc& into) { aggregate_.Add(into, element); });
     const size_t first = merge.first;
     const size_t last = merge.last;
     if (!merge.merges()) panes.emplace(panes.begin() + first);
