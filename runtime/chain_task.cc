@@ -1,7 +1,6 @@
 #include "sluice/runtime/chain_task.h"
 
 #include <algorithm>
-#include <exception>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -56,21 +55,18 @@ class ChainTask::Link final : public Output {
     size_t count = batch->size();
     if (count == 0) return;
     if (producer_ != nullptr) producer_->records_out.Add(count);
+    const int at = static_cast<int>(stage_);
     if (stage_ == task_->stages_.size()) {
-      int saved = task_->current_stage_;
-      task_->current_stage_ = static_cast<int>(stage_);
-      task_->tail_->Emit(std::move(batch));
-      task_->current_stage_ = saved;
+      task_->tracker_.At(at, [&] { task_->tail_->Emit(std::move(batch)); });
       return;
     }
     Stage& stage = task_->stages_[stage_];
     stage.metrics->records_in.Add(count);
-    int saved = task_->current_stage_;
-    task_->current_stage_ = static_cast<int>(stage_);
-    TimeSampled(calls_, stage.metrics->busy_inclusive_nanos, [&] {
-      stage.op->ProcessBatch(port, std::move(batch), *task_->links_[stage_ + 1]);
+    task_->tracker_.At(at, [&] {
+      TimeSampled(calls_, stage.metrics->busy_inclusive_nanos, [&] {
+        stage.op->ProcessBatch(port, std::move(batch), *task_->links_[stage_ + 1]);
+      });
     });
-    task_->current_stage_ = saved;
   }
 
   void Emit(BatchPtr batch) override { Deliver(0, std::move(batch)); }
@@ -117,11 +113,9 @@ class ChainTask::Link final : public Output {
       next.EmitControl(kind, value);
       return;
     }
-    int saved = task_->current_stage_;
-    task_->current_stage_ = static_cast<int>(stage_);
     watermark_in_ = std::max(watermark_in_, value);
-    task_->stages_[stage_].op->ProcessWatermark(value, next);
-    task_->current_stage_ = saved;
+    task_->tracker_.At(static_cast<int>(stage_),
+                       [&] { task_->stages_[stage_].op->ProcessWatermark(value, next); });
   }
 
   // The highest watermark delivered to this link's stage.
@@ -161,6 +155,7 @@ ChainTask::ChainTask(std::string name, TaskEnvironment env,
       stages_(std::move(stages)),
       inputs_(std::move(inputs)),
       tail_(std::move(tail)),
+      tracker_([this](int stage) { return DescribeStage(stage); }),
       gate_(inputs_.size()),
       aligner_(inputs_.size()) {
   OperatorMetrics* previous = source_ ? source_->metrics : nullptr;
@@ -203,28 +198,17 @@ void ChainTask::FireProcessingTimers() {
   while (!processing_timers_.empty() && processing_timers_.top().first <= now) {
     int stage = processing_timers_.top().second;
     processing_timers_.pop();
-    current_stage_ = stage;
-    stages_[stage].op->OnProcessingTime(now, *links_[stage + 1]);
+    tracker_.At(stage,
+                [&] { stages_[stage].op->OnProcessingTime(now, *links_[stage + 1]); });
   }
 }
 
 absl::Status ChainTask::Open() {
   // Opens in chain order and remembers how far it got, so that only opened operators
   // are closed (a sink's Close may commit output).
-  auto open = [&](auto& op, const OperatorContext& context, int index) -> absl::Status {
-    current_stage_ = index;
-    absl::Status status;
-    try {
-      status = op.Open(context);
-    } catch (const std::exception& e) {
-      status = absl::UnknownError(absl::StrCat("threw in Open: ", e.what()));
-    } catch (...) {
-      status = absl::UnknownError("threw a non-standard exception in Open");
-    }
-    if (!status.ok()) {
-      return absl::Status(status.code(), absl::StrCat(CurrentOperatorDescription(), ": ",
-                                                      status.message()));
-    }
+  auto open = [&](auto& op, const OperatorContext& context, int stage) -> absl::Status {
+    SLUICE_RETURN_IF_ERROR(
+        tracker_.Guarded(stage, "Open", [&] { return op.Open(context); }));
     ++opened_;
     return absl::OkStatus();
   };
@@ -235,9 +219,8 @@ absl::Status ChainTask::Open() {
   return absl::OkStatus();
 }
 
-std::string ChainTask::CurrentOperatorDescription() const {
-  if (current_stage_ == static_cast<int>(stages_.size()) &&
-      (source_ || !stages_.empty())) {
+std::string ChainTask::DescribeStage(int stage) const {
+  if (stage == static_cast<int>(stages_.size()) && (source_ || !stages_.empty())) {
     // Past the last operator: the exchange, whose only user code is a KeyBy function.
     const OperatorContext& last =
         stages_.empty() ? source_->context : stages_.back().context;
@@ -245,10 +228,10 @@ std::string ChainTask::CurrentOperatorDescription() const {
                         last.instance + 1, " of ", last.parallelism, ")");
   }
   const OperatorContext* context = nullptr;
-  if (current_stage_ < 0 && source_) {
+  if (stage < 0 && source_) {
     context = &source_->context;
-  } else if (current_stage_ >= 0 && current_stage_ < static_cast<int>(stages_.size())) {
-    context = &stages_[current_stage_].context;
+  } else if (stage >= 0 && stage < static_cast<int>(stages_.size())) {
+    context = &stages_[stage].context;
   }
   if (context == nullptr) return absl::StrCat("task '", name(), "'");
   return absl::StrCat("operator '", context->name, "' (instance ", context->instance + 1,
@@ -291,16 +274,8 @@ TaskState ChainTask::Step() {
     TaskState state = source_ ? RunSource(deadline) : RunOperators(deadline);
     if (state != TaskState::kFinished) tail_->Flush();
     return state;
-  } catch (const OperatorError& e) {
-    return Fail(absl::Status(
-        e.status().code(),
-        absl::StrCat(CurrentOperatorDescription(), ": ", e.status().message())));
-  } catch (const std::exception& e) {
-    return Fail(absl::UnknownError(
-        absl::StrCat(CurrentOperatorDescription(), " threw: ", e.what())));
   } catch (...) {
-    return Fail(absl::UnknownError(
-        absl::StrCat(CurrentOperatorDescription(), " threw a non-standard exception")));
+    return Fail(tracker_.Failure());
   }
 }
 
@@ -334,16 +309,12 @@ TaskState ChainTask::RunSource(Clock::time_point deadline) {
       env_.scheduler->WakeAt(this, Clock::now() + std::chrono::milliseconds(2));
       return TaskState::kWaiting;
     }
-    current_stage_ = -1;
     absl::StatusOr<SourceStep> step;
-    TimeSampled(source_calls_, source_->metrics->busy_inclusive_nanos,
-                [&] { step = source_->op->Produce(*head_); });
-    if (!step.ok()) {
-      current_stage_ = -1;
-      return Fail(absl::Status(
-          step.status().code(),
-          absl::StrCat(CurrentOperatorDescription(), ": ", step.status().message())));
-    }
+    tracker_.At(-1, [&] {
+      TimeSampled(source_calls_, source_->metrics->busy_inclusive_nanos,
+                  [&] { step = source_->op->Produce(*head_); });
+    });
+    if (!step.ok()) return Fail(tracker_.Named(-1, step.status()));
     if (step->kind == SourceStep::kEnd) return FinishChain();
     if (step->kind == SourceStep::kWaitUntilNanos) {
       env_.scheduler->WakeAt(
@@ -422,11 +393,10 @@ TaskState ChainTask::FinishChain() {
     links_[0]->EmitControl(ElementKind::kWatermark, *end);
   }
   for (size_t i = 0; i < stages_.size(); ++i) {
-    current_stage_ = static_cast<int>(i);
-    stages_[i].op->Finish(*links_[i + 1]);
+    tracker_.At(static_cast<int>(i), [&] { stages_[i].op->Finish(*links_[i + 1]); });
   }
-  current_stage_ = static_cast<int>(stages_.size());
-  tail_->EmitControl(ElementKind::kEndOfInput, 0);
+  tracker_.At(static_cast<int>(stages_.size()),
+              [&] { tail_->EmitControl(ElementKind::kEndOfInput, 0); });
   ReportFinished();
   absl::Status status = CloseAll();
   if (!status.ok()) return Fail(status);
@@ -439,21 +409,10 @@ absl::Status ChainTask::CloseAll() {
   closed_ = true;
   absl::Status first;
   int remaining = opened_;
-  auto close = [&](auto& op, int index) {
+  auto close = [&](auto& op, int stage) {
     if (remaining-- <= 0) return;
-    current_stage_ = index;
-    absl::Status status;
-    try {
-      status = op.Close();
-    } catch (const std::exception& e) {
-      status = absl::UnknownError(absl::StrCat("threw in Close: ", e.what()));
-    } catch (...) {
-      status = absl::UnknownError("threw a non-standard exception in Close");
-    }
-    if (!status.ok() && first.ok()) {
-      first = absl::Status(status.code(), absl::StrCat(CurrentOperatorDescription(), ": ",
-                                                       status.message()));
-    }
+    absl::Status status = tracker_.Guarded(stage, "Close", [&] { return op.Close(); });
+    if (first.ok()) first = std::move(status);
   };
   if (source_) close(*source_->op, -1);
   for (size_t i = 0; i < stages_.size(); ++i) close(*stages_[i].op, static_cast<int>(i));
@@ -467,21 +426,9 @@ absl::Status ChainTask::NotifyCheckpointComplete(int64_t checkpoint_id) {
 
 absl::Status ChainTask::NotifyOperators(int64_t checkpoint_id) {
   for (size_t i = 0; i < stages_.size(); ++i) {
-    current_stage_ = static_cast<int>(i);
-    absl::Status status;
-    try {
-      status = stages_[i].op->NotifyCheckpointComplete(checkpoint_id);
-    } catch (const std::exception& e) {
-      status = absl::UnknownError(
-          absl::StrCat("threw in NotifyCheckpointComplete: ", e.what()));
-    } catch (...) {
-      status = absl::UnknownError(
-          "threw a non-standard exception in NotifyCheckpointComplete");
-    }
-    if (!status.ok()) {
-      return absl::Status(status.code(), absl::StrCat(CurrentOperatorDescription(), ": ",
-                                                      status.message()));
-    }
+    SLUICE_RETURN_IF_ERROR(tracker_.Guarded(
+        static_cast<int>(i), "NotifyCheckpointComplete",
+        [&] { return stages_[i].op->NotifyCheckpointComplete(checkpoint_id); }));
   }
   return absl::OkStatus();
 }

@@ -24,6 +24,7 @@
 #include "sluice/runtime/processing_clock.h"
 #include "sluice/runtime/scheduler.h"
 #include "sluice/runtime/source_pacer.h"
+#include "sluice/runtime/stage_tracker.h"
 #include "sluice/runtime/task.h"
 
 namespace sluice {
@@ -108,7 +109,8 @@ class ChainTask final : public Task, public CheckpointParticipant {
   void Stopped();
   TaskState FinishChain();
   TaskState Fail(absl::Status status);
-  std::string CurrentOperatorDescription() const;
+  // Names stage `stage` (StageTracker numbering) for error messages.
+  std::string DescribeStage(int stage) const;
   TaskState Park(TaskState state);
   // Processing-time timers of the chain's operators.
   class StageTimers;
@@ -120,13 +122,13 @@ class ChainTask final : public Task, public CheckpointParticipant {
   std::vector<Stage> stages_;
   std::vector<Channel*> inputs_;
   std::unique_ptr<Output> tail_;
+  StageTracker tracker_;  // the running stage; names the operator that failed
   std::vector<std::unique_ptr<Link>> links_;  // links_[i] feeds stages_[i]
   Output* head_ = nullptr;                    // where the source or input goes
   InputGate gate_;                            // event time over the inputs
   BarrierAligner aligner_;                    // checkpoint barriers over the inputs
   size_t next_input_ = 0;
   uint32_t source_calls_ = 0;
-  int current_stage_ = -1;  // -1: the source; used to name the operator that threw
   std::optional<std::chrono::steady_clock::time_point> blocked_since_;
   bool closed_ = false;
   int opened_ = 0;  // operators (source first) whose Open succeeded

@@ -35,8 +35,8 @@ void ChainTask::InjectBarrierIfRequested() {
 }
 
 void ChainTask::AddSourceState() {
-  current_stage_ = -1;
-  absl::StatusOr<std::string> state = source_->op->SnapshotState();
+  absl::StatusOr<std::string> state =
+      tracker_.At(-1, [&] { return source_->op->SnapshotState(); });
   if (!state.ok()) throw OperatorError(state.status());
   if (!state->empty()) {
     snapshot_.blobs.emplace_back(
@@ -57,11 +57,10 @@ void ChainTask::StartSnapshot(int64_t id) {
 }
 
 void ChainTask::SnapshotStage(size_t stage, int64_t id, Output& next) {
-  const int saved = current_stage_;
-  current_stage_ = static_cast<int>(stage);
-  stages_[stage].op->PrepareSnapshotPreBarrier(id, next);
-  AddStageState(stage, id);
-  current_stage_ = saved;
+  tracker_.At(static_cast<int>(stage), [&] {
+    stages_[stage].op->PrepareSnapshotPreBarrier(id, next);
+    AddStageState(stage, id);
+  });
 }
 
 void ChainTask::AddStageState(size_t stage, int64_t id) {
@@ -103,8 +102,7 @@ void ChainTask::ReportFinished() {
   snapshot_ = TaskSnapshot();
   if (source_) AddSourceState();
   for (size_t i = 0; i < stages_.size(); ++i) {
-    current_stage_ = static_cast<int>(i);
-    AddStageState(i, kFinalCheckpoint);
+    tracker_.At(static_cast<int>(i), [&] { AddStageState(i, kFinalCheckpoint); });
   }
   env_.checkpoints->TaskFinished(env_.task_index, std::move(snapshot_));
   snapshot_ = TaskSnapshot();
@@ -148,7 +146,6 @@ absl::Status ChainTask::RestoreKeyedState(const CompletedCheckpoint& checkpoint)
   for (size_t i = 0; i < stages_.size(); ++i) {
     KeyedStateBackend* keyed = stages_[i].op->keyed_state();
     if (keyed == nullptr) continue;
-    current_stage_ = static_cast<int>(i);
     const OperatorContext& context = stages_[i].context;
     const int groups = keyed->key_group_count();
     const int first =
@@ -163,8 +160,8 @@ absl::Status ChainTask::RestoreKeyedState(const CompletedCheckpoint& checkpoint)
       if (!status.ok()) {
         return absl::Status(
             status.code(),
-            absl::StrCat(CurrentOperatorDescription(), ": restoring key group ", group,
-                         " from ", checkpoint.dir(), ": ", status.message()));
+            absl::StrCat(DescribeStage(static_cast<int>(i)), ": restoring key group ",
+                         group, " from ", checkpoint.dir(), ": ", status.message()));
       }
     }
   }
