@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the tests that run threads (tests/tsan: the scheduler, channels, jobs at
-# parallelism 1 and 2, checkpoints, exactly-once sinks, the log) under ThreadSanitizer
-# and runs them with ctest. The first race report fails its test (halt_on_error=1),
-# with both stacks in the output. Suppressions: tests/tsan/tsan_suppressions.txt
+# parallelism 1 and 2 with windows, joins and triggers, checkpoints, exactly-once sinks,
+# the log) under ThreadSanitizer and runs them with ctest. The first race report fails
+# its test (halt_on_error=1), with both stacks in the output. Suppressions: tests/tsan/tsan_suppressions.txt
 # (oneTBB's internals only, each explained).
 #
 #   bash scripts/tsan.sh                        # what CI runs
