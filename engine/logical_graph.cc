@@ -190,6 +190,24 @@ const LogicalNode& LogicalGraph::UntimedSourceOf(
   return nodes_[id];
 }
 
+std::string LogicalGraph::OutputName(const LogicalEdge& edge) const {
+  const LogicalNode& from = nodes_[edge.from];
+  if (edge.from_output == 0) return "main output";
+  if (edge.from_output > static_cast<int>(from.side_outputs.size())) {
+    return absl::StrCat("side output ", edge.from_output);
+  }
+  return absl::StrCat("side output '", from.side_outputs[edge.from_output - 1].name, "'");
+}
+
+const std::string& LogicalGraph::OutputTypeName(const LogicalEdge& edge) const {
+  const LogicalNode& from = nodes_[edge.from];
+  if (edge.from_output == 0 ||
+      edge.from_output > static_cast<int>(from.side_outputs.size())) {
+    return from.out_type_name;
+  }
+  return from.side_outputs[edge.from_output - 1].type_name;
+}
+
 std::string LogicalGraph::ToText() const {
   std::string out;
   for (const LogicalNode& node : nodes_) {
@@ -199,8 +217,7 @@ std::string LogicalGraph::ToText() const {
                           node.kind, node.is_sink ? "(sink)" : node.out_type_name,
                           parallelism);
     for (const LogicalEdge& edge : node.inputs) {
-      std::string side =
-          edge.from_output > 0 ? absl::StrCat(", side output ", edge.from_output) : "";
+      std::string side = edge.from_output > 0 ? absl::StrCat(", ", OutputName(edge)) : "";
       absl::StrAppendFormat(&out, "    <- %s (%s%s)\n", nodes_[edge.from].name,
                             PartitioningName(edge.partitioning), side);
     }
@@ -220,9 +237,12 @@ std::string LogicalGraph::ToDot() const {
                           : node.is_sink   ? "house"
                                            : "box");
     for (const LogicalEdge& edge : node.inputs) {
-      absl::StrAppendFormat(&out, "  n%d -> n%d [label=%s];\n", edge.from, node.id,
-                            quote(absl::StrCat(PartitioningName(edge.partitioning), "\\n",
-                                               nodes_[edge.from].out_type_name)));
+      absl::StrAppendFormat(
+          &out, "  n%d -> n%d [label=%s];\n", edge.from, node.id,
+          quote(absl::StrCat(
+              PartitioningName(edge.partitioning), "\\n",
+              edge.from_output > 0 ? absl::StrCat(OutputName(edge), "\\n") : "",
+              OutputTypeName(edge))));
     }
   }
   out += "}\n";

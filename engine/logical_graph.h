@@ -102,6 +102,11 @@ class LogicalGraph {
   std::string ToDot() const;
 
  private:
+  // For printing: which output of its producer `edge` reads ("side output 'late'"),
+  // and that output's type.
+  std::string OutputName(const LogicalEdge& edge) const;
+  const std::string& OutputTypeName(const LogicalEdge& edge) const;
+
   absl::Status CheckEventTime(const std::vector<int>& order) const;
   // A source whose events reach `id` without event time (`has_event_time` per node).
   const LogicalNode& UntimedSourceOf(int id,

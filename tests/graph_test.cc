@@ -224,6 +224,26 @@ TEST(GraphPrintingTest, TextAndDotNameOperatorsEdgesAndTypes) {
   EXPECT_THAT(dot, HasSubstr("n1 -> n2"));
 }
 
+TEST(GraphPrintingTest, SideOutputEdgesNameTheirTagAndType) {
+  using Late = OutputTag<int, "late numbers">;
+  Dataflow flow;
+  auto counts = flow.Source(Numbers())
+                    .Name("numbers")
+                    .AssignTimestamps([](const int& x) { return int64_t{x}; },
+                                      WatermarkStrategy::Monotonous())
+                    .KeyBy([](const int& x) { return x % 2; })
+                    .Window(TumblingWindows(std::chrono::milliseconds(10)))
+                    .SideOutputLateData(Late{})
+                    .Aggregate(aggregates::Count())
+                    .Name("counts");
+  counts.Sink([](const WindowResult<int, int64_t>&) {});
+  counts.SideOutput(Late{}).Sink(Ignore()).Name("late_out");
+  std::string text = flow.ToText();
+  EXPECT_THAT(text, HasSubstr("<- counts (forward, side output 'late numbers')"));
+  std::string dot = flow.ToDot();
+  EXPECT_THAT(dot, HasSubstr("[label=\"forward\\nside output 'late numbers'\\nint\"]"));
+}
+
 TEST(PlannerTest, FusesForwardChainsAndPlacesExchanges) {
   Dataflow flow;
   flow.Source(Numbers())
