@@ -192,6 +192,28 @@ TEST(AggregatingStateTest, UsesAWindowAggregate) {
   EXPECT_DOUBLE_EQ(*state.Get(), 3.0);
 }
 
+// An aggregate whose result needs the key, as keyed Aggregate allows.
+struct LabelledSum {
+  int64_t CreateAccumulator() const { return 0; }
+  void Add(int64_t& sum, const int& v) const { sum += v; }
+  std::string Result(const std::string& key, const int64_t& sum) const {
+    return key + "=" + std::to_string(sum);
+  }
+};
+
+TEST(AggregatingStateTest, PassesTheKeyToAnAggregateThatTakesIt) {
+  AggregatingState<LabelledSum, int> labelled;
+  EXPECT_EQ(labelled.Get(std::string("k")), std::nullopt);
+  for (int v : {2, 3, 4}) labelled.Add(v);
+  EXPECT_EQ(labelled.Get(std::string("k")), "k=9");
+
+  // Get(key) serves aggregates without a key too.
+  auto average = aggregates::Average([](int v) { return v; });
+  AggregatingState<decltype(average), int> state(average);
+  for (int v : {1, 2, 6}) state.Add(v);
+  EXPECT_DOUBLE_EQ(*state.Get(std::string("ignored")), 3.0);
+}
+
 struct Mixed {
   ValueState<int64_t> short_lived{StateTtl{10}};
   ListState<int> long_lived{StateTtl{100}};

@@ -1,7 +1,8 @@
-// One accumulator per key that each Add updates through an aggregate object (the
-// window aggregates of operators/aggregates.h fit: CreateAccumulator(),
-// Add(Acc&, const In&), Result(const Acc&) -> R); optionally with a time to live
-// (refreshed by each Add).
+// One accumulator per key that each Add updates through an aggregate object: any
+// aggregate of operators/aggregates.h, or your own with CreateAccumulator(),
+// Add(Acc&, const In&) and Result(const Acc&) -> R or Result(const K&, const Acc&) -> R
+// (read the latter with Get(key)); optionally with a time to live (refreshed by each
+// Add).
 //
 //   using Avg = decltype(sluice::aggregates::Average([](const Txn& t) { return t.amount;
 //   })); sluice::AggregatingState<Avg, Txn> average; ctx.state().average.Add(txn);
@@ -21,8 +22,6 @@ template <class A, class In>
 class AggregatingState {
  public:
   using Acc = std::decay_t<decltype(std::declval<const A&>().CreateAccumulator())>;
-  using Result =
-      std::decay_t<decltype(std::declval<const A&>().Result(std::declval<const Acc&>()))>;
 
   AggregatingState() = default;
   explicit AggregatingState(StateTtl ttl, A aggregate = A{})
@@ -34,10 +33,29 @@ class AggregatingState {
     aggregate_.Add(acc_.Mutable(), value);
   }
   // The aggregate's result, or nullopt when nothing was added (or it expired).
-  std::optional<Result> Get() {
+  auto Get() {
+    static_assert(requires(const A& a, const Acc& acc) { a.Result(acc); },
+                  "AggregatingState::Get(): this aggregate's Result takes the key "
+                  "(Result(const K&, const Acc&)); call Get(key) with the current key, "
+                  "e.g. Get(ctx.key())");
+    using R = std::decay_t<decltype(aggregate_.Result(std::declval<const Acc&>()))>;
     const Acc* acc = acc_.Get();
-    if (acc == nullptr) return std::nullopt;
-    return aggregate_.Result(*acc);
+    return acc == nullptr ? std::nullopt : std::optional<R>(aggregate_.Result(*acc));
+  }
+  // The same for any aggregate, passing `key` to one whose Result takes it (the one
+  // aggregate contract of operators/function_concepts.h).
+  template <class K>
+  auto Get(const K& key) {
+    auto result = [&](const Acc& acc) {
+      if constexpr (requires { aggregate_.Result(key, acc); }) {
+        return aggregate_.Result(key, acc);
+      } else {
+        return aggregate_.Result(acc);
+      }
+    };
+    using R = std::decay_t<decltype(result(std::declval<const Acc&>()))>;
+    const Acc* acc = acc_.Get();
+    return acc == nullptr ? std::nullopt : std::optional<R>(result(*acc));
   }
   void Clear() { acc_.Clear(); }
   bool empty() const { return acc_.empty(); }
