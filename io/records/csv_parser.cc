@@ -1,6 +1,10 @@
 // CSV record splitting; see csv_parser.h for the accepted dialect.
 #include "sluice/io/records/csv_parser.h"
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
 namespace sluice {
 
 absl::Status CsvParser::Split(std::string_view record,
@@ -86,6 +90,33 @@ bool CsvParser::EndsInsideQuotes(std::string_view text, bool starts_inside_quote
     field_start = false;
   }
   return inside;
+}
+
+absl::Status CsvParser::CheckHeader(std::string_view header,
+                                    const std::vector<std::string>& names) {
+  std::vector<std::string_view> fields;
+  absl::Status split = Split(header, &fields);
+  if (!split.ok()) return split;
+  std::vector<std::string> columns;
+  for (std::string_view field : fields) {
+    columns.emplace_back(
+        absl::StripAsciiWhitespace(absl::string_view(field.data(), field.size())));
+  }
+  if (columns == names) return absl::OkStatus();
+  std::string detail;
+  if (columns.size() != names.size()) {
+    detail = absl::StrCat(columns.size(), " columns where the schema has ", names.size(),
+                          " fields");
+  } else {
+    size_t i = 0;
+    while (columns[i] == names[i]) ++i;
+    detail = absl::StrCat("column ", i + 1, " is '", columns[i],
+                          "' where the schema has '", names[i], "'");
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "the header does not match the schema: ", detail,
+      " (header: ", absl::StrJoin(columns, ","), "; schema: ", absl::StrJoin(names, ","),
+      "). Fields are read by position: reorder the schema's Field calls to match"));
 }
 
 }  // namespace sluice

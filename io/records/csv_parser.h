@@ -25,6 +25,11 @@ class CsvParser {
   // keeps joining a long multi-line record linear in its length.
   bool EndsInsideQuotes(std::string_view text, bool starts_inside_quotes = false) const;
 
+  // OK if the header line `header` names `names`, in order (surrounding spaces
+  // aside); otherwise the error shows both lists.
+  absl::Status CheckHeader(std::string_view header,
+                           const std::vector<std::string>& names);
+
   char delimiter() const { return delimiter_; }
 
  private:

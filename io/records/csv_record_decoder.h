@@ -8,12 +8,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "sluice/io/records/csv_parser.h"
 #include "sluice/io/records/record_schema.h"
-#include "sluice/runtime/status_macros.h"
 
 namespace sluice {
 
@@ -44,28 +41,7 @@ class CsvRecordDecoder {
   // OK if the header line names the schema's fields, in order (surrounding spaces
   // aside); otherwise the error shows both lists.
   absl::Status CheckHeader(std::string_view text) {
-    SLUICE_RETURN_IF_ERROR(parser_.Split(text, &fields_));
-    std::vector<std::string> header;
-    for (std::string_view field : fields_) {
-      header.emplace_back(
-          absl::StripAsciiWhitespace(absl::string_view(field.data(), field.size())));
-    }
-    const std::vector<std::string> schema = schema_.Names();
-    if (header == schema) return absl::OkStatus();
-    std::string detail;
-    if (header.size() != schema.size()) {
-      detail = absl::StrCat(header.size(), " columns where the schema has ",
-                            schema.size(), " fields");
-    } else {
-      size_t i = 0;
-      while (header[i] == schema[i]) ++i;
-      detail = absl::StrCat("column ", i + 1, " is '", header[i],
-                            "' where the schema has '", schema[i], "'");
-    }
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the header does not match the schema: ", detail, " (header: ",
-        absl::StrJoin(header, ","), "; schema: ", absl::StrJoin(schema, ","),
-        "). Fields are read by position: reorder the schema's Field calls to match"));
+    return parser_.CheckHeader(text, schema_.Names());
   }
 
  private:
