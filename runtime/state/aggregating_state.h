@@ -34,10 +34,11 @@ class AggregatingState {
   }
   // The aggregate's result, or nullopt when nothing was added (or it expired).
   auto Get() {
-    static_assert(requires(const A& a, const Acc& acc) { a.Result(acc); },
-                  "AggregatingState::Get(): this aggregate's Result takes the key "
-                  "(Result(const K&, const Acc&)); call Get(key) with the current key, "
-                  "e.g. Get(ctx.key())");
+    static_assert(
+        requires(const A& a, const Acc& acc) { a.Result(acc); },
+        "AggregatingState::Get(): this aggregate's Result takes the key "
+        "(Result(const K&, const Acc&)); call Get(key) with the current key, "
+        "e.g. Get(ctx.key())");
     using R = std::decay_t<decltype(aggregate_.Result(std::declval<const Acc&>()))>;
     const Acc* acc = acc_.Get();
     return acc == nullptr ? std::nullopt : std::optional<R>(aggregate_.Result(*acc));
