@@ -12,6 +12,7 @@
 #include "sluice/engine/job_layout.h"
 #include "sluice/engine/job_restore.h"
 #include "sluice/engine/planner.h"
+#include "sluice/io/http/job_http_server.h"
 #include "sluice/runtime/chain_task.h"
 #include "sluice/runtime/checkpoint/checkpoint_coordinator.h"
 #include "sluice/runtime/checkpoint/checkpoint_storage.h"
@@ -26,7 +27,9 @@ namespace sluice {
 class Job::Impl {
  public:
   Impl(LogicalGraph graph, JobOptions options)
-      : graph_(std::move(graph)), options_(options) {}
+      : graph_(std::move(graph)),
+        options_(options),
+        http_(std::make_unique<JobHttpServer>(options_.http)) {}
 
   absl::Status PlanJob() {
     SLUICE_RETURN_IF_ERROR(ValidateJobOptions(options_));
@@ -51,6 +54,7 @@ class Job::Impl {
   absl::Status Start();
   void Cancel() {
     cancelled_.store(true, std::memory_order_release);
+    http_->SetReady(false);
     // Tasks of a job whose Start() failed were never launched and must stay idle:
     // waking them would run them outside the count Wait() tracks.
     if (!launched_.load(std::memory_order_acquire)) return;
@@ -58,6 +62,7 @@ class Job::Impl {
     for (auto& task : tasks_) task->Wake();
   }
   absl::Status Wait();
+  std::string HttpAddress() const { return http_->address(); }
   void Fail(absl::Status status) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -111,6 +116,7 @@ class Job::Impl {
     context.batch_jitter_seed = options_.batch_jitter_seed;
     context.alignment = alignment_.get();
     context.checkpointing = coordinator_ != nullptr;
+    context.http = http_.get();
     return context;
   }
   void CreateChannels();
@@ -160,6 +166,9 @@ class Job::Impl {
   // Shared by the tasks' timestamp assigners; outlives them.
   std::unique_ptr<WatermarkAlignment> alignment_ = std::make_unique<WatermarkAlignment>();
   std::vector<std::unique_ptr<ChainTask>> tasks_;
+  // Started by the first endpoint that needs it (an HttpSource opening); stopped when
+  // the tasks have finished, and before they are destroyed.
+  std::unique_ptr<JobHttpServer> http_;
   // Last: destroyed first, while the tasks and the state its callback uses still exist.
   std::unique_ptr<Scheduler> scheduler_;
 };
@@ -276,8 +285,10 @@ absl::Status Job::Impl::Start() {
     started_at_ = std::chrono::steady_clock::now();
   }
   absl::Status status = Launch();
+  if (status.ok()) http_->SetReady(true);
   if (!status.ok()) {
     for (auto& task : tasks_) (void)task->CloseAll();
+    http_->Stop();
     std::lock_guard<std::mutex> lock(mutex_);
     finished_at_ = std::chrono::steady_clock::now();
     waited_ = true;
@@ -477,6 +488,7 @@ absl::Status Job::Impl::Wait() {
     done_cv_.wait(lock, [this] { return running_tasks_ == 0; });
   }
   scheduler_->Drain();
+  http_->Stop();  // frees the port; the sources have closed their endpoints
   if (coordinator_) coordinator_->Stop();
   bool all_completed = true;
   for (const auto& task : tasks_) all_completed = all_completed && task->completed();
@@ -540,6 +552,7 @@ Job::~Job() {
   (void)impl_->Wait();
 }
 
+std::string Job::http_address() const { return impl_->HttpAddress(); }
 absl::Status Job::Start() { return impl_->Start(); }
 void Job::Cancel() { impl_->Cancel(); }
 absl::Status Job::Wait() { return impl_->Wait(); }

@@ -54,6 +54,9 @@ class Job {
     return MetricsOfNode(*handle.graph(), handle.node_id());
   }
   std::string MetricsTable() const;
+  // Where the job's HTTP server listens ("127.0.0.1:40123"), once Start() has opened
+  // an endpoint that needs it (JobOptions::http); "" if none did, or after the end.
+  std::string http_address() const;
 
   const LogicalGraph& graph() const;
   const PhysicalPlan& plan() const;

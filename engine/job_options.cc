@@ -34,7 +34,7 @@ absl::Status ValidateJobOptions(const JobOptions& options) {
        }) {
     if (!status.ok()) return status;
   }
-  return absl::OkStatus();
+  return ValidateHttpServerOptions(options.http);
 }
 
 }  // namespace sluice

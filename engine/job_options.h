@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "sluice/io/http/http_server_options.h"
 #include "sluice/runtime/processing_clock.h"
 
 namespace sluice {
@@ -65,6 +66,9 @@ struct JobOptions {
   // Tests pass a ManualClock.
   std::shared_ptr<ProcessingClock> clock;
   CheckpointOptions checkpoints;
+  // The job's HTTP server (docs/HTTP.md): started only if an endpoint (HttpSource)
+  // needs it, on loopback and a free port unless `http.listen` says otherwise.
+  HttpServerOptions http;
 };
 
 // Checks that threads, parallelism, batch_size, channel_capacity and max_key_groups

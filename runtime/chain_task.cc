@@ -158,6 +158,7 @@ ChainTask::ChainTask(std::string name, TaskEnvironment env,
       tracker_([this](int stage) { return DescribeStage(stage); }),
       gate_(inputs_.size()),
       aligner_(inputs_.size()) {
+  if (source_) source_->context.wake_source = [this] { Wake(); };
   OperatorMetrics* previous = source_ ? source_->metrics : nullptr;
   for (size_t i = 0; i <= stages_.size(); ++i) {
     links_.push_back(std::make_unique<Link>(this, i, previous));

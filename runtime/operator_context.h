@@ -1,6 +1,7 @@
 // What a running operator instance knows about where it runs.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 
 namespace sluice {
 
+class JobHttpServer;
 class SourcePacer;
 class WatermarkAlignment;
 
@@ -40,6 +42,13 @@ struct OperatorContext {
   // The job takes checkpoints (JobOptions::checkpoints): a transactional sink holds
   // its output back until the checkpoint after it completes.
   bool checkpointing = false;
+  // The job's HTTP server, for sources and sinks with endpoints (io/http); null
+  // outside a job.
+  JobHttpServer* http = nullptr;
+  // For sources fed from other threads (HTTP): wakes the source's task after its
+  // Produce returned WaitUntil. Thread-safe; set by the task before Open. Do not call
+  // it after Close returns (the task may be gone), nor before the first Produce.
+  std::function<void()> wake_source;
 };
 
 }  // namespace sluice

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages sluice needs to build, test and benchmark (with --fuzz
-# also clang-14 and libFuzzer, for scripts/fuzz.sh). Installs only what is missing
+# Installs the Debian 12 packages sluice needs to build, test and benchmark (curl is
+# the outside client of the HTTP tests; with --fuzz also clang-14 and libFuzzer, for
+# scripts/fuzz.sh). Installs only what is missing
 # (checked with dpkg-query first), so a second run changes nothing.
 set -euo pipefail
 
@@ -8,6 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config python3
   libtbb-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler libsimdjson-dev libisal-dev
   libbenchmark-dev libgtest-dev libgmock-dev googletest
+  libboost-dev zlib1g-dev curl
 )
 for arg in "$@"; do
   case $arg in
