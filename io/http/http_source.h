@@ -15,10 +15,14 @@
 //   503 with Retry-After  the job is behind: MaxQueuedBytes of bodies wait for it;
 //   413, 415, 401  too large, an unknown type or encoding, a missing or wrong token.
 //
-// Guarantee (accepted mode): a 202 means the records are in this process's memory,
-// not on disk. A crash loses the records acknowledged but not yet processed, and a
-// job restored from a checkpoint does not get them back: at most once. The parallel
-// instances share one queue; the job runs until cancelled.
+// Guarantees (docs/HTTP.md). Accepted mode (the default): a 202 means the records
+// are in this process's memory, not on disk; a crash loses those not yet processed,
+// and a restore does not get them back: at most once. The parallel instances share
+// one queue. Durable(log_dir, topic): each request's records are appended to a log
+// topic as one batch and fsynced before the answer, 200; the dataflow reads the
+// topic with its offsets in checkpoints, so acknowledged records survive kill -9 and
+// are processed exactly once after a restore; a repeated Idempotency-Key gets the
+// first answer and appends nothing. Either way the job runs until cancelled.
 #pragma once
 
 #include <chrono>
@@ -31,6 +35,8 @@
 #include "sluice/io/http/bearer_token.h"
 #include "sluice/io/http/ingest_endpoint.h"
 #include "sluice/io/http/job_http_server.h"
+#include "sluice/io/log/log_source.h"
+#include "sluice/io/log/log_source_reader.h"
 #include "sluice/io/records/bad_record_policy.h"
 #include "sluice/io/records/csv_record_decoder.h"
 #include "sluice/io/records/json_record_decoder.h"
@@ -41,6 +47,11 @@
 #include "sluice/runtime/status_macros.h"
 
 namespace sluice {
+
+// A status's message as a std::string (absl's string_view is not std's here).
+inline std::string StatusText(const absl::Status& status) {
+  return std::string(status.message());
+}
 
 template <class T>
 class HttpSource final : public SourceSpec<T> {
@@ -70,7 +81,23 @@ class HttpSource final : public SourceSpec<T> {
     return copy;
   }
 
+  // Durable mode: each request's records are appended to `topic` of the embedded log
+  // in `log_dir` (it must exist: sluice-log create) and synced before the answer,
+  // which is then 200; the dataflow reads the topic (one instance per partition at
+  // most), its offsets in checkpoints. See "Guarantees" above.
+  [[nodiscard]] HttpSource Durable(std::string log_dir, std::string topic) const {
+    HttpSource copy = *this;
+    copy.log_dir_ = std::move(log_dir);
+    copy.topic_ = std::move(topic);
+    return copy;
+  }
+
   std::string Kind() const override { return "http_source"; }
+  int MaxParallelism() const override {
+    if (topic_.empty()) return SourceSpec<T>::MaxParallelism();
+    auto config = log::LogTopic::ReadConfig(log_dir_, topic_);
+    return config.ok() ? config->partitions : 1;  // Validate says why
+  }
   absl::Status Validate() const override {
     if (path_.empty() || path_[0] != '/') {
       return absl::InvalidArgumentError(
@@ -83,6 +110,15 @@ class HttpSource final : public SourceSpec<T> {
           absl::StrCat("HttpSource ", path_,
                        ": MaxQueuedBytes needs bytes >= 1 and retry_after >= 1 s"));
     }
+    if (!topic_.empty()) {
+      auto config = log::LogTopic::ReadConfig(log_dir_, topic_);
+      if (!config.ok()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "HttpSource ", path_, ": durable ingest needs log topic '", topic_, "' in ",
+            log_dir_,
+            " (create it with sluice-log create): ", StatusText(config.status())));
+      }
+    }
     absl::StatusOr<std::string> token = token_.Read();
     if (!token.ok()) {
       return absl::FailedPreconditionError(
@@ -91,11 +127,16 @@ class HttpSource final : public SourceSpec<T> {
     return absl::OkStatus();
   }
   std::unique_ptr<SourceOperator> CreateInstance() const override {
-    return std::make_unique<Reader>(*this);
+    if (topic_.empty()) return std::make_unique<Reader>(*this);
+    return std::make_unique<DurableReader>(*this);
   }
 
  private:
   class Reader;
+  class DurableReader;
+  // The endpoint this instance's job serves, made by the first instance to open.
+  absl::StatusOr<std::shared_ptr<IngestEndpoint>> OpenEndpoint(
+      const OperatorContext& context) const;
 
   std::string path_;
   RecordSchema<T> schema_;
@@ -103,6 +144,8 @@ class HttpSource final : public SourceSpec<T> {
   sluice::BearerToken token_;
   size_t max_queued_bytes_ = size_t{64} << 20;
   std::chrono::seconds retry_after_{1};
+  std::string log_dir_;  // durable mode when topic_ is set
+  std::string topic_;
 };
 
 // Decodes request bodies into batches of T, on the I/O threads.
@@ -116,36 +159,37 @@ class HttpBodyDecoder {
         label_(std::move(label)),
         batch_size_(batch_size) {}
 
-  IngestDecoded operator()(const IngestPayload& body) const {
+  // `durable`: the records are only checked, and their texts kept for the log.
+  IngestDecoded operator()(const IngestPayload& body, bool durable) const {
     IngestDecoded out;
     JsonRecordDecoder<T> json(schema_);
     CsvRecordDecoder<T> csv(schema_, ',');
     bool csv_format = body.format() == IngestPayload::Format::kCsv;
+    T scratch;
     absl::Status framing = body.ForEachRecord([&](std::string_view text, uint64_t n) {
       if (csv_format && body.csv_header() && n == 1) {
         absl::Status header = csv.CheckHeader(text);
         if (!header.ok()) out.refusal = Bad(body, n, header);
         return header.ok();
       }
-      if (out.batches.empty() ||
-          BatchAs<T>(out.batches.back()).items.size() >= batch_size_) {
-        out.batches.push_back(AcquireBatch<T>());
-      }
-      auto& items = BatchAs<T>(out.batches.back()).items;
       // T(): batch items default-initialise (default_init_allocator.h); a field the
       // text leaves out keeps the struct's default, never an old value.
-      items.emplace_back(T());
+      T& record = durable ? (scratch = T()) : NextSlot(out);
       absl::Status decoded =
-          csv_format ? csv.Decode(text, items.back()) : json.Decode(text, items.back());
+          csv_format ? csv.Decode(text, record) : json.Decode(text, record);
       if (decoded.ok()) {
         ++out.accepted;
+        if (durable) out.texts.push_back(text);
         return true;
       }
-      items.pop_back();
+      if (!durable) BatchAs<T>(out.batches.back()).items.pop_back();
       return Reject(body, n, decoded, text, out);
     });
-    if (!framing.ok()) out.refusal = HttpResponse::Error(400, Text(framing));
-    if (out.refusal) out.batches.clear();
+    if (!framing.ok()) out.refusal = HttpResponse::Error(400, StatusText(framing));
+    if (out.refusal) {
+      out.batches.clear();
+      out.texts.clear();
+    }
     if (!out.batches.empty() && BatchAs<T>(out.batches.back()).items.empty()) {
       out.batches.pop_back();
     }
@@ -153,9 +197,17 @@ class HttpBodyDecoder {
   }
 
  private:
+  // A new default record at the end of the last batch (a new batch when it is full).
+  T& NextSlot(IngestDecoded& out) const {
+    if (out.batches.empty() ||
+        BatchAs<T>(out.batches.back()).items.size() >= batch_size_) {
+      out.batches.push_back(AcquireBatch<T>());
+    }
+    return BatchAs<T>(out.batches.back()).items.emplace_back(T());
+  }
   HttpResponse Bad(const IngestPayload& body, uint64_t n, const absl::Status& why) const {
     return HttpResponse::Error(
-        400, absl::StrCat(std::string(body.unit()), " ", n, ": ", Text(why)));
+        400, absl::StrCat(std::string(body.unit()), " ", n, ": ", StatusText(why)));
   }
   // False stops the request (refused as a whole).
   bool Reject(const IngestPayload& body, uint64_t n, const absl::Status& why,
@@ -164,17 +216,13 @@ class HttpBodyDecoder {
       out.refusal = Bad(body, n, why);
       return false;
     }
-    absl::Status reported = policy_.Report(label_, n, Text(why), text);
+    absl::Status reported = policy_.Report(label_, n, StatusText(why), text);
     if (!reported.ok()) {
-      out.refusal = HttpResponse::Error(500, Text(reported));
+      out.refusal = HttpResponse::Error(500, StatusText(reported));
       return false;
     }
     ++out.rejected;
     return true;
-  }
-
-  static std::string Text(const absl::Status& status) {
-    return std::string(status.message());
   }
 
   RecordSchema<T> schema_;
@@ -189,28 +237,10 @@ class HttpSource<T>::Reader final : public SourceOperator {
   explicit Reader(const HttpSource& spec) : spec_(spec) {}
 
   absl::Status Open(const OperatorContext& context) override {
-    if (context.http == nullptr) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("HttpSource ", spec_.path_, " runs only inside a job"));
-    }
     wake_ = context.wake_source;
-    SLUICE_ASSIGN_OR_RETURN(std::string token, spec_.token_.Read());
     SLUICE_RETURN_IF_ERROR(spec_.policy_.Attach());
     attached_policy_ = true;
-    std::function<absl::StatusOr<std::shared_ptr<IngestEndpoint>>(HttpServer&)> make =
-        [&](HttpServer& server) -> absl::StatusOr<std::shared_ptr<IngestEndpoint>> {
-      IngestEndpoint::Settings settings{
-          spec_.path_, server.options().max_body_bytes, spec_.max_queued_bytes_,
-          static_cast<int>(spec_.retry_after_.count()), token};
-      auto endpoint = std::make_shared<IngestEndpoint>(
-          std::move(settings),
-          HttpBodyDecoder<T>(spec_.schema_, spec_.policy_,
-                             absl::StrCat("POST ", spec_.path_), context.batch_size));
-      SLUICE_RETURN_IF_ERROR(server.routes().Add(spec_.path_, endpoint->Route()));
-      return endpoint;
-    };
-    SLUICE_ASSIGN_OR_RETURN(endpoint_,
-                            context.http->Shared(spec_.path_, context.name, make));
+    SLUICE_ASSIGN_OR_RETURN(endpoint_, spec_.OpenEndpoint(context));
     reader_ = endpoint_->Attach();
     return absl::OkStatus();
   }
@@ -248,6 +278,133 @@ class HttpSource<T>::Reader final : public SourceOperator {
   std::shared_ptr<IngestEndpoint> endpoint_;
   int reader_ = -1;
   std::function<void()> wake_;
+  bool attached_policy_ = false;
+};
+
+template <class T>
+absl::StatusOr<std::shared_ptr<IngestEndpoint>> HttpSource<T>::OpenEndpoint(
+    const OperatorContext& context) const {
+  if (context.http == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("HttpSource ", path_, " runs only inside a job"));
+  }
+  SLUICE_ASSIGN_OR_RETURN(std::string token, token_.Read());
+  std::function<absl::StatusOr<std::shared_ptr<IngestEndpoint>>(HttpServer&)> make =
+      [&](HttpServer& server) -> absl::StatusOr<std::shared_ptr<IngestEndpoint>> {
+    IngestEndpoint::Settings settings{path_,
+                                      server.options().max_body_bytes,
+                                      max_queued_bytes_,
+                                      static_cast<int>(retry_after_.count()),
+                                      token,
+                                      nullptr};
+    if (!topic_.empty()) {
+      SLUICE_ASSIGN_OR_RETURN(settings.durable, DurableIngestLog::Open(log_dir_, topic_));
+    }
+    auto endpoint = std::make_shared<IngestEndpoint>(
+        std::move(settings),
+        HttpBodyDecoder<T>(schema_, policy_, absl::StrCat("POST ", path_),
+                           context.batch_size));
+    SLUICE_RETURN_IF_ERROR(server.routes().Add(path_, endpoint->Route()));
+    return endpoint;
+  };
+  return context.http->Shared(path_, context.name, make);
+}
+
+// Durable mode: the endpoint appends to the log; this instance reads its share of the
+// topic's partitions (LogSourceReader, following) and decodes each record again into
+// T. Its position is the log offsets, in checkpoints.
+template <class T>
+class HttpSource<T>::DurableReader final : public SourceOperator {
+ public:
+  explicit DurableReader(const HttpSource& spec)
+      : spec_(spec),
+        log_reader_(LogSource::Settings{spec.log_dir_,
+                                        spec.topic_,
+                                        LogSource::Settings::Start::kEarliest,
+                                        {},
+                                        /*follow=*/true,
+                                        std::chrono::milliseconds(10)}),
+        json_(spec.schema_),
+        csv_(spec.schema_, ',') {}
+
+  absl::Status Open(const OperatorContext& context) override {
+    SLUICE_RETURN_IF_ERROR(spec_.policy_.Attach());
+    attached_policy_ = true;
+    SLUICE_ASSIGN_OR_RETURN(endpoint_, spec_.OpenEndpoint(context));
+    reader_ = endpoint_->Attach();
+    return log_reader_.Open(context);
+  }
+
+  absl::StatusOr<SourceStep> Produce(Output& out) override {
+    capture_.out = &out;
+    absl::StatusOr<SourceStep> step = log_reader_.Produce(capture_);
+    if (!step.ok()) return step;
+    for (BatchPtr& batch : capture_.batches) {
+      SLUICE_RETURN_IF_ERROR(Decode(BatchAs<LogMessage>(batch), out));
+    }
+    capture_.batches.clear();
+    return step;
+  }
+
+  bool SupportsCheckpoints() const override { return true; }
+  absl::StatusOr<std::string> SnapshotState() override {
+    return log_reader_.SnapshotState();
+  }
+  absl::Status Close() override {
+    if (endpoint_) endpoint_->Detach(reader_);
+    endpoint_.reset();
+    absl::Status closed = log_reader_.Close();
+    if (attached_policy_) {
+      attached_policy_ = false;
+      absl::Status detached = spec_.policy_.Detach();
+      if (closed.ok()) closed = detached;
+    }
+    return closed;
+  }
+
+ private:
+  // Keeps the log reader's batches for decoding; control elements pass through.
+  struct Capture final : Output {
+    void Emit(BatchPtr batch) override { batches.push_back(std::move(batch)); }
+    void EmitControl(ElementKind kind, int64_t value) override {
+      out->EmitControl(kind, value);
+    }
+    bool HasRoom() const override { return out->HasRoom(); }
+    Output* out = nullptr;
+    std::vector<BatchPtr> batches;
+  };
+
+  absl::Status Decode(const Batch<LogMessage>& messages, Output& out) {
+    BatchPtr batch = AcquireBatch<T>();
+    auto& items = BatchAs<T>(batch).items;
+    BatchAs<T>(batch).split = messages.split;
+    for (const LogMessage& message : messages.items) {
+      std::string_view text(message.value);
+      absl::Status decoded = absl::DataLossError("an empty record");
+      if (!text.empty()) {
+        char format = text.front();
+        text.remove_prefix(1);
+        T& record = items.emplace_back(T());
+        decoded = format == 'c' ? csv_.Decode(text, record) : json_.Decode(text, record);
+      }
+      if (!decoded.ok()) {
+        return absl::DataLossError(
+            absl::StrCat("HttpSource ", spec_.path_, ": the record at log topic ",
+                         spec_.topic_, " partition ", message.partition, " offset ",
+                         message.offset, " no longer decodes: ", StatusText(decoded)));
+      }
+    }
+    out.Emit(std::move(batch));
+    return absl::OkStatus();
+  }
+
+  HttpSource spec_;
+  LogSourceReader log_reader_;
+  JsonRecordDecoder<T> json_;
+  CsvRecordDecoder<T> csv_;
+  Capture capture_;
+  std::shared_ptr<IngestEndpoint> endpoint_;
+  int reader_ = -1;
   bool attached_policy_ = false;
 };
 

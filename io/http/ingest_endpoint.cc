@@ -16,6 +16,7 @@ HttpRoute IngestEndpoint::Route() {
 }
 
 HttpResponse IngestEndpoint::Handle(HttpRequest& request) {
+  if (settings_.durable) return HandleDurable(request);
   size_t wire_bytes = request.body.size();
   if (wire_bytes > settings_.max_queued_bytes) {
     return Refuse(HttpResponse::Error(
@@ -37,12 +38,57 @@ HttpResponse IngestEndpoint::Handle(HttpRequest& request) {
     return Overloaded();
   }
   if (bytes < wire_bytes) Release(wire_bytes - bytes);
-  IngestDecoded decoded = decoder_(body);
+  IngestDecoded decoded = decoder_(body, /*durable=*/false);
   if (decoded.refusal) {
     Release(bytes);
     return Refuse(std::move(*decoded.refusal));
   }
   return Accept(std::move(decoded), bytes);
+}
+
+HttpResponse IngestEndpoint::HandleDurable(HttpRequest& request) {
+  std::string key(request.Header("idempotency-key"));
+  if (key.size() > 255)
+    return Refuse(HttpResponse::Error(400, "Idempotency-Key longer than 255 bytes"));
+  DurableIngestLog& log = *settings_.durable;
+  if (!key.empty()) {
+    if (std::optional<std::string> first = log.Replay(key)) {
+      HttpResponse replay = HttpResponse::Json(200, std::move(*first));
+      replay.headers.emplace_back("Idempotent-Replayed", "true");
+      return replay;
+    }
+    if (!log.Claim(key)) {
+      return Refuse(HttpResponse::Error(
+          409, "a request with this Idempotency-Key is being appended; retry it"));
+    }
+  }
+  auto payload = IngestPayload::Read(request, settings_.max_body_bytes);
+  if (auto* refusal = std::get_if<HttpResponse>(&payload)) {
+    if (!key.empty()) log.Release(key);
+    return Refuse(std::move(*refusal));
+  }
+  const IngestPayload& body = std::get<IngestPayload>(payload);
+  IngestDecoded decoded = decoder_(body, /*durable=*/true);
+  if (decoded.refusal) {
+    if (!key.empty()) log.Release(key);
+    return Refuse(std::move(*decoded.refusal));
+  }
+  std::string answer = absl::StrCat("{\"accepted\":", decoded.accepted,
+                                    ",\"rejected\":", decoded.rejected, "}\n");
+  char format = body.format() == IngestPayload::Format::kCsv ? 'c' : 'j';
+  absl::Status appended = log.Append(key, format, decoded.texts, answer);
+  if (!appended.ok()) {
+    HttpResponse failed = HttpResponse::Error(
+        503, absl::StrCat("the records could not be stored: ", appended.message()));
+    failed.headers.emplace_back("Retry-After",
+                                absl::StrCat(settings_.retry_after_seconds));
+    return Refuse(std::move(failed));
+  }
+  std::lock_guard lock(mutex_);
+  ++counters_.requests_accepted;
+  counters_.records_accepted += decoded.accepted;
+  counters_.records_rejected += decoded.rejected;
+  return HttpResponse::Json(200, std::move(answer));
 }
 
 HttpResponse IngestEndpoint::Accept(IngestDecoded decoded, size_t bytes) {

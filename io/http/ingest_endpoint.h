@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "sluice/io/http/durable_ingest_log.h"
 #include "sluice/io/http/http_message.h"
 #include "sluice/io/http/http_route_table.h"
 #include "sluice/io/http/ingest_payload.h"
@@ -26,7 +27,9 @@ namespace sluice {
 
 // What decoding one request body gave.
 struct IngestDecoded {
-  std::vector<BatchPtr> batches;  // the accepted records
+  std::vector<BatchPtr> batches;  // the accepted records (accepted mode)
+  // Durable mode: the accepted records' texts, views into the payload, in order.
+  std::vector<std::string_view> texts;
   uint64_t accepted = 0;
   uint64_t rejected = 0;  // skipped or dead-lettered under the bad-record policy
   // Set when the request is refused as a whole (a bad record under Fail; a dead
@@ -45,7 +48,8 @@ struct IngestCounters {
 
 class IngestEndpoint {
  public:
-  using Decoder = std::function<IngestDecoded(const IngestPayload&)>;
+  // `durable`: fill IngestDecoded::texts instead of batches.
+  using Decoder = std::function<IngestDecoded(const IngestPayload&, bool durable)>;
 
   struct Settings {
     std::string path;
@@ -53,6 +57,9 @@ class IngestEndpoint {
     size_t max_queued_bytes;   // the bound on what waits for the job
     int retry_after_seconds;   // sent with 503
     std::string bearer_token;  // empty: no auth
+    // Set: durable mode, records go to this log and requests are answered 200 once
+    // synced (durable_ingest_log.h); the queue is not used.
+    std::shared_ptr<DurableIngestLog> durable;
   };
 
   IngestEndpoint(Settings settings, Decoder decoder)
@@ -82,6 +89,7 @@ class IngestEndpoint {
   bool Reserve(size_t bytes);
   void Release(size_t bytes);
   HttpResponse Overloaded();
+  HttpResponse HandleDurable(HttpRequest& request);
   HttpResponse Accept(IngestDecoded decoded, size_t bytes);
   HttpResponse Refuse(HttpResponse response);
 

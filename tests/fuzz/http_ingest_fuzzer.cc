@@ -66,7 +66,17 @@ void Check(const uint8_t* data, size_t size) {
   const IngestPayload& payload = std::get<IngestPayload>(read);
   if (payload.text().size() > kMaxBytes) Broken("inflated past the limit");
   HttpBodyDecoder<Row> decode(RowSchema(), BadRecordPolicy::Skip(), "fuzz", kBatchSize);
-  IngestDecoded decoded = decode(payload);
+  IngestDecoded decoded = decode(payload, /*durable=*/false);
+  // Durable mode checks the same records and keeps their texts instead.
+  IngestDecoded durable = decode(payload, /*durable=*/true);
+  if (durable.accepted != decoded.accepted || durable.rejected != decoded.rejected ||
+      durable.refusal.has_value() != decoded.refusal.has_value()) {
+    Broken("durable and accepted modes disagree");
+  }
+  if (!durable.batches.empty()) Broken("durable mode made batches");
+  if (!durable.refusal && durable.texts.size() != durable.accepted) {
+    Broken("durable mode lost a record's text");
+  }
 
   uint64_t in_batches = 0;
   for (const BatchPtr& batch : decoded.batches) {

@@ -3,17 +3,20 @@
 // with exact counts, and a job that falls behind answers 503 with bounded memory.
 #include "sluice/io/http/http_source.h"
 
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sluice/io/log/log_topic.h"
 #include "sluice/sluice.h"
 #include "sluice/tests/http/http_test_client.h"
 #include "sluice/tests/run_config.h"
@@ -356,6 +359,119 @@ TEST(HttpSourceJobTest, GzipBombIs413) {
   EXPECT_EQ(damaged.status, 400);
   EXPECT_EQ(job.Post("application/x-ndjson", "{}", "Content-Encoding: br\r\n").status,
             415);
+}
+
+}  // namespace
+}  // namespace sluice
+
+namespace sluice {
+namespace {
+
+// Durable mode: records go through a topic of the embedded log before the answer.
+class DurableHttpSourceTest : public RunConfigTest {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "/durable_http_" + std::to_string(::getpid()) + "_" +
+           std::to_string(counter_++);
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    log::LogConfig config;
+    config.partitions = 2;
+    ASSERT_TRUE(log::LogTopic::Create(dir_, "orders", config).ok());
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  HttpSource<Order> Source() const {
+    return HttpSource<Order>("/orders", OrderSchema()).Durable(dir_, "orders");
+  }
+  // Records in the topic, counted by reading it back.
+  int64_t RecordsInTopic() const {
+    auto topic =
+        log::LogTopic::Open(dir_, "orders", log::LogPartition::Access::kReadOnly);
+    int64_t total = 0;
+    for (int p = 0; p < (*topic)->partition_count(); ++p) {
+      total += (*topic)->partition(p).end_offset();
+    }
+    return total;
+  }
+
+  static inline int counter_ = 0;
+  std::string dir_;
+};
+
+TEST_P(DurableHttpSourceTest, RecordsAreInTheLogBeforeThe200AndArriveOnce) {
+  RunningJob job(Source(), Options());
+  ASSERT_TRUE(job.start_status_.ok()) << job.start_status_;
+  RawResponse first = job.Post("application/x-ndjson", JsonLines(0, 100));
+  EXPECT_EQ(first.status, 200);
+  EXPECT_EQ(first.body, "{\"accepted\":100,\"rejected\":0}\n");
+  // Synced before the answer: another reader of the topic sees them now.
+  EXPECT_EQ(RecordsInTopic(), 100);
+  std::string csv = "id,customer,amount\n";
+  for (int64_t id = 100; id < 150; ++id) csv += CsvLine(id) + "\n";
+  EXPECT_EQ(job.Post("text/csv; header=present", csv).status, 200);
+  EXPECT_EQ(RecordsInTopic(), 150);
+  EXPECT_THAT(job.WaitFor(150),
+              ::testing::UnorderedElementsAreArray(ExpectedRange(0, 150)));
+}
+
+TEST_P(DurableHttpSourceTest,
+       ARepeatedIdempotencyKeyGetsTheFirstAnswerAndAppendsNothing) {
+  RunningJob job(Source(), Options());
+  ASSERT_TRUE(job.start_status_.ok()) << job.start_status_;
+  std::string body = JsonLines(0, 10) + "not json\n";
+  // Skip is not set: the bad line refuses the request, and the key stays unused.
+  EXPECT_EQ(job.Post("application/x-ndjson", body, "Idempotency-Key: k-1\r\n").status,
+            400);
+  RawResponse first =
+      job.Post("application/x-ndjson", JsonLines(0, 10), "Idempotency-Key: k-1\r\n");
+  EXPECT_EQ(first.status, 200);
+  EXPECT_EQ(first.headers.count("idempotent-replayed"), 0u);
+  RawResponse again =
+      job.Post("application/x-ndjson", JsonLines(0, 10), "Idempotency-Key: k-1\r\n");
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(again.headers["idempotent-replayed"], "true");
+  EXPECT_EQ(
+      job.Post("application/x-ndjson", JsonLines(10, 20), "Idempotency-Key: k-2\r\n")
+          .status,
+      200);
+  EXPECT_EQ(RecordsInTopic(), 20);
+  EXPECT_THAT(job.WaitFor(20),
+              ::testing::UnorderedElementsAreArray(ExpectedRange(0, 20)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Configs, DurableHttpSourceTest, testing::AllRunConfigs(),
+                         testing::RunConfigName);
+
+TEST_F(DurableHttpSourceTest, KeysAreRememberedAcrossARestart) {
+  std::string answer;
+  {
+    RunningJob job(Source(), testing::QuietOptions());
+    ASSERT_TRUE(job.start_status_.ok()) << job.start_status_;
+    RawResponse first = job.Post("application/x-ndjson", JsonLines(0, 7),
+                                 "Idempotency-Key: before-restart\r\n");
+    ASSERT_EQ(first.status, 200);
+    answer = first.body;
+  }
+  RunningJob job(Source(), testing::QuietOptions());
+  ASSERT_TRUE(job.start_status_.ok()) << job.start_status_;
+  RawResponse replay = job.Post("application/x-ndjson", JsonLines(0, 7),
+                                "Idempotency-Key: before-restart\r\n");
+  EXPECT_EQ(replay.status, 200);
+  EXPECT_EQ(replay.body, answer);
+  EXPECT_EQ(replay.headers["idempotent-replayed"], "true");
+  EXPECT_EQ(RecordsInTopic(), 7);
+}
+
+TEST_F(DurableHttpSourceTest, AMissingTopicFailsTheBuildNamingIt) {
+  Dataflow flow;
+  CollectorSink<Order> sink;
+  flow.Source(HttpSource<Order>("/orders", OrderSchema()).Durable(dir_, "nope"))
+      .Sink(sink);
+  auto job = flow.Build(testing::QuietOptions());
+  ASSERT_FALSE(job.ok());
+  EXPECT_THAT(std::string(job.status().message()),
+              ::testing::HasSubstr("needs log topic 'nope'"));
 }
 
 }  // namespace
