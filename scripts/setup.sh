@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config python3
   libtbb-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler libsimdjson-dev libisal-dev
   libbenchmark-dev libgtest-dev libgmock-dev googletest
-  libboost-dev zlib1g-dev curl
+  libboost-dev zlib1g-dev libcurl4-openssl-dev curl
 )
 for arg in "$@"; do
   case $arg in
