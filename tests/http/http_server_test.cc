@@ -227,9 +227,8 @@ TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
 
 TEST_F(HttpServerTest, GarbageGets400AndOthersAreStillServed) {
   StartServer();
-  EXPECT_EQ(
-      Exchange(port_, std::string("\x16\x03\x01\x02\x00garbage\r\n\r\n", 18)).status,
-      400);
+  static constexpr char kTlsHello[] = "\x16\x03\x01\x02\x00garbage\r\n\r\n";
+  EXPECT_EQ(Exchange(port_, std::string(kTlsHello, sizeof(kTlsHello) - 1)).status, 400);
   EXPECT_EQ(Exchange(port_, "GET / HTTP/9.9\r\n\r\n").status, 400);
   RawConnection half(port_);
   ASSERT_TRUE(half.Send("POST /echo HTTP/1.1\r\nContent-Le"));

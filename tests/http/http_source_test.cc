@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -263,7 +264,12 @@ TEST(HttpSourceBackpressureTest, AJobThatFallsBehindAnswers503AndLosesNothing) {
   EXPECT_GT(accepted, 0);
   // The bound is 8 MB of bodies; decoded records and batch slack may double it.
   // Without the bound all 33 MB (and their records) would be held.
+#if !defined(__SANITIZE_ADDRESS__)
+  // (AddressSanitizer keeps freed memory in quarantine, so resident memory says
+  // nothing there; the Release run checks it.)
   EXPECT_LT(growth, size_t{28} << 20) << "resident memory grew by " << growth;
+#endif
+  std::printf("resident memory grew by %.1f MB under overload\n", growth / 1e6);
   blocked = false;
   // Sorted and compared whole: gmock's unordered matcher is quadratic.
   std::vector<Order> got = job.WaitFor(accepted_ids.size());
