@@ -44,4 +44,11 @@ absl::StatusOr<std::string> BearerToken::Read() const {
   return token;
 }
 
+absl::Status BearerToken::Check(std::string_view who) const {
+  absl::StatusOr<std::string> token = Read();
+  if (token.ok()) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat(std::string(who), ": ", token.status().message()));
+}
+
 }  // namespace sluice

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 
@@ -25,6 +26,8 @@ class BearerToken {
   // The token; fails, naming the variable or file, if it is unset, unreadable or
   // empty. "" when no token is required.
   absl::StatusOr<std::string> Read() const;
+  // Read()'s error for a connector's Validate, prefixed with `who` ("HttpSink URL").
+  absl::Status Check(std::string_view who) const;
 
  private:
   enum class Kind { kNone, kEnv, kFile };

@@ -195,6 +195,9 @@ void HttpServer::Impl::Stop() {
   io_.stop();
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
+  // An Abort still queued when the threads stopped never ran; close those sockets
+  // here, so every client sees its connection end when Stop returns.
+  ForEachSession(&HttpSession::CloseStopped);
 }
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(

@@ -45,6 +45,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void CloseIfIdle();
   // Closes the connection now, whatever it is doing.
   void Abort();
+  // Closes the socket from the calling thread: only once no I/O thread runs.
+  void CloseStopped() { Close(); }
 
  private:
   using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;

@@ -145,12 +145,7 @@ class HttpSink final : public SinkSpec<T> {
     }
     SLUICE_RETURN_IF_ERROR(schema_.Validate());
     SLUICE_RETURN_IF_ERROR(policy_.Validate());
-    absl::StatusOr<std::string> token = token_.Read();
-    if (!token.ok()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("HttpSink ", url, ": ", token.status().message()));
-    }
-    return absl::OkStatus();
+    return token_.Check(absl::StrCat("HttpSink ", url));
   }
   std::unique_ptr<Operator> CreateInstance() const override {
     return std::make_unique<Instance>(*this);

@@ -119,12 +119,7 @@ class HttpSource final : public SourceSpec<T> {
             " (create it with sluice-log create): ", StatusText(config.status())));
       }
     }
-    absl::StatusOr<std::string> token = token_.Read();
-    if (!token.ok()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("HttpSource ", path_, ": ", token.status().message()));
-    }
-    return absl::OkStatus();
+    return token_.Check(absl::StrCat("HttpSource ", path_));
   }
   std::unique_ptr<SourceOperator> CreateInstance() const override {
     if (topic_.empty()) return std::make_unique<Reader>(*this);
@@ -166,8 +161,11 @@ class HttpBodyDecoder {
     CsvRecordDecoder<T> csv(schema_, ',');
     bool csv_format = body.format() == IngestPayload::Format::kCsv;
     T scratch;
+    // The header is the first line that is not blank (blank lines are skipped).
+    bool header_pending = csv_format && body.csv_header();
     absl::Status framing = body.ForEachRecord([&](std::string_view text, uint64_t n) {
-      if (csv_format && body.csv_header() && n == 1) {
+      if (header_pending) {
+        header_pending = false;
         absl::Status header = csv.CheckHeader(text);
         if (!header.ok()) out.refusal = Bad(body, n, header);
         return header.ok();

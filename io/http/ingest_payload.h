@@ -43,8 +43,8 @@ class IngestPayload {
   }
 
   // Calls `record(text, number)` for each record in order (numbers from 1; blank
-  // lines are skipped but counted). For CSV with a header, the header line comes
-  // first as number 1. Stops early when `record` returns false. Fails only when the
+  // lines are skipped but counted). For CSV with a header, the header is the first
+  // record. Stops early when `record` returns false. Fails only when the
   // body is not a JSON array at all, or an element is not an object.
   absl::Status ForEachRecord(
       const std::function<bool(std::string_view text, uint64_t number)>& record) const;
