@@ -3,6 +3,7 @@
 #include "sluice/io/http/http_server.h"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <thread>
@@ -79,7 +80,8 @@ TEST_F(HttpServerTest, ExpectContinueGetsA100BeforeTheBody) {
 
 TEST_F(HttpServerTest, CurlPostsALargeBodyFromAFile) {
   StartServer();
-  std::string path = ::testing::TempDir() + "/http_server_test_body.txt";
+  std::string path = ::testing::TempDir() + "/http_server_test_body_" +
+                     std::to_string(getpid()) + ".txt";
   std::string body(300000, 'y');
   FILE* file = std::fopen(path.c_str(), "wb");
   ASSERT_NE(file, nullptr);

@@ -4,6 +4,8 @@
 // of what it was sent is checked against the records the test generated.
 #include "sluice/io/http/http_sink.h"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -204,6 +206,7 @@ TEST_P(HttpSinkTest, AMisbehavingReceiverStillGetsEveryRecord) {
 
 TEST_P(HttpSinkTest, PermanentFailuresAreDeadLetteredExactly) {
   std::string dead = ::testing::TempDir() + "/http_sink_dead_" +
+                     std::to_string(getpid()) + "_" +
                      std::to_string(GetParam().parallelism) + "_" +
                      std::to_string(GetParam().batch_size) + ".jsonl";
   auto policy = BadRecordPolicy::DeadLetter(dead);
@@ -309,7 +312,8 @@ TEST(HttpSinkJobTest, ACheckpointWaitsForOutstandingRequests) {
         if (open.load()) return std::nullopt;
         return HttpResponse::Error(503, "not yet");
       });
-  std::string dir = ::testing::TempDir() + "/http_sink_checkpoints";
+  std::string dir =
+      ::testing::TempDir() + "/http_sink_checkpoints_" + std::to_string(getpid());
   std::filesystem::remove_all(dir);
   JobOptions options = testing::QuietOptions();
   options.checkpoints.dir = dir;
@@ -340,7 +344,8 @@ TEST(HttpSinkJobTest, ACheckpointWaitsForOutstandingRequests) {
 
 TEST(HttpSinkJobTest, ARestoreSendsTheSameKeysWithTheSameRecords) {
   Receiver receiver;
-  std::string dir = ::testing::TempDir() + "/http_sink_restore";
+  std::string dir =
+      ::testing::TempDir() + "/http_sink_restore_" + std::to_string(getpid());
   std::filesystem::remove_all(dir);
   JobOptions options = testing::QuietOptions();
   options.checkpoints.dir = dir;

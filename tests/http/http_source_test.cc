@@ -155,7 +155,9 @@ TEST_P(HttpSourceTest, EveryEncodingArrivesExactlyOnce) {
                      "Content-Encoding: gzip\r\n")
                 .status,
             202);
-  std::string path = ::testing::TempDir() + "/http_source_curl_body.jsonl";
+  // Per process: ctest runs the parameterised cases side by side.
+  std::string path = ::testing::TempDir() + "/http_source_curl_body_" +
+                     std::to_string(getpid()) + ".jsonl";
   std::ofstream(path) << JsonLines(500, 550);
   auto curl =
       Curl("-H 'Content-Type: application/x-ndjson' --data-binary @'" + path + "'",
@@ -191,6 +193,7 @@ TEST_P(HttpSourceTest, UnderFailABadRecordRefusesTheWholeRequest) {
 
 TEST_P(HttpSourceTest, SkipAndDeadLetterCountExactly) {
   std::string dead = ::testing::TempDir() + "/http_source_dead_" +
+                     std::to_string(getpid()) + "_" +
                      std::to_string(GetParam().parallelism) + "_" +
                      std::to_string(GetParam().batch_size) + ".jsonl";
   auto policy = BadRecordPolicy::DeadLetter(dead);
