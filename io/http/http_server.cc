@@ -1,5 +1,6 @@
 #include "sluice/io/http/http_server.h"
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -21,7 +22,8 @@ using tcp = asio::ip::tcp;
 
 class HttpServer::Impl {
  public:
-  explicit Impl(const HttpServerOptions& options) : options_(options), acceptor_(io_) {
+  explicit Impl(const HttpServerOptions& options)
+      : options_(options), accept_strand_(asio::make_strand(io_)), acceptor_(io_) {
     host_.options = &options_;
     host_.routes = &routes_;
     host_.stopping = &stopping_;
@@ -49,6 +51,9 @@ class HttpServer::Impl {
   std::vector<std::weak_ptr<HttpSession>> sessions_;
   // Declared last: destroyed first, with any handler that still holds a session.
   asio::io_context io_;
+  // Every use of the acceptor after Listen runs on this strand: an accept completing
+  // on one I/O thread must not race Stop closing the acceptor on another.
+  asio::strand<asio::io_context::executor_type> accept_strand_;
   tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;
 
@@ -123,10 +128,12 @@ absl::Status HttpServer::Impl::Listen() {
 }
 
 void HttpServer::Impl::Accept() {
-  acceptor_.async_accept(asio::make_strand(io_),
-                         [this](boost::system::error_code ec, tcp::socket socket) {
-                           OnAccept(ec, std::move(socket));
-                         });
+  acceptor_.async_accept(
+      asio::make_strand(io_),
+      asio::bind_executor(accept_strand_,
+                          [this](boost::system::error_code ec, tcp::socket socket) {
+                            OnAccept(ec, std::move(socket));
+                          }));
 }
 
 void HttpServer::Impl::OnAccept(boost::system::error_code ec, tcp::socket socket) {
@@ -173,10 +180,10 @@ void HttpServer::Impl::ForEachSession(void (HttpSession::*action)()) {
 void HttpServer::Impl::Stop() {
   if (stopping_.exchange(true)) return;
   routes_.SetReady(false);
-  // The acceptor belongs to the I/O threads; close it there, and wait, so the port is
-  // free when Stop returns.
+  // The acceptor belongs to its strand; close it there, and wait, so the port is free
+  // when Stop returns.
   std::promise<void> closed;
-  asio::post(io_, [&] {
+  asio::post(accept_strand_, [&] {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
     closed.set_value();
