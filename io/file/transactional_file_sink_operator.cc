@@ -34,7 +34,12 @@ absl::Status TransactionalFileSinkOperator::OpenWriter(const OperatorContext& co
   options.roll_interval = files_.roll_interval;
   options.header = std::move(header);
   if (context.restored_states == nullptr) {
-    return writer_.Open(std::move(options), /*restored=*/nullptr, Warn);
+    if (absl::Status s = writer_.Open(std::move(options), /*restored=*/nullptr, Warn);
+        !s.ok()) {
+      return s;
+    }
+    // A run at a higher parallelism may have died before its first checkpoint.
+    return writer_.RemoveOrphans(context.parallelism);
   }
   const std::vector<std::string>& states = *context.restored_states;
   std::vector<std::pair<int, TransactionalFileWriter::State>> taken;
@@ -59,7 +64,9 @@ absl::Status TransactionalFileSinkOperator::OpenWriter(const OperatorContext& co
     if (instance == context.instance) continue;
     if (absl::Status s = writer_.AdoptInstance(instance, state); !s.ok()) return s;
   }
-  return absl::OkStatus();
+  // Instances the checkpoint did not have, of a later run that died before its next
+  // checkpoint, left uncommitted files too.
+  return writer_.RemoveOrphans(context.parallelism);
 }
 
 void TransactionalFileSinkOperator::Write(const std::string& text) {

@@ -80,6 +80,37 @@ absl::Status TransactionalFileWriter::AdoptInstance(int instance, const State& s
   return SyncDirectory(options_.dir);
 }
 
+absl::Status TransactionalFileWriter::RemoveOrphans(int parallelism) {
+  std::vector<fs::path> orphans;
+  std::error_code error;
+  fs::directory_iterator it(options_.dir, error);
+  for (; !error && it != fs::directory_iterator(); it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    const bool uncommitted = name.ends_with(kInProgress) || name.ends_with(kPending);
+    if (!uncommitted || !name.starts_with(".part-")) continue;
+    int instance = -1;
+    std::from_chars(name.data() + 6, name.data() + name.size(), instance);
+    if (instance >= parallelism && instance % parallelism == options_.instance) {
+      orphans.push_back(it->path());
+    }
+  }
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat("cannot list sink directory ", options_.dir, ": ", error.message()));
+  }
+  for (const fs::path& orphan : orphans) {
+    std::error_code removed;
+    if (!fs::remove(orphan, removed) && removed) {
+      return absl::InternalError(
+          absl::StrCat("cannot remove ", orphan.string(), ": ", removed.message()));
+    }
+    warn_(absl::StrCat("sink ", options_.dir, ": removed uncommitted ", orphan.string(),
+                       " of an instance this run does not have (its data is written "
+                       "again from the restored position)"));
+  }
+  return orphans.empty() ? absl::OkStatus() : SyncDirectory(options_.dir);
+}
+
 absl::StatusOr<int64_t> TransactionalFileWriter::RecoverInstance(int instance,
                                                                  const State* restored) {
   const std::string mine = absl::StrCat("part-", instance, "-");

@@ -58,6 +58,11 @@ class TransactionalFileWriter {
   // `instance` of the checkpointed run left (commits its pending files, removes its
   // uncommitted ones). Its files keep their names; new ones are this instance's.
   absl::Status AdoptInstance(int instance, const State& state);
+  // After Open and AdoptInstance, in a run of `parallelism` instances: removes the
+  // uncommitted files of instances this run does not have (>= parallelism) that fall
+  // to this instance (number % parallelism). Their data is written again from the
+  // restored position; a checkpoint that held their pending files was adopted first.
+  absl::Status RemoveOrphans(int parallelism);
   // Appends to the in-progress file, rolling it first if it is due.
   absl::Status Write(std::string_view text);
   // Checkpoint `checkpoint_id`'s barrier: the in-progress file becomes pending; the

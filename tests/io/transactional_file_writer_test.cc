@@ -160,6 +160,33 @@ TEST_F(TransactionalFileWriterTest,
   EXPECT_EQ(Committed(), Lines(0, 5) + Lines(100, 103));
 }
 
+// A run at parallelism 3 dies before its first checkpoint; the next run, from
+// scratch at parallelism 2, has no instance 2, so instance 0 (2 % 2) clears what
+// instance 2 left; instance 1 leaves it alone.
+TEST_F(TransactionalFileWriterTest, AFreshStartAtLowerParallelismRemovesOrphans) {
+  auto open = [&](int instance) {
+    auto writer = std::make_unique<TransactionalFileWriter>();
+    TransactionalFileWriter::Options options = Options();
+    options.instance = instance;
+    EXPECT_TRUE(writer->Open(options, nullptr).ok());
+    return writer;
+  };
+  {
+    auto orphan = open(2);
+    ASSERT_TRUE(orphan->Write(Lines(0, 5)).ok());
+    ASSERT_TRUE(orphan->PreCommit(1).ok());        // pending, never committed
+    ASSERT_TRUE(orphan->Write(Lines(5, 8)).ok());  // in progress
+  }
+  ASSERT_EQ(Hidden(), 2);
+  auto second = open(1);
+  ASSERT_TRUE(second->RemoveOrphans(2).ok());
+  EXPECT_EQ(Hidden(), 2);
+  auto first = open(0);
+  ASSERT_TRUE(first->RemoveOrphans(2).ok());
+  EXPECT_EQ(Hidden(), 0);
+  EXPECT_EQ(Committed(), "");
+}
+
 TEST_F(TransactionalFileWriterTest,
        AMissingPendingFileOfTheRestoredCheckpointIsDataLoss) {
   State state1;
