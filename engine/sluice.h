@@ -16,6 +16,7 @@
 #include "sluice/io/file/text_line_source.h"
 #include "sluice/io/http/http_sink.h"
 #include "sluice/io/http/http_source.h"
+#include "sluice/io/http/sse_sink.h"
 #include "sluice/io/log/log_message.h"
 #include "sluice/io/log/log_sink.h"
 #include "sluice/io/log/log_source.h"

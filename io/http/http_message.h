@@ -2,10 +2,14 @@
 // Plain values: endpoints never see the socket library.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "sluice/io/http/http_stream.h"
 
 namespace sluice {
 
@@ -31,6 +35,10 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // beyond the usual ones
+  // Set: a streamed answer (http_stream.h). `body` is ignored; the session writes the
+  // head, then calls this, on an I/O thread, with the stream to send the body on.
+  std::function<void(std::shared_ptr<HttpStream>)> open_stream;
+  HttpStreamOptions stream_options;
 
   // {"error": message}, with the status; the message says what to change.
   static HttpResponse Error(int status, std::string_view message);

@@ -1,6 +1,8 @@
 #include "sluice/io/http/http_session.h"
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
@@ -31,7 +33,9 @@ void HttpSession::Refuse(HttpResponse response) {
 
 void HttpSession::CloseIfIdle() {
   asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-    if (self->between_requests_ && self->buffer_.size() == 0) self->Close();
+    // A stream never finishes by itself; end it with the idle connections.
+    bool idle = self->between_requests_ && self->buffer_.size() == 0;
+    if (idle || self->body_stream_) self->Close();
   });
 }
 
@@ -142,7 +146,90 @@ void HttpSession::OnBody(beast::error_code ec) {
   }
   request_.body = std::move(parser_->get().body());
   bool keep_alive = parser_->get().keep_alive();
-  Write(host_.routes->Handle(request_), keep_alive);
+  HttpResponse response = host_.routes->Handle(request_);
+  if (response.open_stream) return OpenStream(std::move(response));
+  Write(std::move(response), keep_alive);
+}
+
+void HttpSession::OpenStream(HttpResponse response) {
+  host_.count_response(response.status);
+  ++deadline_generation_;  // no request deadline while streaming; Tick watches
+  stream_options_ = response.stream_options;
+  // Delimited by the end of the connection: no chunk framing on every event.
+  std::string head = absl::StrCat(
+      "HTTP/1.1 ", response.status, " ",
+      std::string(http::obsolete_reason(static_cast<http::status>(response.status))),
+      "\r\nServer: sluice\r\nContent-Type: ", response.content_type,
+      "\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n");
+  for (const auto& [name, value] : response.headers) {
+    absl::StrAppend(&head, name, ": ", value, "\r\n");
+  }
+  head += "\r\n";
+  body_stream_ = std::make_shared<HttpStream>(
+      stream_options_.max_buffered_bytes + head.size(), [weak = weak_from_this()] {
+        if (auto self = weak.lock()) {
+          asio::post(self->stream_.get_executor(), [self] { self->WriteStream(); });
+        }
+      });
+  body_stream_->Send(head);
+  last_sent_ = std::chrono::steady_clock::now();
+  response.open_stream(body_stream_);
+  ReadUntilClientCloses();
+  Tick();
+}
+
+void HttpSession::WriteStream() {
+  if (closed_) return;
+  if (body_stream_->state() == HttpStream::State::kCutOff) return Close();
+  if (stream_writing_) return;
+  stream_out_ = body_stream_->Take();
+  if (stream_out_.empty()) {
+    if (body_stream_->state() != HttpStream::State::kOpen) Close();
+    return;
+  }
+  stream_writing_ = true;
+  last_progress_ = std::chrono::steady_clock::now();
+  asio::async_write(stream_, asio::buffer(stream_out_),
+                    [self = shared_from_this()](beast::error_code ec, size_t written) {
+                      self->stream_writing_ = false;
+                      self->body_stream_->Written(written);
+                      if (ec) return self->Close();
+                      self->last_sent_ = self->last_progress_ =
+                          std::chrono::steady_clock::now();
+                      self->WriteStream();
+                    });
+}
+
+void HttpSession::ReadUntilClientCloses() {
+  stream_.async_read_some(asio::buffer(discard_),
+                          [self = shared_from_this()](beast::error_code ec, size_t) {
+                            if (ec) return self->Close();
+                            self->ReadUntilClientCloses();
+                          });
+}
+
+void HttpSession::Tick() {
+  auto keepalive = stream_options_.keepalive;
+  auto period = std::chrono::milliseconds(1000);
+  if (keepalive.count() > 0) period = std::min(period, keepalive);
+  deadline_.expires_after(period);
+  deadline_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->closed_) return;
+    auto now = std::chrono::steady_clock::now();
+    if (self->stream_writing_ &&
+        now - self->last_progress_ > self->host_.options->body_timeout) {
+      self->body_stream_->CutOff();  // its socket took nothing for that long
+      return self->Close();
+    }
+    const HttpStreamOptions& options = self->stream_options_;
+    if (options.keepalive.count() > 0 && !self->stream_writing_ &&
+        now - self->last_sent_ >= options.keepalive) {
+      self->last_sent_ = now;
+      self->body_stream_->Send(options.keepalive_bytes);
+    }
+    self->Tick();
+  });
 }
 
 void HttpSession::Write(HttpResponse response, bool keep_alive) {
@@ -191,6 +278,7 @@ void HttpSession::Close() {
   if (closed_) return;
   closed_ = true;
   deadline_.cancel();
+  if (body_stream_) body_stream_->ClientGone();
   beast::error_code ignored;
   stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   stream_.socket().close(ignored);

@@ -4,6 +4,7 @@
 // keep-alive) unless either side asked to close. Every read and write has a deadline.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -11,6 +12,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -62,6 +64,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // The answer to a failed read, or nullopt to close without one.
   std::optional<HttpResponse> ReadFailure(boost::beast::error_code ec, bool body) const;
   void Close();
+  // A streamed answer (HttpResponse::open_stream): its head, then whatever the
+  // endpoint sends, until either side closes.
+  void OpenStream(HttpResponse response);
+  void WriteStream();
+  // Reads (and drops) what the client sends, to notice when it closes.
+  void ReadUntilClientCloses();
+  // Keepalive bytes when the stream is idle; cuts off a client whose socket took
+  // nothing for body_timeout.
+  void Tick();
   // Beast's own stream timeout closes the socket, which leaves no way to answer 408;
   // this deadline cancels the pending read instead, and the handler answers.
   void ExpiresAfter(std::chrono::milliseconds timeout);
@@ -77,6 +88,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<Parser> parser_;
   HttpRequest request_;
   std::string continue_;  // "100 Continue", kept alive while it is written
+  std::shared_ptr<HttpStream> body_stream_;
+  HttpStreamOptions stream_options_;
+  std::string stream_out_;  // being written
+  bool stream_writing_ = false;
+  std::chrono::steady_clock::time_point last_sent_;
+  std::chrono::steady_clock::time_point last_progress_;
+  std::array<char, 1024> discard_;
   bool between_requests_ = true;
   bool closed_ = false;
 };
