@@ -17,6 +17,7 @@
 #include "sluice/io/http/http_sink.h"
 #include "sluice/io/http/http_source.h"
 #include "sluice/io/http/sse_sink.h"
+#include "sluice/io/http/sse_source.h"
 #include "sluice/io/log/log_message.h"
 #include "sluice/io/log/log_sink.h"
 #include "sluice/io/log/log_source.h"

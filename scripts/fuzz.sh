@@ -19,7 +19,8 @@ build_dir=${SLUICE_FUZZ_BUILD_DIR:-$root/build-fuzz}
 jobs=${SLUICE_JOBS:-$(nproc)}
 seconds=30
 only=""
-targets=(csv_record_fuzzer json_lines_fuzzer http_ingest_fuzzer log_record_batch_fuzzer
+targets=(csv_record_fuzzer json_lines_fuzzer http_ingest_fuzzer sse_parser_fuzzer
+         log_record_batch_fuzzer
          checkpoint_manifest_fuzzer checkpoint_state_fuzzer)
 
 usage() {
@@ -64,6 +65,8 @@ cp "$root"/tests/data/bad_input/csv/*.csv "$seeds/csv_record_fuzzer/"
 cp "$root"/tests/data/bad_input/json/*.jsonl "$seeds/json_lines_fuzzer/"
 mkdir -p "$seeds/http_ingest_fuzzer"
 cp "$root"/tests/data/http_ingest/* "$seeds/http_ingest_fuzzer/"
+mkdir -p "$seeds/sse_parser_fuzzer"
+cp "$root"/tests/data/sse/* "$seeds/sse_parser_fuzzer/"
 mkdir -p "$build_dir/crashes"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}

@@ -10,20 +10,13 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "sluice/io/http/curl_global.h"
 
 namespace sluice {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr size_t kBodyStart = 200;
-
-void InitCurlOnce() {
-  static const bool initialized = [] {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    return true;
-  }();
-  (void)initialized;
-}
 
 }  // namespace
 
