@@ -14,6 +14,7 @@
 #include "sluice/io/file/json_lines_sink.h"
 #include "sluice/io/file/json_lines_source.h"
 #include "sluice/io/file/text_line_source.h"
+#include "sluice/io/http/http_poll_source.h"
 #include "sluice/io/http/http_sink.h"
 #include "sluice/io/http/http_source.h"
 #include "sluice/io/http/sse_sink.h"

@@ -5,9 +5,6 @@
 // parser follows the WHATWG line rules whatever the chunking.
 #include "sluice/io/http/sse_source.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +20,7 @@
 #include "sluice/io/http/sse_parser.h"
 #include "sluice/sluice.h"
 #include "sluice/tests/http/http_test_client.h"
+#include "sluice/tests/http/scripted_server.h"
 #include "sluice/tests/run_config.h"
 
 namespace sluice {
@@ -30,6 +28,7 @@ namespace {
 
 using testing::Exchange;
 using testing::Request;
+using testing::ScriptedServer;
 
 struct Tick {
   int64_t id = 0;
@@ -59,77 +58,6 @@ std::vector<Tick> Ticks(int64_t from, int64_t to) {
     ticks.push_back(Tick{id, "n" + std::to_string(id)});
   return ticks;
 }
-
-// A server on loopback that answers each connection with what `script` returns for
-// it (given the request's head and the connection's number from 0), then closes.
-class ScriptedServer {
- public:
-  using Script = std::function<std::string(const std::string& head, int connection)>;
-  explicit ScriptedServer(Script script) : script_(std::move(script)) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    listen(fd_, 16);
-    socklen_t length = sizeof(addr);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &length);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { Serve(); });
-  }
-  ~ScriptedServer() {
-    shutdown(fd_, SHUT_RDWR);
-    close(fd_);
-    thread_.join();
-  }
-  std::string url() const { return absl::StrCat("http://127.0.0.1:", port_, "/s"); }
-  std::vector<std::string> heads() const {
-    std::lock_guard lock(mutex_);
-    return heads_;
-  }
-  // The Last-Event-ID of each request ("" if none).
-  std::vector<std::string> LastEventIds() const {
-    std::vector<std::string> ids;
-    for (const std::string& head : heads()) {
-      size_t at = head.find("Last-Event-ID: ");
-      ids.push_back(at == std::string::npos
-                        ? ""
-                        : head.substr(at + 15, head.find("\r\n", at) - at - 15));
-    }
-    return ids;
-  }
-
- private:
-  void Serve() {
-    for (int n = 0;; ++n) {
-      int client = accept(fd_, nullptr, nullptr);
-      if (client < 0) return;
-      std::string head;
-      char chunk[4096];
-      while (head.find("\r\n\r\n") == std::string::npos) {
-        ssize_t got = recv(client, chunk, sizeof(chunk), 0);
-        if (got <= 0) break;
-        head.append(chunk, static_cast<size_t>(got));
-      }
-      {
-        std::lock_guard lock(mutex_);
-        heads_.push_back(head);
-      }
-      std::string answer = script_(head, n);
-      (void)send(client, answer.data(), answer.size(), MSG_NOSIGNAL);
-      close(client);
-    }
-  }
-
-  Script script_;
-  int fd_ = -1;
-  int port_ = 0;
-  mutable std::mutex mutex_;
-  std::vector<std::string> heads_;
-  std::thread thread_;
-};
 
 std::string StreamHead() {
   return "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: "
