@@ -10,17 +10,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "sluice/io/http/curl_global.h"
+#include "sluice/io/http/http_retry.h"
 
 namespace sluice {
 namespace {
 
 constexpr size_t kMaxQueuedPages = 4;
 constexpr size_t kBodyStart = 200;
-
-bool Retryable(long status) {
-  return status == 0 || status == 408 || status == 429 ||
-         (status >= 500 && status != 501);
-}
 
 // The URL of rel="next" in a Link header value, or "".
 std::string NextFromLink(std::string_view value) {
@@ -94,7 +90,10 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 
 HttpPoller::HttpPoller(HttpPollOptions options, std::string cursor,
                        std::function<void()> wake)
-    : options_(std::move(options)), wake_(std::move(wake)), cursor_(std::move(cursor)) {
+    : options_(std::move(options)),
+      wake_(std::move(wake)),
+      cursor_(std::move(cursor)),
+      backoff_(options_.initial_backoff, options_.max_backoff) {
   InitCurlOnce();
   thread_ = std::thread([this] { Run(); });
 }
@@ -221,15 +220,12 @@ std::optional<HttpPoller::Answer> HttpPoller::Fetch(const std::string& url,
       return std::nullopt;
     }
     if (answer.status == 200 || (conditional && answer.status == 304)) return answer;
-    if (!Retryable(answer.status)) {
+    if (!RetryableHttpStatus(answer.status)) {
       Fail(absl::StrCat(url, ": HTTP ", answer.status, ": ",
                         answer.body.substr(0, kBodyStart)));
       return std::nullopt;
     }
-    int64_t cap = options_.initial_backoff.count() << std::min(attempt, 20);
-    cap = std::min<int64_t>(cap, options_.max_backoff.count());
-    std::uniform_int_distribution<int64_t> jitter(0, std::max<int64_t>(cap, 1));
-    if (!Sleep(std::chrono::milliseconds(jitter(random_)))) return std::nullopt;
+    if (!Sleep(backoff_.Delay(attempt))) return std::nullopt;
   }
 }
 

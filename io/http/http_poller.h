@@ -23,13 +23,13 @@
 #include <functional>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "sluice/io/http/http_retry.h"
 
 namespace sluice {
 
@@ -102,7 +102,7 @@ class HttpPoller {
   std::string cursor_;  // the poller thread's
   std::string etag_;
   std::string last_modified_;
-  std::mt19937_64 random_{std::random_device{}()};
+  HttpBackoff backoff_;
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;

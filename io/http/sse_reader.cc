@@ -7,16 +7,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "sluice/io/http/curl_global.h"
+#include "sluice/io/http/http_retry.h"
 
 namespace sluice {
 namespace {
 
 constexpr size_t kBodyStart = 200;
-
-bool Retryable(int status) {
-  return status == 0 || status == 408 || status == 429 ||
-         (status >= 500 && status != 501);
-}
 
 }  // namespace
 
@@ -24,7 +20,8 @@ SseReader::SseReader(SseReaderOptions options, std::string last_event_id,
                      std::function<void()> wake)
     : options_(std::move(options)),
       wake_(std::move(wake)),
-      parser_(options_.max_event_bytes) {
+      parser_(options_.max_event_bytes),
+      backoff_(options_.initial_backoff, options_.max_backoff) {
   InitCurlOnce();
   parser_.set_last_event_id(std::move(last_event_id));
   thread_ = std::thread([this] { Run(); });
@@ -82,12 +79,10 @@ void SseReader::Run() {
 }
 
 std::chrono::milliseconds SseReader::Backoff(int attempt) {
-  int64_t cap = options_.initial_backoff.count() << std::min(attempt, 20);
-  cap = std::min<int64_t>(cap, options_.max_backoff.count());
-  std::uniform_int_distribution<int64_t> jitter(0, std::max<int64_t>(cap, 1));
-  int64_t delay = jitter(random_);
-  if (parser_.retry_ms()) delay = std::max(delay, *parser_.retry_ms());
-  return std::chrono::milliseconds(delay);
+  std::chrono::milliseconds delay = backoff_.Delay(attempt);
+  if (parser_.retry_ms())
+    delay = std::max(delay, std::chrono::milliseconds(*parser_.retry_ms()));
+  return delay;
 }
 
 void SseReader::Fail(std::string message) {
@@ -161,7 +156,7 @@ SseReader::Outcome SseReader::Connect(uint64_t* received) {
     Fail("the answer is not text/event-stream");
     return Outcome::kFail;
   }
-  if (status != 200 && !Retryable(static_cast<int>(status))) {
+  if (status != 200 && !RetryableHttpStatus(status)) {
     Fail(absl::StrCat("HTTP ", status, ": ", body_start_));
     return Outcome::kFail;
   }

@@ -16,13 +16,13 @@
 #include <deque>
 #include <functional>
 #include <mutex>
-#include <random>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "sluice/io/http/http_retry.h"
 #include "sluice/io/http/sse_parser.h"
 
 namespace sluice {
@@ -72,7 +72,7 @@ class SseReader {
   const SseReaderOptions options_;
   const std::function<void()> wake_;
   SseParser parser_;  // the reader thread's
-  std::mt19937_64 random_{std::random_device{}()};
+  HttpBackoff backoff_;
   void* easy_ = nullptr;  // the connection's CURL handle, for OnBytes
   int status_ = 0;        // of the connection's answer, once its body starts
   bool event_stream_ = false;

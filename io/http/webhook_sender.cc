@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "sluice/io/http/curl_global.h"
+#include "sluice/io/http/http_retry.h"
 
 namespace sluice {
 namespace {
@@ -62,12 +63,13 @@ bool WebhookSender::Delivered(const WebhookOptions& options, int status) {
 bool WebhookSender::Retryable(const WebhookOptions& options, int status) {
   if (options.permanent.contains(status)) return false;
   if (options.retry.contains(status)) return true;
-  return status == 0 || status == 408 || status == 429 ||
-         (status >= 500 && status != 501);
+  return RetryableHttpStatus(status);
 }
 
 WebhookSender::WebhookSender(WebhookOptions options, OnFailure on_failure)
-    : options_(std::move(options)), on_failure_(std::move(on_failure)) {
+    : options_(std::move(options)),
+      on_failure_(std::move(on_failure)),
+      backoff_(options_.initial_backoff, options_.max_backoff) {
   InitCurlOnce();
   multi_ = curl_multi_init();
   curl_multi_setopt(static_cast<CURLM*>(multi_), CURLMOPT_MAX_HOST_CONNECTIONS,
@@ -168,11 +170,7 @@ void WebhookSender::Finish(Pending& pending, int curl_result) {
 }
 
 std::chrono::milliseconds WebhookSender::Backoff(const Pending& pending) {
-  int64_t cap = options_.initial_backoff.count()
-                << std::min(pending.outcome.attempts - 1, 20);
-  cap = std::min<int64_t>(cap, options_.max_backoff.count());
-  std::uniform_int_distribution<int64_t> jitter(0, std::max<int64_t>(cap, 1));
-  std::chrono::milliseconds delay(jitter(random_));
+  std::chrono::milliseconds delay = backoff_.Delay(pending.outcome.attempts - 1);
   if (pending.retry_after_seconds >= 0) {
     delay = std::max<std::chrono::milliseconds>(
         delay, std::chrono::seconds(pending.retry_after_seconds));

@@ -15,7 +15,6 @@
 #include <deque>
 #include <functional>
 #include <mutex>
-#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -23,6 +22,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "sluice/io/http/http_retry.h"
 
 namespace sluice {
 
@@ -113,8 +113,8 @@ class WebhookSender {
   bool stopping_ = false;
   absl::Status error_;
   Counters counters_;
-  void* multi_ = nullptr;                           // CURLM*, kept out of this header
-  std::mt19937_64 random_{std::random_device{}()};  // the sender thread's only
+  void* multi_ = nullptr;  // CURLM*, kept out of this header
+  HttpBackoff backoff_;    // the sender thread's only
   std::thread thread_;
 };
 
