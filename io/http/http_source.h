@@ -92,6 +92,16 @@ class HttpSource final : public SourceSpec<T> {
     return copy;
   }
 
+  // Sets `field` of every record to its arrival time (milliseconds since the epoch):
+  // when the request was decoded, or in durable mode when it was appended to the log
+  // (so a restored job reads the same times). For event time from the arrival, put
+  // AssignTimestamps on this field after the source.
+  [[nodiscard]] HttpSource ArrivalTime(int64_t T::*field) const {
+    HttpSource copy = *this;
+    copy.arrival_ = field;
+    return copy;
+  }
+
   std::string Kind() const override { return "http_source"; }
   int MaxParallelism() const override {
     if (topic_.empty()) return SourceSpec<T>::MaxParallelism();
@@ -141,6 +151,7 @@ class HttpSource final : public SourceSpec<T> {
   std::chrono::seconds retry_after_{1};
   std::string log_dir_;  // durable mode when topic_ is set
   std::string topic_;
+  int64_t T::*arrival_ = nullptr;
 };
 
 // Decodes request bodies into batches of T, on the I/O threads.
@@ -148,11 +159,12 @@ template <class T>
 class HttpBodyDecoder {
  public:
   HttpBodyDecoder(RecordSchema<T> schema, BadRecordPolicy policy, std::string label,
-                  size_t batch_size)
+                  size_t batch_size, int64_t T::*arrival = nullptr)
       : schema_(std::move(schema)),
         policy_(std::move(policy)),
         label_(std::move(label)),
-        batch_size_(batch_size) {}
+        batch_size_(batch_size),
+        arrival_(arrival) {}
 
   // `durable`: the records are only checked, and their texts kept for the log.
   IngestDecoded operator()(const IngestPayload& body, bool durable) const {
@@ -163,6 +175,9 @@ class HttpBodyDecoder {
     T scratch;
     // The header is the first line that is not blank (blank lines are skipped).
     bool header_pending = csv_format && body.csv_header();
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
     absl::Status framing = body.ForEachRecord([&](std::string_view text, uint64_t n) {
       if (header_pending) {
         header_pending = false;
@@ -178,6 +193,7 @@ class HttpBodyDecoder {
       if (decoded.ok()) {
         ++out.accepted;
         if (durable) out.texts.push_back(text);
+        if (arrival_ != nullptr && !durable) record.*arrival_ = now_ms;
         return true;
       }
       if (!durable) BatchAs<T>(out.batches.back()).items.pop_back();
@@ -227,6 +243,7 @@ class HttpBodyDecoder {
   BadRecordPolicy policy_;
   std::string label_;
   size_t batch_size_;
+  int64_t T::*arrival_;  // null: no arrival time
 };
 
 template <class T>
@@ -301,7 +318,7 @@ absl::StatusOr<std::shared_ptr<IngestEndpoint>> HttpSource<T>::OpenEndpoint(
     auto endpoint = std::make_shared<IngestEndpoint>(
         std::move(settings),
         HttpBodyDecoder<T>(schema_, policy_, absl::StrCat("POST ", path_),
-                           context.batch_size));
+                           context.batch_size, arrival_));
     SLUICE_RETURN_IF_ERROR(server.routes().Add(path_, endpoint->Route()));
     return endpoint;
   };
@@ -384,6 +401,8 @@ class HttpSource<T>::DurableReader final : public SourceOperator {
         text.remove_prefix(1);
         T& record = items.emplace_back(T());
         decoded = format == 'c' ? csv_.Decode(text, record) : json_.Decode(text, record);
+        // The time it was appended: the same in every run that reads it.
+        if (spec_.arrival_ != nullptr) record.*spec_.arrival_ = message.timestamp;
       }
       if (!decoded.ok()) {
         return absl::DataLossError(

@@ -35,8 +35,15 @@ struct Order {
   int64_t id = 0;
   std::string customer;
   double amount = 0;
+  int64_t arrived = 0;  // not in the schema: set only by HttpSource::ArrivalTime
   bool operator==(const Order&) const = default;
 };
+
+int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 RecordSchema<Order> OrderSchema() {
   return RecordSchema<Order>()
@@ -303,6 +310,21 @@ TEST(HttpSourceJobTest, BearerTokenComesFromTheEnvironment) {
   EXPECT_EQ(job.WaitFor(3).size(), 3u);
 }
 
+TEST(HttpSourceJobTest, ArrivalTimeIsWhenTheRequestWasDecoded) {
+  RunningJob job(HttpSource<Order>("/orders", OrderSchema()).ArrivalTime(&Order::arrived),
+                 testing::QuietOptions());
+  ASSERT_TRUE(job.start_status_.ok()) << job.start_status_;
+  int64_t before = NowMillis();
+  ASSERT_EQ(job.Post("application/x-ndjson", JsonLines(0, 5)).status, 202);
+  int64_t after = NowMillis();
+  std::vector<Order> got = job.WaitFor(5);
+  ASSERT_EQ(got.size(), 5u);
+  for (const Order& order : got) {
+    EXPECT_GE(order.arrived, before);
+    EXPECT_LE(order.arrived, after);
+  }
+}
+
 TEST(HttpSourceJobTest, CancelClosesThePortAndLaterRequestsFail) {
   auto job = std::make_unique<RunningJob>(HttpSource<Order>("/orders", OrderSchema()),
                                           testing::QuietOptions());
@@ -471,6 +493,32 @@ TEST_F(DurableHttpSourceTest, KeysAreRememberedAcrossARestart) {
   EXPECT_EQ(replay.body, answer);
   EXPECT_EQ(replay.headers["idempotent-replayed"], "true");
   EXPECT_EQ(RecordsInTopic(), 7);
+}
+
+TEST_F(DurableHttpSourceTest, ArrivalTimeIsTheAppendTimeAndReadsTheSameAfterARestart) {
+  auto source = Source().ArrivalTime(&Order::arrived);
+  std::vector<Order> first;
+  int64_t before = NowMillis();
+  {
+    RunningJob job(source, testing::QuietOptions());
+    ASSERT_TRUE(job.start_status_.ok()) << job.start_status_;
+    ASSERT_EQ(job.Post("application/x-ndjson", JsonLines(0, 5)).status, 200);
+    first = job.WaitFor(5);
+  }
+  int64_t after = NowMillis();
+  ASSERT_EQ(first.size(), 5u);
+  for (const Order& order : first) {
+    EXPECT_GE(order.arrived, before);
+    EXPECT_LE(order.arrived, after);
+  }
+  // No checkpoints: the next run reads the topic from the start, with the same times.
+  RunningJob again(source, testing::QuietOptions());
+  ASSERT_TRUE(again.start_status_.ok()) << again.start_status_;
+  std::vector<Order> second = again.WaitFor(5);
+  auto by_id = [](const Order& a, const Order& b) { return a.id < b.id; };
+  std::sort(first.begin(), first.end(), by_id);
+  std::sort(second.begin(), second.end(), by_id);
+  EXPECT_EQ(second, first);
 }
 
 TEST_F(DurableHttpSourceTest, AMissingTopicFailsTheBuildNamingIt) {
