@@ -19,6 +19,7 @@
 #include "gtest/gtest.h"
 #include "sluice/io/http/http_server.h"
 #include "sluice/sluice.h"
+#include "sluice/tests/http/scripted_server.h"
 #include "sluice/tests/run_config.h"
 
 namespace sluice {
@@ -303,6 +304,38 @@ TEST(HttpSinkJobTest, RetriesUntilTheReceiverIsUpAndHonoursRetryAfter) {
   EXPECT_EQ(got[1].key, got[0].key);
   EXPECT_GE(got[1].at - got[0].at, std::chrono::milliseconds(950));  // Retry-After: 1
   EXPECT_EQ(receiver->Delivered(), Range(5));
+}
+
+// A receiver on plain sockets that resets every third connection (RST after reading
+// the request) and closes every fifth without an answer: both are "no answer", which
+// is retried, so every record still arrives.
+TEST(HttpSinkJobTest, ConnectionResetsAreRetriedAndNothingIsLost) {
+  std::mutex mutex;
+  std::set<int64_t> delivered;
+  testing::ScriptedServer server([&](const std::string& request, int n) -> std::string {
+    if (n % 3 == 1) return testing::ScriptedServer::kReset;
+    if (n % 5 == 2) return std::string();  // closed with no answer
+    std::lock_guard lock(mutex);
+    for (int64_t id : IdsIn(request.substr(request.find("\r\n\r\n") + 4))) {
+      delivered.insert(id);
+    }
+    return "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+  });
+  Dataflow flow;
+  // Small bodies: curl sends bigger ones with Expect: 100-continue, which this
+  // one-shot server does not answer.
+  flow.Source(CollectionSource(Alerts(200)))
+      .Sink(
+          HttpSink(server.url("/hook"), AlertSchema())
+              .Batch(5, 1 << 20, std::chrono::milliseconds(0))
+              .Retries(50, std::chrono::milliseconds(1), std::chrono::milliseconds(10)));
+  absl::Status status = flow.Run(testing::QuietOptions());
+  ASSERT_TRUE(status.ok()) << status;
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(delivered.size(), 200u);
+  EXPECT_EQ(*delivered.begin(), 0);
+  EXPECT_EQ(*delivered.rbegin(), 199);
+  EXPECT_GT(server.heads().size(), 40u + 40u / 2) << "no connection was reset";
 }
 
 TEST(HttpSinkJobTest, ACheckpointWaitsForOutstandingRequests) {

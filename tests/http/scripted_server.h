@@ -14,15 +14,18 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace sluice::testing {
 
 // A server on loopback that answers each connection with what `script` returns for
-// it (given the request's head and the connection's number from 0), then closes.
+// it (given the request and the connection's number from 0), then closes.
 class ScriptedServer {
  public:
-  using Script = std::function<std::string(const std::string& head, int connection)>;
+  // The request (head and body); the answer's bytes, or kReset to reset the connection.
+  using Script = std::function<std::string(const std::string& request, int connection)>;
+  static constexpr const char* kReset = "<reset>";
   explicit ScriptedServer(Script script) : script_(std::move(script)) {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
@@ -62,23 +65,45 @@ class ScriptedServer {
   }
 
  private:
+  // The head, and the body if Content-Length announces one.
+  static std::string ReadRequest(int client) {
+    std::string request;
+    char chunk[4096];
+    size_t end;
+    while ((end = request.find("\r\n\r\n")) == std::string::npos) {
+      ssize_t got = recv(client, chunk, sizeof(chunk), 0);
+      if (got <= 0) return request;
+      request.append(chunk, static_cast<size_t>(got));
+    }
+    std::string lower = absl::AsciiStrToLower(request.substr(0, end));
+    size_t at = lower.find("content-length:");
+    size_t length = 0;
+    if (at != std::string::npos) length = std::stoul(lower.substr(at + 15));
+    while (request.size() < end + 4 + length) {
+      ssize_t got = recv(client, chunk, sizeof(chunk), 0);
+      if (got <= 0) break;
+      request.append(chunk, static_cast<size_t>(got));
+    }
+    return request;
+  }
+
   void Serve() {
     for (int n = 0;; ++n) {
       int client = accept(fd_, nullptr, nullptr);
       if (client < 0) return;
-      std::string head;
-      char chunk[4096];
-      while (head.find("\r\n\r\n") == std::string::npos) {
-        ssize_t got = recv(client, chunk, sizeof(chunk), 0);
-        if (got <= 0) break;
-        head.append(chunk, static_cast<size_t>(got));
-      }
+      std::string request = ReadRequest(client);
       {
         std::lock_guard lock(mutex_);
-        heads_.push_back(head);
+        heads_.push_back(request.substr(0, request.find("\r\n\r\n") + 4));
       }
-      std::string answer = script_(head, n);
-      (void)send(client, answer.data(), answer.size(), MSG_NOSIGNAL);
+      std::string answer = script_(request, n);
+      if (answer == kReset) {
+        // SO_LINGER 0: close sends RST, as a crashed or overloaded peer does.
+        linger hard{1, 0};
+        setsockopt(client, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
+      } else {
+        (void)send(client, answer.data(), answer.size(), MSG_NOSIGNAL);
+      }
       close(client);
     }
   }
