@@ -36,8 +36,13 @@ inline int PortOf(const std::string& address) {
 
 class RawConnection {
  public:
-  explicit RawConnection(int port) {
+  // `receive_buffer` > 0 shrinks the socket's receive buffer first (a client that
+  // stops reading then stalls the server soon).
+  explicit RawConnection(int port, int receive_buffer = 0) {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    if (receive_buffer > 0) {
+      setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -106,8 +111,9 @@ class RawConnection {
     }
   }
 
- private:
+  // Reads what arrives before `deadline` onto buffer(); false on timeout or the end.
   bool Fill(std::chrono::steady_clock::time_point deadline) {
+    if (eof_ || fd_ < 0) return false;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
@@ -122,7 +128,11 @@ class RawConnection {
     buffer_.append(chunk, static_cast<size_t>(n));
     return true;
   }
+  // Received and not yet consumed; callers erase what they have parsed.
+  std::string& buffer() { return buffer_; }
+  bool eof() const { return eof_; }
 
+ private:
   int fd_ = -1;
   bool connected_ = false;
   bool eof_ = false;

@@ -3,12 +3,6 @@
 // LF or CRLF line ends), independently of the server's code.
 #pragma once
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <optional>
 #include <string>
@@ -16,6 +10,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "sluice/tests/http/http_test_client.h"
 
 namespace sluice::testing {
 
@@ -30,31 +25,19 @@ class SseClient {
   // Connects and sends GET `path`; `receive_buffer` > 0 shrinks the socket's
   // receive buffer first (a client that stops reading then stalls the server soon).
   SseClient(int port, const std::string& path, const std::string& last_event_id = "",
-            int receive_buffer = 0) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    if (receive_buffer > 0) {
-      setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
-    }
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return;
+            int receive_buffer = 0)
+      : connection_(port, receive_buffer) {
     std::string request = absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: 127.0.0.1\r\n");
     if (!last_event_id.empty()) {
       absl::StrAppend(&request, "Last-Event-ID: ", last_event_id, "\r\n");
     }
     request += "\r\n";
-    (void)send(fd_, request.data(), request.size(), MSG_NOSIGNAL);
+    (void)connection_.Send(request);
   }
-  ~SseClient() { Close(); }
   SseClient(const SseClient&) = delete;
   SseClient& operator=(const SseClient&) = delete;
 
-  void Close() {
-    if (fd_ >= 0) close(fd_);
-    fd_ = -1;
-  }
+  void Close() { connection_.Close(); }
 
   // Reads the status line and headers; the status, or 0.
   int ReadHead(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
@@ -120,9 +103,9 @@ class SseClient {
         if (skipped != nullptr) ++*skipped;
         continue;
       }
-      return eof_;
+      return connection_.eof();
     }
-    return eof_;
+    return connection_.eof();
   }
 
   int comments() const { return comments_; }
@@ -133,7 +116,8 @@ class SseClient {
     size_t end = buffer_.find_first_of("\r\n");
     if (end == std::string::npos) return std::nullopt;
     // A CR last in the buffer may be the first half of a CRLF.
-    if (buffer_[end] == '\r' && end + 1 == buffer_.size() && !eof_) return std::nullopt;
+    if (buffer_[end] == '\r' && end + 1 == buffer_.size() && !connection_.eof())
+      return std::nullopt;
     std::string line = buffer_.substr(0, end);
     size_t skip =
         buffer_[end] == '\r' && end + 1 < buffer_.size() && buffer_[end + 1] == '\n' ? 2
@@ -143,25 +127,11 @@ class SseClient {
   }
 
   bool Fill(std::chrono::steady_clock::time_point deadline) {
-    if (eof_ || fd_ < 0) return false;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    pollfd p{fd_, POLLIN, 0};
-    if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-    char chunk[65536];
-    ssize_t n = recv(fd_, chunk, sizeof(chunk), 0);
-    if (n <= 0) {
-      eof_ = true;
-      return false;
-    }
-    buffer_.append(chunk, static_cast<size_t>(n));
-    return true;
+    return connection_.Fill(deadline);
   }
 
-  int fd_ = -1;
-  bool eof_ = false;
-  std::string buffer_;
+  RawConnection connection_;
+  std::string& buffer_ = connection_.buffer();
   std::string head_;
   std::string last_id_;
   std::string event_;
