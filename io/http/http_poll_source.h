@@ -30,7 +30,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/hash/hash.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -43,6 +42,7 @@
 #include "sluice/runtime/batch_sizer.h"
 #include "sluice/runtime/connector_spec.h"
 #include "sluice/runtime/operator.h"
+#include "sluice/runtime/stable_hash.h"
 #include "sluice/runtime/status_macros.h"
 
 namespace sluice {
@@ -244,7 +244,9 @@ class HttpPollSource<T>::Instance final : public SourceOperator {
     }
     std::string key(value.text);
     if (key.find('\n') != std::string::npos) return true;  // the state is line-based
-    size_t hash = absl::HashOf(row);
+    // StableHash, not absl::Hash: Abseil salts per process, and these hashes are
+    // compared with ones a checkpoint of an earlier process holds.
+    uint64_t hash = StableHash(row);
     auto [it, added] = emitted_.try_emplace(key, hash);
     if (added) return true;
     if (it->second == hash) return false;
@@ -260,7 +262,7 @@ class HttpPollSource<T>::Instance final : public SourceOperator {
     std::vector<std::string> lines = absl::StrSplit(state, '\n', absl::SkipEmpty());
     for (std::string_view line : lines) {
       size_t tab = line.rfind('\t');
-      size_t hash = 0;
+      uint64_t hash = 0;
       if (tab == std::string_view::npos ||
           !absl::SimpleAtoi(std::string(line.substr(tab + 1)), &hash)) {
         return absl::DataLossError(absl::StrCat("HttpPollSource ", spec_.options_.url,
@@ -289,7 +291,7 @@ class HttpPollSource<T>::Instance final : public SourceOperator {
   std::unique_ptr<HttpPoller> poller_;
   BatchSizer sizer_;
   std::string cursor_;
-  absl::flat_hash_map<std::string, size_t> emitted_;  // ChangedOnly: key -> row hash
+  absl::flat_hash_map<std::string, uint64_t> emitted_;  // ChangedOnly: key -> row hash
   uint64_t rows_ = 0;  // rows read, for positions in messages
   bool attached_ = false;
 };
