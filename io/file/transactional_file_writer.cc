@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sluice/runtime/storage/crash_point.h"
@@ -98,7 +99,24 @@ absl::Status TransactionalFileWriter::RemoveOrphans(int parallelism) {
     return absl::InternalError(
         absl::StrCat("cannot list sink directory ", options_.dir, ": ", error.message()));
   }
+  // An instance whose lock is held is still writing (a process of the previous run
+  // that has not exited yet): its files are left alone.
+  absl::flat_hash_map<int, bool> writing;
   for (const fs::path& orphan : orphans) {
+    std::string name = orphan.filename().string();
+    int instance = -1;
+    std::from_chars(name.data() + 6, name.data() + name.size(), instance);
+    auto [it, added] = writing.try_emplace(instance, false);
+    if (added) {
+      auto lock = PosixFile::Open(absl::StrCat(options_.dir, "/.lock-", instance),
+                                  PosixFile::Mode::kCreateOrOpen);
+      it->second = !lock.ok() || !lock->TryLockExclusive().ok();
+    }
+    if (it->second) {
+      warn_(absl::StrCat("sink ", options_.dir, ": left ", orphan.string(),
+                         ": its instance's lock is held by another writer"));
+      continue;
+    }
     std::error_code removed;
     if (!fs::remove(orphan, removed) && removed) {
       return absl::InternalError(

@@ -184,6 +184,17 @@ TEST_F(TransactionalFileWriterTest, AFreshStartAtLowerParallelismRemovesOrphans)
   auto first = open(0);
   ASSERT_TRUE(first->RemoveOrphans(2).ok());
   EXPECT_EQ(Hidden(), 0);
+  {
+    // A writer of instance 2 still running (a process of the run before that has
+    // not exited): its files stay.
+    auto alive = open(2);  // clears its own leftovers, as any starting instance does
+    ASSERT_TRUE(alive->Write(Lines(8, 9)).ok());
+    ASSERT_EQ(Hidden(), 1);
+    ASSERT_TRUE(first->RemoveOrphans(2).ok());
+    EXPECT_EQ(Hidden(), 1) << "a live writer's file was removed";
+  }
+  ASSERT_TRUE(first->RemoveOrphans(2).ok());
+  EXPECT_EQ(Hidden(), 0);
   EXPECT_EQ(Committed(), "");
 }
 
