@@ -33,9 +33,10 @@ void HttpSession::Refuse(HttpResponse response) {
 
 void HttpSession::CloseIfIdle() {
   asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-    // A stream never finishes by itself; end it with the idle connections.
-    bool idle = self->between_requests_ && self->buffer_.size() == 0;
-    if (idle || self->body_stream_) self->Close();
+    // A stream never finishes by itself: end it once what is queued is written (Stop
+    // aborts what is still open a second later).
+    if (self->body_stream_) return self->body_stream_->Close();
+    if (self->between_requests_ && self->buffer_.size() == 0) self->Close();
   });
 }
 
@@ -183,21 +184,36 @@ void HttpSession::WriteStream() {
   if (body_stream_->state() == HttpStream::State::kCutOff) return Close();
   if (stream_writing_) return;
   stream_out_ = body_stream_->Take();
+  stream_written_ = 0;
   if (stream_out_.empty()) {
     if (body_stream_->state() != HttpStream::State::kOpen) Close();
     return;
   }
   stream_writing_ = true;
   last_progress_ = std::chrono::steady_clock::now();
-  asio::async_write(stream_, asio::buffer(stream_out_),
-                    [self = shared_from_this()](beast::error_code ec, size_t written) {
-                      self->stream_writing_ = false;
-                      self->body_stream_->Written(written);
-                      if (ec) return self->Close();
-                      self->last_sent_ = self->last_progress_ =
-                          std::chrono::steady_clock::now();
-                      self->WriteStream();
-                    });
+  WriteStreamPiece();
+}
+
+// One write_some at a time, so Tick sees progress as the socket takes bytes: a slow
+// client taking a large replay is not mistaken for one that takes nothing.
+void HttpSession::WriteStreamPiece() {
+  stream_.async_write_some(
+      asio::buffer(stream_out_.data() + stream_written_,
+                   stream_out_.size() - stream_written_),
+      [self = shared_from_this()](beast::error_code ec, size_t written) {
+        self->body_stream_->Written(written);
+        self->stream_written_ += written;
+        if (ec) {
+          self->stream_writing_ = false;
+          return self->Close();
+        }
+        self->last_sent_ = self->last_progress_ = std::chrono::steady_clock::now();
+        if (self->stream_written_ < self->stream_out_.size()) {
+          return self->WriteStreamPiece();
+        }
+        self->stream_writing_ = false;
+        self->WriteStream();
+      });
 }
 
 void HttpSession::ReadUntilClientCloses() {

@@ -68,6 +68,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // endpoint sends, until either side closes.
   void OpenStream(HttpResponse response);
   void WriteStream();
+  void WriteStreamPiece();
   // Reads (and drops) what the client sends, to notice when it closes.
   void ReadUntilClientCloses();
   // Keepalive bytes when the stream is idle; cuts off a client whose socket took
@@ -90,7 +91,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::string continue_;  // "100 Continue", kept alive while it is written
   std::shared_ptr<HttpStream> body_stream_;
   HttpStreamOptions stream_options_;
-  std::string stream_out_;  // being written
+  std::string stream_out_;     // being written
+  size_t stream_written_ = 0;  // of stream_out_
   bool stream_writing_ = false;
   std::chrono::steady_clock::time_point last_sent_;
   std::chrono::steady_clock::time_point last_progress_;

@@ -7,7 +7,9 @@ bool HttpStream::Send(std::string_view bytes) {
   {
     std::lock_guard lock(mutex_);
     if (state_ != State::kOpen) return false;
-    if (buffered_ + bytes.size() > max_buffered_bytes_) {
+    // Cut off when already that far behind, so one Send larger than the bound (a big
+    // batch, a full replay) still goes to a client that keeps up.
+    if (buffered_ > max_buffered_bytes_) {
       state_ = State::kCutOff;
       queued_.clear();  // not worth finishing: the client will see the connection end
     } else {
@@ -27,6 +29,8 @@ void HttpStream::End(State state) {
     std::lock_guard lock(mutex_);
     if (state_ != State::kOpen) return;
     state_ = state;
+    // Only a producer's Close still writes what is queued; for the others it is dead.
+    if (state != State::kClosed) queued_.clear();
     wake = !woken_;
     woken_ = true;
   }

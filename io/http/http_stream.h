@@ -3,7 +3,8 @@
 // session writes the head, hands the endpoint an HttpStream, and writes whatever
 // the endpoint sends until either side closes. Producers never wait on the client:
 // Send only queues, and a client more than `max_buffered_bytes` behind is cut off
-// (closed and counted by the producer), so a slow reader cannot slow a job.
+// (closed and counted by the producer), so a slow reader cannot slow a job. The
+// queue holds at most max_buffered_bytes plus the last Send.
 #pragma once
 
 #include <chrono>
@@ -34,7 +35,7 @@ class HttpStream {
       : max_buffered_bytes_(max_buffered_bytes), wake_writer_(std::move(wake_writer)) {}
 
   // Thread-safe. Queues `bytes`; false if the stream is no longer open, or the client
-  // would fall more than max_buffered_bytes behind (it is then cut off).
+  // is more than max_buffered_bytes behind (it is then cut off).
   bool Send(std::string_view bytes);
   // Thread-safe. Ends the response once what is queued has been written.
   void Close() { End(State::kClosed); }

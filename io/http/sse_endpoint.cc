@@ -57,6 +57,12 @@ HttpResponse SseEndpoint::Handle(const HttpRequest& request) {
 void SseEndpoint::Attach(const std::shared_ptr<HttpStream>& stream,
                          const std::optional<LastEventId>& last) {
   std::lock_guard lock(mutex_);
+  // Clients that left since the last Publish (on an idle stream, there may be many).
+  std::erase_if(clients_, [&](const std::shared_ptr<HttpStream>& client) {
+    HttpStream::State state = client->state();
+    if (state == HttpStream::State::kCutOff) ++counters_.clients_cut_off;
+    return state != HttpStream::State::kOpen;
+  });
   ++counters_.clients_connected;
   if (last) {
     ++counters_.resumed;

@@ -8,6 +8,7 @@
 namespace sluice {
 
 void SseParser::Reset() {
+  id_buffer_ = last_event_id_;  // an id line of a cut-off event was never committed
   partial_.clear();
   after_cr_ = false;
   bom_matched_ = 0;
@@ -68,6 +69,7 @@ bool SseParser::FeedLines(std::string_view bytes,
 bool SseParser::Line(std::string_view line,
                      const std::function<void(SseMessage&)>& dispatch) {
   if (line.empty()) {
+    last_event_id_ = id_buffer_;
     if (has_data_) {
       SseMessage message{last_event_id_, std::move(event_), std::move(data_)};
       dispatch(message);
@@ -93,7 +95,7 @@ bool SseParser::Line(std::string_view line,
   }
   if (field == "event") event_ = std::string(value);
   if (field == "id" && value.find('\0') == std::string_view::npos) {
-    last_event_id_ = std::string(value);
+    id_buffer_ = std::string(value);
   }
   int64_t retry = 0;
   if (field == "retry" && !value.empty() &&

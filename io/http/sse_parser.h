@@ -26,9 +26,16 @@ class SseParser {
   // Feeds the next bytes; `dispatch` gets each complete event. False if a line or an
   // event passed the bound (the stream should be dropped).
   bool Feed(std::string_view bytes, const std::function<void(SseMessage&)>& dispatch);
-  // The id the next event would carry (what to send as Last-Event-ID).
+  // The id of the last event dispatched, or of the last id line before a blank line
+  // (what to send as Last-Event-ID). An id line of an event cut off by a reconnect
+  // does not count: that event was never received.
   const std::string& last_event_id() const { return last_event_id_; }
-  void set_last_event_id(std::string id) { last_event_id_ = std::move(id); }
+  // The id the event being read would carry (for messages about it).
+  const std::string& pending_event_id() const { return id_buffer_; }
+  void set_last_event_id(std::string id) {
+    last_event_id_ = id;
+    id_buffer_ = std::move(id);
+  }
   // The reconnection time the stream asked for with "retry:", if it did.
   std::optional<int64_t> retry_ms() const { return retry_ms_; }
   // A new connection: a half line or half event of the old one is dropped.
@@ -40,10 +47,11 @@ class SseParser {
   bool Line(std::string_view line, const std::function<void(SseMessage&)>& dispatch);
 
   const size_t max_event_bytes_;
-  std::string partial_;    // a line not yet ended
-  bool after_cr_ = false;  // the last byte was CR: a following LF ends nothing
-  int bom_matched_ = 0;    // bytes of a leading BOM seen so far; -1: past the start
-  std::string last_event_id_;
+  std::string partial_;        // a line not yet ended
+  bool after_cr_ = false;      // the last byte was CR: a following LF ends nothing
+  int bom_matched_ = 0;        // bytes of a leading BOM seen so far; -1: past the start
+  std::string last_event_id_;  // committed at each blank line (WHATWG "dispatch")
+  std::string id_buffer_;      // set by id lines
   std::string event_;
   std::string data_;
   bool has_data_ = false;

@@ -41,6 +41,7 @@ absl::StatusOr<std::vector<SseMessage>> SseReader::Take(size_t max) {
   {
     std::lock_guard lock(mutex_);
     while (!queue_.empty() && taken.size() < max) {
+      queued_bytes_ -= queue_.front().data.size();
       taken.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
@@ -140,6 +141,13 @@ SseReader::Outcome SseReader::Connect(uint64_t* received) {
   CURLcode code = curl_easy_perform(easy);
   long status = 0;
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+  if (status_ == 0 && status == 200) {  // an answer without a body: OnBytes never ran
+    char* type = nullptr;
+    curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &type);
+    event_stream_ =
+        type != nullptr && absl::StartsWithIgnoreCase(type, "text/event-stream");
+    status_ = 200;
+  }
   curl_easy_cleanup(easy);
   curl_slist_free_all(headers);
   easy_ = nullptr;
@@ -149,8 +157,8 @@ SseReader::Outcome SseReader::Connect(uint64_t* received) {
     if (!failure_.ok()) return Outcome::kFail;
   }
   if (status == 204) return Outcome::kEnd;
-  if (status == 200 && !event_stream_ && code != CURLE_OK && status_ == 0) {
-    return Outcome::kRetry;  // cut off before the body began
+  if (status == 200 && !event_stream_ && code != CURLE_OK) {
+    return Outcome::kRetry;  // cut off before the head was complete
   }
   if (status == 200 && !event_stream_) {
     Fail("the answer is not text/event-stream");
@@ -184,8 +192,8 @@ size_t SseReader::OnBytes(char* data, size_t size, size_t count, void* self) {
                                  [&](SseMessage& message) { reader->Queue(message); });
   if (!ok) {
     reader->Fail(absl::StrCat("an event or line longer than ",
-                              reader->options_.max_event_bytes, " bytes after id '",
-                              reader->parser_.last_event_id(), "'"));
+                              reader->options_.max_event_bytes, " bytes (event id '",
+                              reader->parser_.pending_event_id(), "')"));
     return 0;  // aborts the transfer
   }
   std::lock_guard lock(reader->mutex_);
@@ -196,10 +204,13 @@ void SseReader::Queue(SseMessage& message) {
   bool was_empty;
   {
     std::unique_lock lock(mutex_);
-    changed_.wait(
-        lock, [&] { return stopping_ || queue_.size() < options_.max_queued_events; });
+    changed_.wait(lock, [&] {
+      return stopping_ || (queue_.size() < options_.max_queued_events &&
+                           queued_bytes_ < options_.max_queued_bytes);
+    });
     if (stopping_) return;
     was_empty = queue_.empty();
+    queued_bytes_ += message.data.size();
     queue_.push_back(std::move(message));
     ++*received_;
   }

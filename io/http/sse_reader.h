@@ -1,6 +1,7 @@
 // Reads a remote text/event-stream (Server-Sent Events) on a thread of its own, with
 // libcurl: connects, parses (SseParser), and queues the events for SseSource, at most
-// `max_queued_events` (a full queue stops reading the socket: TCP backpressure).
+// `max_queued_events` and `max_queued_bytes` (a full queue stops reading the socket:
+// TCP backpressure).
 // When the connection fails or ends it reconnects after a backoff (exponential with
 // full jitter, at least the stream's "retry:" time), sending Last-Event-ID, so a
 // server that keeps recent events resumes after the last one received. Statuses:
@@ -36,6 +37,7 @@ struct SseReaderOptions {
   // No byte (not even a keepalive comment) for this long: reconnect.
   std::chrono::milliseconds idle_timeout{60000};
   size_t max_queued_events = 10000;
+  size_t max_queued_bytes = size_t{64} << 20;  // of event data
   size_t max_event_bytes = size_t{1} << 20;
 };
 
@@ -82,6 +84,7 @@ class SseReader {
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<SseMessage> queue_;
+  size_t queued_bytes_ = 0;
   bool stopping_ = false;
   bool ended_ = false;
   absl::Status failure_;

@@ -115,7 +115,8 @@ INSTANTIATE_TEST_SUITE_P(Configs, SseSourceTest, testing::AllRunConfigs(),
 TEST(SseSourceJobTest, UnavailableIsRetriedAndNotFoundFailsTheJob) {
   ScriptedServer flaky([](const std::string&, int n) {
     if (n < 2) return Status(503);
-    if (n == 2) return StreamHead() + "id: a\ndata: " + Data(7) + "\n\n";
+    if (n == 2) return StreamHead();  // an empty stream: reconnect, not a failure
+    if (n == 3) return StreamHead() + "id: a\ndata: " + Data(7) + "\n\n";
     return Status(204);
   });
   auto got = RunToEnd(
@@ -123,7 +124,7 @@ TEST(SseSourceJobTest, UnavailableIsRetriedAndNotFoundFailsTheJob) {
           .Reconnect(std::chrono::milliseconds(1), std::chrono::milliseconds(10)));
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(*got, Ticks(7, 8));
-  EXPECT_EQ(flaky.heads().size(), 4u);
+  EXPECT_EQ(flaky.heads().size(), 5u);
 
   ScriptedServer missing([](const std::string&, int) { return Status(404); });
   auto failed = RunToEnd(SseSource<Tick>(missing.url(), TickSchema()));
@@ -172,7 +173,7 @@ TEST(SseSourceJobTest, AnotherContentTypeOrAnOversizedEventFailsTheJob) {
       RunToEnd(SseSource<Tick>(huge.url(), TickSchema()).MaxEventBytes(1000));
   ASSERT_FALSE(oversized.ok());
   EXPECT_THAT(std::string(oversized.status().message()),
-              ::testing::HasSubstr("longer than 1000 bytes after id '9'"));
+              ::testing::HasSubstr("longer than 1000 bytes (event id '9')"));
 }
 
 // A running job: HttpSource /in -> SseSink /events.
@@ -292,6 +293,20 @@ TEST(SseParserTest, AnyChunkingGivesTheSameEvents) {
     EXPECT_EQ(parser.retry_ms(), 250);
     EXPECT_EQ(parser.last_event_id(), "7");
   }
+}
+
+// An id line of an event that a reconnect cut off is not the last event id: that
+// event was never received, so a resume must ask for it again.
+TEST(SseParserTest, TheIdOfACutOffEventIsNotCommitted) {
+  SseParser parser(1 << 10);
+  std::vector<std::string> got;
+  auto dispatch = [&](SseMessage& m) { got.push_back(m.id + "|" + m.data); };
+  ASSERT_TRUE(parser.Feed("id: 4\ndata: four\n\nid: 5\ndata: fi", dispatch));
+  EXPECT_EQ(parser.last_event_id(), "4");
+  parser.Reset();  // the connection dropped
+  ASSERT_TRUE(parser.Feed("id: 5\ndata: five\n\n", dispatch));
+  EXPECT_EQ(got, (std::vector<std::string>{"4|four", "5|five"}));
+  EXPECT_EQ(parser.last_event_id(), "5");
 }
 
 }  // namespace
